@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { PatchgdError } from '../errors.ts';
+
+/** Builds the `patchgd` command tree. Each command lives in its own module under ./commands. */
+export function buildProgram(): Command {
+  const program = new Command('patchgd')
+    .description('PatchGD Studio: slides, datasets and Patch Gradient Descent training from the command line')
+    .option('--debug', 'print stack traces on failure')
+    .showHelpAfterError()
+    .exitOverride();
+  return program;
+}
+
+/** Formats a failure as the one-line `error: <file>: <problem>` the CLI promises. */
+export function formatError(err: unknown): string {
+  if (err instanceof PatchgdError)
+    return err.file ? `error: ${err.file}: ${err.problem}` : `error: ${err.problem}`;
+  if (err instanceof Error) return `error: ${err.message}`;
+  return `error: ${String(err)}`;
+}
+
+/** Runs the CLI and returns the process exit code; never throws. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed help or its own message.
+      return err.exitCode;
+    }
+    process.stderr.write(formatError(err) + '\n');
+    if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    return 1;
+  }
+}

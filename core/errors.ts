@@ -1,0 +1,24 @@
+/**
+ * Typed errors that cross module boundaries. Every user-facing failure names the file it concerns (when there
+ * is one) and the problem in plain words; the CLI prints them as `error: <file>: <problem>`.
+ */
+export class PatchgdError extends Error {
+  readonly file: string | null;
+  readonly problem: string;
+
+  constructor(file: string | null, problem: string, options?: { cause?: unknown }) {
+    super(file ? `${file}: ${problem}` : problem, options);
+    this.name = new.target.name;
+    this.file = file;
+    this.problem = problem;
+  }
+}
+
+/** A slide (TIFF) that cannot be read, or a request outside what it holds. */
+export class SlideError extends PatchgdError {}
+
+/** A dataset folder or label file that cannot be used as asked. */
+export class DatasetError extends PatchgdError {}
+
+/** Invalid command-line or configuration input. */
+export class UsageError extends PatchgdError {}
