@@ -81,7 +81,9 @@ export function balancedLabels(count: number, classes: number, rng: Rng): number
  */
 export function planUltraMnist(p: UltraMnistParams, samplesPerDigit: readonly number[]): UltraMnistImage[] {
   validateParams(p);
-  const rng = createRng(p.seed);
+  // Each split draws its own sequence: with one seed for both, test images would otherwise repeat the train
+  // images' labels and layouts with other digit samples, and a model could score by remembering layouts.
+  const rng = createRng(p.seed, p.split === 'train' ? 0 : 1);
   const ranges = samplesPerDigit.map((n) => splitRange(n, p.split));
   const labels = balancedLabels(p.count, p.classes, rng);
   return labels.map((label, index) => {

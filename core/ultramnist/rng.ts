@@ -24,11 +24,14 @@ function splitmix32(seed: number): () => number {
   };
 }
 
-/** Creates a generator from any safe integer seed (folded to 32 bits, high bits included). */
-export function createRng(seed: number): Rng {
+/**
+ * Creates a generator from any safe integer seed (folded to 32 bits, high bits included). `stream` selects an
+ * independent sequence for the same seed.
+ */
+export function createRng(seed: number, stream = 0): Rng {
   const folded = (seed % 0x100000000) ^ Math.floor(seed / 0x100000000);
   const init = splitmix32(folded);
-  let a = init();
+  let a = (init() ^ stream) >>> 0;
   let b = init();
   let c = init();
   let d = init();

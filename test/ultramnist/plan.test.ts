@@ -66,6 +66,15 @@ describe('planUltraMnist', () => {
     expect(planUltraMnist(base, SAMPLES)).not.toEqual(planUltraMnist({ ...base, seed: 43 }, SAMPLES));
   });
 
+  it('gives train and test different labels and layouts for the same seed', () => {
+    const layout = (split: 'train' | 'test') =>
+      planUltraMnist({ ...base, split }, SAMPLES).map((im) => [
+        im.label,
+        im.digits.map((d) => [d.x, d.y, d.side]),
+      ]);
+    expect(layout('train')).not.toEqual(layout('test'));
+  });
+
   it('names images by split and zero-padded index', () => {
     const ims = planUltraMnist({ ...base, count: 3, split: 'test' }, SAMPLES);
     expect(ims.map((im) => im.imageId)).toEqual(['test_00000', 'test_00001', 'test_00002']);

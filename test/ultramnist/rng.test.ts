@@ -8,6 +8,9 @@ describe('createRng', () => {
     expect(draw(7)).not.toEqual(draw(8));
     // Seeds above 32 bits still matter.
     expect(draw(2 ** 40)).not.toEqual(draw(0));
+    const stream = (n: number) => Array.from({ length: 20 }, createRng(7, n).next);
+    expect(stream(0)).toEqual(draw(7));
+    expect(stream(1)).not.toEqual(stream(0));
   });
 
   it('draws floats in [0, 1) and integers in [0, n) with a flat histogram', () => {
