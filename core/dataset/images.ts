@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import type { FolderIndex } from './listing.ts';
-import { itemsFromRows, orphanFindings, parseLabel, report, sortById } from './rows.ts';
+import { itemsFromRows, orphanFindings, parseLabel, report, sortById, sortFindings } from './rows.ts';
 import type { Table } from './table.ts';
 import type { Dataset, Finding } from './types.ts';
 
@@ -45,6 +45,6 @@ export function imageFolderDataset(root: string, table: Table, images: FolderInd
     layout: 'images',
     items: sortById(rows.map((r) => r.item)),
     numClasses: maxLabel >= 0 ? maxLabel + 1 : null,
-    findings,
+    findings: sortFindings(findings),
   };
 }

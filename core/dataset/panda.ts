@@ -6,7 +6,15 @@
 import { basename, join } from 'node:path';
 import { type BenignForm, isupOf, parseGleason } from './gleason.ts';
 import type { FolderIndex } from './listing.ts';
-import { itemsFromRows, orphanFindings, parseLabel, report, type RowItem, sortById } from './rows.ts';
+import {
+  itemsFromRows,
+  orphanFindings,
+  parseLabel,
+  report,
+  type RowItem,
+  sortById,
+  sortFindings,
+} from './rows.ts';
 import type { Table } from './table.ts';
 import type { Dataset, Finding } from './types.ts';
 
@@ -100,7 +108,7 @@ export function pandaDataset(
     layout: 'panda',
     items: sortById(rows.map((r) => r.item)),
     numClasses: labelled ? ISUP_CLASSES : null,
-    findings,
+    findings: sortFindings(findings),
   };
 }
 

@@ -47,7 +47,7 @@ export function itemsFromRows(
       label: null,
       findings: [],
     };
-    const at = { file, line: row.line, imageId: id };
+    const at = { file, line: row.line, ...(id ? { imageId: id } : {}) };
     if (row.fieldCount !== table.columns.length)
       report(findings, item, {
         severity: 'error',
@@ -119,4 +119,10 @@ export function parseLabel(text: string, max: number): number | null {
   if (!/^\d{1,9}$/.test(text)) return null;
   const value = Number(text);
   return value <= max ? value : null;
+}
+
+/** Row findings in line order (checks run in several passes), then file findings in their given order. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  const key = (f: Finding): number => f.line ?? Number.MAX_SAFE_INTEGER;
+  return [...findings].sort((a, b) => key(a) - key(b));
 }
