@@ -5,7 +5,15 @@
  */
 import { basename } from 'node:path';
 import type { FolderIndex } from './listing.ts';
-import { itemsFromRows, orphanFindings, parseLabel, report, sortById, sortFindings } from './rows.ts';
+import {
+  itemsFromRows,
+  orphanFindings,
+  parseLabel,
+  report,
+  rowPlace,
+  sortById,
+  sortFindings,
+} from './rows.ts';
 import type { Table } from './table.ts';
 import type { Dataset, Finding } from './types.ts';
 
@@ -31,9 +39,7 @@ export function imageFolderDataset(root: string, table: Table, images: FolderInd
       report(findings, item, {
         severity: 'error',
         code: 'bad-label',
-        file: table.file,
-        line: row.line,
-        imageId: item.id,
+        ...rowPlace(table.file, row.line, item.id),
         message: `label "${text}" is not an integer 0–${MAX_CLASSES - 1}`,
       });
     else maxLabel = Math.max(maxLabel, item.label);

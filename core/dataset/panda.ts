@@ -11,12 +11,18 @@ import {
   orphanFindings,
   parseLabel,
   report,
+  rowPlace,
   type RowItem,
   sortById,
   sortFindings,
 } from './rows.ts';
 import type { Table } from './table.ts';
-import type { Dataset, Finding } from './types.ts';
+import type { Dataset, DatasetItem, Finding } from './types.ts';
+
+interface BenignRow {
+  entry: RowItem;
+  form: BenignForm;
+}
 
 export const PANDA_TRAIN = {
   csv: 'train.csv',
@@ -39,7 +45,7 @@ export const PANDA_PROVIDERS: ReadonlyMap<string, BenignForm> = new Map<string, 
   ['karolinska', '0+0'],
 ]);
 
-export const slideName = (id: string): string => `${id}.tiff`;
+const slideName = (id: string): string => `${id}.tiff`;
 
 /** Builds the dataset from the parsed label table and the folder listings; no file access. */
 export function pandaDataset(
@@ -51,10 +57,10 @@ export function pandaDataset(
 ): Dataset {
   const findings: Finding[] = [];
   const rows = itemsFromRows(table, slides, slideName, findings);
-  const benign: { entry: RowItem; form: BenignForm }[] = [];
+  const benign: BenignRow[] = [];
   for (const entry of rows) {
     const { row, item } = entry;
-    const at = { file: table.file, line: row.line, imageId: item.id };
+    const at = rowPlace(table.file, row.line, item.id);
     item.provider = row.get('data_provider');
     if (!PANDA_PROVIDERS.has(item.provider))
       report(findings, item, {
@@ -117,17 +123,17 @@ export function pandaDataset(
  * for an unknown one the more common form in the file is taken as its convention (the first seen on a tie).
  */
 function conventionFindings(
-  benign: readonly { entry: RowItem; form: BenignForm }[],
+  benign: readonly BenignRow[],
   file: string,
-): { item: RowItem['item']; finding: Finding }[] {
-  const byProvider = new Map<string, { entry: RowItem; form: BenignForm }[]>();
+): { item: DatasetItem; finding: Finding }[] {
+  const byProvider = new Map<string, BenignRow[]>();
   for (const b of benign) {
     const provider = b.entry.item.provider ?? '';
     const list = byProvider.get(provider);
     if (list) list.push(b);
     else byProvider.set(provider, [b]);
   }
-  const out: { item: RowItem['item']; finding: Finding }[] = [];
+  const out: { item: DatasetItem; finding: Finding }[] = [];
   for (const [provider, list] of byProvider) {
     const expected = PANDA_PROVIDERS.get(provider) ?? majorityForm(list.map((b) => b.form));
     for (const { entry, form } of list) {
@@ -137,9 +143,7 @@ function conventionFindings(
         finding: {
           severity: 'warning',
           code: 'gleason-convention',
-          file,
-          line: entry.row.line,
-          imageId: entry.item.id,
+          ...rowPlace(file, entry.row.line, entry.item.id),
           message: `benign written as ${form}; ${provider || 'this provider'} writes ${expected}`,
         },
       });

@@ -15,6 +15,11 @@ export function report(findings: Finding[], item: DatasetItem | null, finding: F
   item?.findings.push(finding);
 }
 
+/** Where a row finding points: the label file, the row's line and its id (left out when empty). */
+export function rowPlace(file: string, line: number, id: string): Pick<Finding, 'file' | 'line' | 'imageId'> {
+  return id ? { file, line, imageId: id } : { file, line };
+}
+
 /** Why an id cannot name a file in the image folder, or null when it can. */
 export function idProblem(id: string): string | null {
   if (id === '') return 'image_id is empty';
@@ -47,7 +52,7 @@ export function itemsFromRows(
       label: null,
       findings: [],
     };
-    const at = { file, line: row.line, ...(id ? { imageId: id } : {}) };
+    const at = rowPlace(file, row.line, id);
     if (row.fieldCount !== table.columns.length)
       report(findings, item, {
         severity: 'error',

@@ -32,8 +32,16 @@ describe('parseCsv', () => {
     ]);
   });
 
-  it('keeps empty fields, including a trailing one', () => {
+  it('keeps empty fields, including a trailing one at the end of the text', () => {
     expect(fields(',a,\n')).toEqual([['', 'a', '']]);
+    expect(fields('a,\n,')).toEqual([
+      ['a', ''],
+      ['', ''],
+    ]);
+  });
+
+  it('treats a lone CR as field content, not a line end', () => {
+    expect(fields('a\rb,c\n')).toEqual([['a\rb', 'c']]);
   });
 
   it('numbers records by the line they start on, counting line breaks inside quotes and blank lines', () => {
