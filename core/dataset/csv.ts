@@ -78,7 +78,7 @@ export function parseCsv(text: string, file: string): CsvRecord[] {
   return records;
 }
 
-/** Whether a field must be quoted to survive a round trip. */
+/** Whether a field must be quoted to survive a round trip (a leading BOM would be taken for the file's). */
 function needsQuotes(field: string): boolean {
   return /[",\r\n]/.test(field) || field.startsWith(BOM);
 }

@@ -84,6 +84,7 @@ describe('formatCsv', () => {
       [''],
     ];
     expect(fields(formatCsv(rows))).toEqual(rows);
+    expect(fields(formatCsv([['\uFEFFstarts with a BOM']]))).toEqual([['\uFEFFstarts with a BOM']]);
   });
 });
 
