@@ -49,6 +49,15 @@ export async function listFiles(dir: string): Promise<string[] | null> {
   }
 }
 
+/** Index of a folder already listed. */
+export function folderIndex(
+  dir: string,
+  names: readonly string[],
+  extensions: readonly string[],
+): FolderIndex {
+  return { dir, exists: true, byId: indexNames(names, extensions) };
+}
+
 /** Lists and indexes a folder in one step. */
 export async function indexFolder(
   dir: string,

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { DatasetError } from '../errors.ts';
 import { readCsvFile } from './csv-file.ts';
 import { IMAGE_FOLDER, imageFolderDataset } from './images.ts';
-import { indexFolder, indexNames, listFiles } from './listing.ts';
+import { folderIndex, indexFolder, listFiles } from './listing.ts';
 import { PANDA_TEST, PANDA_TRAIN, pandaDataset } from './panda.ts';
 import { SLIDE_EXTENSIONS, slideFolderDataset } from './slides.ts';
 import { toTable } from './table.ts';
@@ -35,9 +35,7 @@ export async function openDataset(dir: string): Promise<Dataset> {
     const file = join(root, IMAGE_FOLDER.csv);
     const table = toTable(await readCsvFile(file), file, IMAGE_FOLDER.columns);
     const sub = await indexFolder(join(root, IMAGE_FOLDER.images), IMAGE_FOLDER.extensions);
-    const images = sub.exists
-      ? sub
-      : { dir: root, exists: true, byId: indexNames(names, IMAGE_FOLDER.extensions) };
+    const images = sub.exists ? sub : folderIndex(root, names, IMAGE_FOLDER.extensions);
     return imageFolderDataset(root, table, images);
   }
   if (has.has(PANDA_TEST.csv)) {
@@ -46,7 +44,7 @@ export async function openDataset(dir: string): Promise<Dataset> {
     const slides = await indexFolder(join(root, PANDA_TEST.images), PANDA_SLIDE_EXTENSIONS);
     return pandaDataset(root, table, slides, null, false);
   }
-  const slides = { dir: root, exists: true, byId: indexNames(names, SLIDE_EXTENSIONS) };
+  const slides = folderIndex(root, names, SLIDE_EXTENSIONS);
   if (slides.byId.size === 0)
     throw new DatasetError(
       root,

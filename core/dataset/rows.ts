@@ -114,9 +114,14 @@ export function orphanFindings(
   return orphans;
 }
 
-/** Items sorted by id (code-unit order, the same on every machine); the sort is stable for duplicates. */
+/** Code-unit order: the same on every machine, unlike localeCompare. */
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Items sorted by id; the sort is stable, so rows sharing an id keep their file order. */
 export function sortById(items: DatasetItem[]): DatasetItem[] {
-  return [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...items].sort((a, b) => compareCodeUnits(a.id, b.id));
 }
 
 /** Integer label in [0, max], or null. Accepts only plain digits: `1.0`, `+1` or `1e2` are mistakes to report. */

@@ -1,4 +1,5 @@
 /** Views of an opened dataset: the usable items, and the summary `patchgd dataset check` prints. */
+import { compareCodeUnits } from './rows.ts';
 import type { Dataset, DatasetItem, DatasetLayout, Finding, FindingCode, Severity } from './types.ts';
 
 /** Items without error findings: what training or inference can use. */
@@ -59,7 +60,7 @@ export function summarizeDataset(dataset: Dataset, examples = 3): DatasetSummary
     usable: usable.length,
     numClasses: dataset.numClasses,
     classCounts,
-    providers: Object.fromEntries([...providers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    providers: Object.fromEntries([...providers].sort(([a], [b]) => compareCodeUnits(a, b))),
     errors,
     warnings: dataset.findings.length - errors,
     groups: [...groups.values()].sort(
