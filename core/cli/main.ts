@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { PatchgdError } from '../errors.ts';
 import { register as registerUltramnist } from './commands/ultramnist.ts';
+import { register as registerDataset } from './commands/dataset.ts';
 
 /** Builds the `patchgd` command tree. Each command lives in its own module under ./commands. */
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerUltramnist(program);
+  registerDataset(program);
   return program;
 }
 

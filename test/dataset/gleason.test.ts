@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { isupFromGleason, parseGleason } from '../../core/dataset/gleason.ts';
+
+describe('isupFromGleason', () => {
+  it('follows the ISUP grade-group table', () => {
+    const table: Record<string, number> = {
+      negative: 0,
+      '0+0': 0,
+      '3+3': 1,
+      '3+4': 2,
+      '4+3': 3,
+      '4+4': 4,
+      '3+5': 4,
+      '5+3': 4,
+      '4+5': 5,
+      '5+4': 5,
+      '5+5': 5,
+    };
+    for (const [score, isup] of Object.entries(table)) expect(isupFromGleason(score), score).toBe(isup);
+  });
+
+  it('tolerates surrounding blanks and capitals', () => {
+    expect(isupFromGleason(' 4+3 ')).toBe(3);
+    expect(isupFromGleason('Negative')).toBe(0);
+  });
+
+  it('returns null for anything that is not a Gleason score', () => {
+    for (const score of ['', '7', '3+2', '2+3', '6+1', '3 + 4', '3+4+5', 'benign', '0+3', '4-3'])
+      expect(isupFromGleason(score), score).toBeNull();
+  });
+
+  it('keeps which benign form was written', () => {
+    expect(parseGleason('negative')).toEqual({ benign: true, form: 'negative' });
+    expect(parseGleason('0+0')).toEqual({ benign: true, form: '0+0' });
+    expect(parseGleason('5+3')).toEqual({ benign: false, primary: 5, secondary: 3 });
+  });
+});
