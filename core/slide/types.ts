@@ -16,7 +16,8 @@ export interface AssociatedImage {
   height: number;
 }
 
-export type Compression = 'none' | 'jpeg' | 'lzw' | 'deflate' | 'packbits' | 'webp' | 'zstd' | 'jpeg2000' | 'other';
+export type Compression =
+  'none' | 'jpeg' | 'lzw' | 'deflate' | 'packbits' | 'webp' | 'zstd' | 'jpeg2000' | 'other';
 
 /** What a slide holds, without reading any pixel. */
 export interface SlideInfo {
