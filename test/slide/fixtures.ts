@@ -114,13 +114,18 @@ export interface OpenSlideReport {
   level_dimensions: [number, number][];
   level_downsamples: number[];
   mpp_x: string | null;
+  /** OpenSlide 3.4 reports no MPP for generic TIFFs, but passes the resolution tags through. */
+  x_resolution: string | null;
+  resolution_unit: string | null;
 }
 
 const OPENSLIDE_SCRIPT = `
 import json, sys, openslide
 s = openslide.OpenSlide(sys.argv[1])
 out = {"dimensions": s.dimensions, "level_dimensions": s.level_dimensions,
-       "level_downsamples": s.level_downsamples, "mpp_x": s.properties.get("openslide.mpp-x")}
+       "level_downsamples": s.level_downsamples, "mpp_x": s.properties.get("openslide.mpp-x"),
+       "x_resolution": s.properties.get("tiff.XResolution"),
+       "resolution_unit": s.properties.get("tiff.ResolutionUnit")}
 if len(sys.argv) > 2:
     level, x, y, w, h = map(int, sys.argv[3:8])
     region = s.read_region((x, y), level, (w, h))

@@ -58,6 +58,8 @@ describe('slide info', () => {
       // sharp's xres 2000 px/mm = 20000 px/cm → 0.5 µm/px.
       expect(slide.info.mpp!.x).toBeCloseTo(0.5, 6);
       if (report.mpp_x !== null) expect(Number(report.mpp_x)).toBeCloseTo(slide.info.mpp!.x, 4);
+      expect(report.resolution_unit).toBe('centimeter');
+      expect(10000 / Number(report.x_resolution)).toBeCloseTo(slide.info.mpp!.x, 6);
       expect(slide.info.associated).toEqual([]);
     } finally {
       await slide.close();
