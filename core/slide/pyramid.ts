@@ -7,9 +7,9 @@ export interface Layout {
   associated: { name: string; ifd: Ifd }[];
 }
 
-/** SVS-style descriptions name their associated images on the first line ("label 387x463", "macro …"). */
+/** Aperio descriptions name associated images at the start of a line ("Aperio Image Library …\nlabel 387x463"). */
 function describedName(ifd: Ifd): string | null {
-  const m = /^\s*(label|macro|thumbnail)\b/i.exec(ifd.description);
+  const m = /^\s*(label|macro)\b/im.exec(ifd.description);
   return m ? m[1]!.toLowerCase() : null;
 }
 
