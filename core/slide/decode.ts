@@ -1,9 +1,9 @@
 import { inflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { getDecoder } from 'geotiff';
 import type { RgbImage } from './types.ts';
 import type { Ifd } from './ifd.ts';
 import { samplesToRgb, undoHorizontalPredictor } from './pixels.ts';
+import { decodeLzw, decodePackBits } from './lossless.ts';
 
 /** Decodes a complete JPEG (or WebP) stream to RGB with libvips. */
 export async function decodeWithSharp(bytes: Uint8Array): Promise<RgbImage> {
@@ -14,26 +14,14 @@ export async function decodeWithSharp(bytes: Uint8Array): Promise<RgbImage> {
     : samplesToRgb(samples, info.width, info.height, info.channels, false);
 }
 
-/** Lossless codecs decoded by geotiff (TIFF code → geotiff's decoder for it). */
-const GEOTIFF_CODECS = new Set([5, 32773, 50000]);
-
-async function decompress(bytes: Uint8Array, ifd: Ifd, expected: number): Promise<Uint8Array> {
+function decompress(bytes: Uint8Array, ifd: Ifd, expected: number): Uint8Array {
   if (ifd.compression === 1) return bytes;
   if (ifd.compression === 8 || ifd.compression === 32946) {
     // node's zlib caps the output, so a deflate bomb in a tile cannot exhaust memory.
     return inflateSync(bytes, { maxOutputLength: Math.max(expected, 1) });
   }
-  if (GEOTIFF_CODECS.has(ifd.compression)) {
-    const decoder = await getDecoder(ifd.compression, {
-      tileWidth: ifd.tileWidth,
-      tileHeight: ifd.tileHeight,
-      planarConfiguration: ifd.planar,
-      bitsPerSample: ifd.bitsPerSample,
-      predictor: 1,
-    });
-    const copy = bytes.slice();
-    return new Uint8Array(await decoder.decodeBlock(copy.buffer));
-  }
+  if (ifd.compression === 5) return decodeLzw(bytes, expected);
+  if (ifd.compression === 32773) return decodePackBits(bytes, expected);
   throw new Error(`compression ${ifd.compression} cannot be decoded`);
 }
 
@@ -45,7 +33,7 @@ export async function decodeLossless(bytes: Uint8Array, ifd: Ifd, rows: number):
   if (ifd.compression === 50001) return decodeWithSharp(bytes);
   const spp = ifd.samplesPerPixel;
   const expected = ifd.tileWidth * rows * spp;
-  const samples = await decompress(bytes, ifd, expected);
+  const samples = decompress(bytes, ifd, expected);
   if (samples.length < expected) throw new Error(`decoded ${samples.length} bytes, expected ${expected}`);
   // `samples` is a fresh buffer (read for this call or decoded), so the predictor may work in place.
   if (ifd.predictor === 2) undoHorizontalPredictor(samples, ifd.tileWidth, rows, spp);

@@ -3,7 +3,7 @@ import type { Ifd } from './ifd.ts';
 import { MAX_SIDE, MAX_TILE_SIDE } from './limits.ts';
 
 const JPEG2000 = new Set([33003, 33005, 34712]);
-const SUPPORTED = new Set([1, 5, 7, 8, 32946, 32773, 50000, 50001]);
+const SUPPORTED = new Set([1, 5, 7, 8, 32946, 32773, 50001]);
 
 /** Tiles across and down an IFD (strips count as one column). */
 export function tileGrid(ifd: Ifd): { across: number; down: number } {
