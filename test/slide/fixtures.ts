@@ -163,9 +163,14 @@ export interface RawIfd {
   tiles: (Uint8Array | null)[];
   jpegTables?: Uint8Array;
   description?: string;
+  /** Written as XResolution/YResolution in pixels per centimetre (ResolutionUnit 3), as PANDA slides have. */
+  pixelsPerCm?: number;
+  /** NewSubfileType; 1 marks a reduced-resolution level (OpenSlide 3.4 requires it beyond the first IFD). */
+  subfileType?: number;
 }
 
-type Field = { tag: number; type: 2 | 3 | 4 | 7; values: number[] | Uint8Array };
+/** Field types: 2 ASCII, 3 SHORT, 4 LONG, 5 RATIONAL (values are numerator, denominator pairs), 7 UNDEFINED. */
+type Field = { tag: number; type: 2 | 3 | 4 | 5 | 7; values: number[] | Uint8Array };
 
 /** Builds a TIFF from raw tile data: header, tile data, then each IFD with its out-of-line values. */
 export function buildTiff(ifds: RawIfd[]): Uint8Array {
@@ -200,9 +205,18 @@ export function buildTiff(ifds: RawIfd[]): Uint8Array {
       { tag: 324, type: 4, values: placed[n]!.map((p) => p.offset) },
       { tag: 325, type: 4, values: placed[n]!.map((p) => p.count) },
     ];
+    if (ifd.subfileType !== undefined) fields.push({ tag: 254, type: 4, values: [ifd.subfileType] });
     if (ifd.description)
       fields.push({ tag: 270, type: 2, values: new TextEncoder().encode(ifd.description + '\0') });
     if (ifd.jpegTables) fields.push({ tag: 347, type: 7, values: ifd.jpegTables });
+    if (ifd.pixelsPerCm) {
+      const rational = [Math.round(ifd.pixelsPerCm * 1000), 1000];
+      fields.push(
+        { tag: 282, type: 5, values: rational },
+        { tag: 283, type: 5, values: rational },
+        { tag: 296, type: 3, values: [3] },
+      );
+    }
     fields.sort((a, b) => a.tag - b.tag);
     const out = fields.map((f) => {
       const bytes = fieldBytes(f);
@@ -215,7 +229,7 @@ export function buildTiff(ifds: RawIfd[]): Uint8Array {
       const at = 2 + 12 * i;
       view.setUint16(at, f.tag, true);
       view.setUint16(at + 2, f.type, true);
-      view.setUint32(at + 4, f.values.length, true);
+      view.setUint32(at + 4, f.type === 5 ? f.values.length / 2 : f.values.length, true);
       if (bytes.length > 4) view.setUint32(at + 8, offset, true);
       else table.set(bytes, at + 8);
     });
@@ -241,7 +255,7 @@ export function buildTiff(ifds: RawIfd[]): Uint8Array {
 
 function fieldBytes(f: Field): Uint8Array {
   if (f.type === 2 || f.type === 7) return Uint8Array.from(f.values);
-  const size = f.type === 3 ? 2 : 4;
+  const size = f.type === 3 ? 2 : 4; // a RATIONAL is two LONGs
   const bytes = new Uint8Array(size * f.values.length);
   const view = new DataView(bytes.buffer);
   Array.from(f.values).forEach((v, i) =>

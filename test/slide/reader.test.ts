@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSlide, TileCache, type RgbImage } from '../../core/slide/index.ts';
 import {
+  buildTiff,
   cropRef,
   meanAbsDiff,
   openSlideReference,
@@ -10,6 +11,7 @@ import {
   tempDir,
   writePyramid,
   writeStripped,
+  writeBytes,
   type TiffCompression,
 } from './fixtures.ts';
 
@@ -64,6 +66,40 @@ describe('slide info', () => {
     } finally {
       await slide.close();
     }
+  });
+
+  it('reads PANDA-like geometry (downsamples ≈ 4 and 16, MPP from pixels per cm) as OpenSlide does', async () => {
+    const tile = new Uint8Array(
+      await sharp(syntheticImage(128, 128).data, { raw: { width: 128, height: 128, channels: 3 } })
+        .jpeg()
+        .toBuffer(),
+    );
+    const level = (width: number, height: number, subfileType: number) => {
+      const count = Math.ceil(width / 128) * Math.ceil(height / 128);
+      return {
+        width,
+        height,
+        tileWidth: 128,
+        tileHeight: 128,
+        compression: 7,
+        photometric: 6,
+        pixelsPerCm: 20500,
+        subfileType,
+        tiles: Array<Uint8Array>(count).fill(tile),
+      };
+    };
+    const path = await writeBytes(
+      join(dir, 'panda-like.tiff'),
+      buildTiff([level(1030, 771, 0), level(257, 192, 1), level(64, 48, 1)]),
+    );
+    const slide = await openSlide(path);
+    const { report } = await openSlideReference(path);
+    expect(slide.info.levels.map((l) => [l.width, l.height])).toEqual(report.level_dimensions);
+    slide.info.levels.forEach((l, i) => expect(l.downsample).toBeCloseTo(report.level_downsamples[i]!, 9));
+    expect(slide.info.levels[1]!.downsample).not.toBe(4);
+    expect(slide.info.mpp!.x).toBeCloseTo(10000 / 20500, 9);
+    expect(10000 / Number(report.x_resolution)).toBeCloseTo(slide.info.mpp!.x, 6);
+    await slide.close();
   });
 
   it('describes a stripped TIFF as one level whose tiles are strips', async () => {
