@@ -19,7 +19,7 @@ export interface Ifd {
   byteCounts: number[];
   jpegTables: Uint8Array | null;
   description: string;
-  /** [numerator, denominator] pairs as stored, or null. */
+  /** Pixels per ResolutionUnit (the stored rational's value), or null when absent. */
   xResolution: number | null;
   yResolution: number | null;
   resolutionUnit: number;

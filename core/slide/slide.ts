@@ -19,7 +19,10 @@ import { chooseLevel, scaleLevel } from './scaled.ts';
 import { tissueGrid, type TissueGridSpec, type TissueMask } from './tissue.ts';
 import { MAX_REGION_PIXELS } from './limits.ts';
 
-/** An open slide. Coordinates follow OpenSlide: region origins in level-0 pixels, sizes in level pixels. */
+/**
+ * An open slide. Coordinates follow OpenSlide: region origins in level-0 pixels, sizes in level pixels.
+ * Images from readTileRgb are shared with the tile cache: treat them as read-only.
+ */
 export interface Slide {
   readonly info: SlideInfo;
   /** Problems met while reading that did not stop it (e.g. missing tiles filled with white). */

@@ -1,7 +1,7 @@
-import { read } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { SlideError } from '../errors.ts';
 import { MAX_IFD_ENTRIES, MAX_IFDS } from './limits.ts';
+import { readAt } from './readAt.ts';
 
 /** The TIFF header and the offsets of the main IFD chain, checked against the file before geotiff sees it. */
 export interface TiffChain {
@@ -29,31 +29,6 @@ const FIELD_TYPE_SIZE: Record<number, number> = {
   17: 8,
   18: 8,
 };
-
-/** One positional read through the callback API, which costs about half of FileHandle.read per call. */
-function readOnce(
-  fd: number,
-  buffer: Uint8Array,
-  offset: number,
-  length: number,
-  position: number,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    read(fd, buffer, offset, length, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead)));
-  });
-}
-
-/** Reads exactly `length` bytes at `position`, or fewer at the end of the file. */
-export async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  const buffer = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const bytesRead = await readOnce(handle.fd, buffer, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done === length ? buffer : buffer.subarray(0, done);
-}
 
 function readUint(view: DataView, at: number, size: number, le: boolean): number {
   if (size === 2) return view.getUint16(at, le);

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { SlideError } from '../errors.ts';
 import type { EncodedTile, RgbImage } from './types.ts';
 import type { Ifd } from './ifd.ts';
-import { readAt } from './tiffChain.ts';
+import { readAt } from './readAt.ts';
 import { completeTileJpeg } from './jpegStream.ts';
 import { decodeLossless, decodeWithSharp } from './decode.ts';
 import { blit, crop, whiteImage } from './pixels.ts';
