@@ -33,10 +33,11 @@ export async function scaleLevel(
   readRows: (y: number, rows: number) => Promise<RgbImage>,
   width: number,
   height: number,
+  bandPixels = BAND_PIXELS,
 ): Promise<RgbImage> {
   const bandRows = Math.max(
     level.tileHeight,
-    Math.floor(BAND_PIXELS / level.width / level.tileHeight) * level.tileHeight,
+    Math.floor(bandPixels / level.width / level.tileHeight) * level.tileHeight,
   );
   if (bandRows >= level.height) return resizeRgb(await readRows(0, level.height), width, height);
   const out = whiteImage(width, height);

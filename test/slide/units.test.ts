@@ -3,10 +3,13 @@ import { decodeLzw, decodePackBits } from '../../core/slide/lossless.ts';
 import {
   chooseLevel,
   otsuThreshold,
+  resizeRgb,
   TileCache,
   tissueGrid,
   type SlideLevel,
 } from '../../core/slide/index.ts';
+import { scaleLevel } from '../../core/slide/scaled.ts';
+import { cropRef, meanAbsDiff, syntheticImage } from './fixtures.ts';
 import { tilesCovering } from '../../core/slide/region.ts';
 import { aperioMpp, classifyIfds, micronsPerPixel } from '../../core/slide/pyramid.ts';
 import type { Ifd } from '../../core/slide/ifd.ts';
@@ -106,6 +109,19 @@ describe('pure helpers', () => {
     expect(chooseLevel(levels, 200, 100)).toBe(2);
     expect(chooseLevel(levels, 251, 100)).toBe(1);
     expect(chooseLevel(levels, 5000, 100)).toBe(0);
+  });
+
+  it('scaleLevel in bands matches resizing the whole level', async () => {
+    const image = syntheticImage(300, 240);
+    const level: SlideLevel = { width: 300, height: 240, downsample: 1, tileWidth: 300, tileHeight: 16 };
+    const rowsRead: number[] = [];
+    const readRows = async (y: number, rows: number) => {
+      rowsRead.push(rows);
+      return cropRef(image, 0, y, 300, rows);
+    };
+    const banded = await scaleLevel(level, readRows, 100, 80, 300 * 48);
+    expect(rowsRead).toEqual([48, 48, 48, 48, 48]);
+    expect(meanAbsDiff(banded, await resizeRgb(image, 100, 80))).toBeLessThan(3);
   });
 
   it('tilesCovering clips to the level', () => {
