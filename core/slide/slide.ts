@@ -194,8 +194,18 @@ class TiffSlide implements Slide {
     const { width, height, path } = this.info;
     const grid =
       'cellSize' in spec
-        ? { gridWidth: Math.ceil(width / spec.cellSize), gridHeight: Math.ceil(height / spec.cellSize) }
-        : { gridWidth: spec.gridWidth, gridHeight: spec.gridHeight };
+        ? {
+            gridWidth: Math.ceil(width / spec.cellSize),
+            gridHeight: Math.ceil(height / spec.cellSize),
+            cellWidth: spec.cellSize,
+            cellHeight: spec.cellSize,
+          }
+        : {
+            gridWidth: spec.gridWidth,
+            gridHeight: spec.gridHeight,
+            cellWidth: width / spec.gridWidth,
+            cellHeight: height / spec.gridHeight,
+          };
     if (
       !Number.isInteger(grid.gridWidth) ||
       !Number.isInteger(grid.gridHeight) ||
@@ -220,12 +230,12 @@ class TiffSlide implements Slide {
       Math.max(1, Math.round(width * scale)),
       Math.max(1, Math.round(height * scale)),
     );
-    return {
+    const inImage = {
       ...grid,
-      cellWidth: width / grid.gridWidth,
-      cellHeight: height / grid.gridHeight,
-      values: tissueGrid(image, grid.gridWidth, grid.gridHeight, spec.minFraction ?? 0.1),
+      cellWidth: (grid.cellWidth * image.width) / width,
+      cellHeight: (grid.cellHeight * image.height) / height,
     };
+    return { ...grid, values: tissueGrid(image, inImage, spec.minFraction ?? 0.1) };
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,10 @@ import type { RgbImage } from './types.ts';
 export interface TissueMask {
   gridWidth: number;
   gridHeight: number;
-  /** Cell size in level-0 pixels (fractional when the grid does not divide the slide evenly). */
+  /**
+   * Cell size in level-0 pixels: `cellSize` as asked (last row/column partial), or slide size / grid size
+   * (possibly fractional) for a requested grid.
+   */
   cellWidth: number;
   cellHeight: number;
   /** Row-major, 1 = tissue. */
@@ -58,23 +61,23 @@ export function otsuThreshold(values: Uint8Array): number {
 export const MIN_TISSUE_SATURATION = 20;
 
 /**
- * Grid cells whose share of tissue pixels (saturation above the Otsu threshold) reaches `minFraction`. The image
- * covers the whole slide; cell boundaries are mapped onto it proportionally.
+ * Grid cells whose share of tissue pixels (saturation above the Otsu threshold) reaches `minFraction`. Cell
+ * sizes are in pixels of `image`, which covers the whole slide; the last row and column may be partial.
  */
 export function tissueGrid(
   image: RgbImage,
-  gridWidth: number,
-  gridHeight: number,
+  grid: Omit<TissueMask, 'values'>,
   minFraction: number,
 ): Uint8Array {
+  const { gridWidth, gridHeight, cellWidth, cellHeight } = grid;
   const sat = saturation(image);
   const threshold = Math.max(otsuThreshold(sat), MIN_TISSUE_SATURATION);
   const tissue = new Float64Array(gridWidth * gridHeight);
   const count = new Float64Array(gridWidth * gridHeight);
   for (let y = 0; y < image.height; y++) {
-    const gy = Math.min(gridHeight - 1, Math.floor((y * gridHeight) / image.height));
+    const gy = Math.min(gridHeight - 1, Math.floor(y / cellHeight));
     for (let x = 0; x < image.width; x++) {
-      const cell = gy * gridWidth + Math.min(gridWidth - 1, Math.floor((x * gridWidth) / image.width));
+      const cell = gy * gridWidth + Math.min(gridWidth - 1, Math.floor(x / cellWidth));
       count[cell]!++;
       if (sat[y * image.width + x]! > threshold) tissue[cell]!++;
     }

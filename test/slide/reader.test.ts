@@ -204,7 +204,12 @@ describe('scaled reads', () => {
     const ellipseCells = (Math.PI * 420 * 315) / (100 * 100);
     expect(Math.abs(ones - ellipseCells)).toBeLessThan(ellipseCells * 0.3);
     const byCell = await slide.tissueMask({ cellSize: 256 });
-    expect([byCell.gridWidth, byCell.gridHeight, byCell.cellWidth]).toEqual([5, 4, 240]);
+    expect([byCell.gridWidth, byCell.gridHeight, byCell.cellWidth, byCell.cellHeight]).toEqual([
+      5, 4, 256, 256,
+    ]);
+    // Cell (2, 1) spans x 512–767, y 256–511: inside the ellipse; cell (4, 3) is the bottom-right corner.
+    expect(byCell.values[1 * 5 + 2]).toBe(1);
+    expect(byCell.values[3 * 5 + 4]).toBe(0);
     await slide.close();
   });
 });

@@ -95,7 +95,21 @@ describe('pure helpers', () => {
 
   it('tissueGrid keeps white background out, whatever Otsu finds in its noise', () => {
     const white = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).map((_, i) => 250 + (i % 3)) };
-    expect(Array.from(tissueGrid(white, 2, 2, 0.1))).toEqual([0, 0, 0, 0]);
+    expect(
+      Array.from(tissueGrid(white, { gridWidth: 2, gridHeight: 2, cellWidth: 4, cellHeight: 4 }, 0.1)),
+    ).toEqual([0, 0, 0, 0]);
+  });
+
+  it('tissueGrid counts partial edge cells by their own pixels', () => {
+    // 10 × 4 image, cells of 4 px: columns 0–3, 4–7, 8–9. Only the partial last column is saturated red.
+    const data = new Uint8Array(10 * 4 * 3).fill(250);
+    for (let y = 0; y < 4; y++) data.set([220, 40, 40], (y * 10 + 9) * 3);
+    const values = tissueGrid(
+      { width: 10, height: 4, data },
+      { gridWidth: 3, gridHeight: 1, cellWidth: 4, cellHeight: 4 },
+      0.4,
+    );
+    expect(Array.from(values)).toEqual([0, 0, 1]);
   });
 
   it('chooseLevel takes the smallest level at least as large as asked', () => {
