@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { PatchgdError } from '../errors.ts';
 import { register as registerUltramnist } from './commands/ultramnist.ts';
 import { register as registerDataset } from './commands/dataset.ts';
+import { register as registerSlide } from './commands/slide.ts';
 
 /** Builds the `patchgd` command tree. Each command lives in its own module under ./commands. */
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerUltramnist(program);
   registerDataset(program);
+  registerSlide(program);
   return program;
 }
 
