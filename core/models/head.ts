@@ -48,3 +48,16 @@ export function buildHead(
     .apply(x) as T;
   return tfl.model({ inputs: input, outputs: logits, name: 'patchgd_head' });
 }
+
+/** The GD baseline's classifier: one dense layer from the latent vector to the classes. */
+export function buildLinearClassifier(
+  latentDim: number,
+  numClasses: number,
+  seeds: LayerSeeds,
+): tfl.LayersModel {
+  const input = tfl.input({ shape: [latentDim], name: 'latent' });
+  const logits = tfl.layers
+    .dense({ units: numClasses, kernelInitializer: seeds.dense(), name: 'logits' })
+    .apply(input) as T;
+  return tfl.model({ inputs: input, outputs: logits, name: 'linear_classifier' });
+}
