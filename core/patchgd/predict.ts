@@ -65,7 +65,7 @@ export function embed(model: PatchgdModel, images: tf.Tensor4D): tf.Tensor4D {
   if (model.models.method !== 'patchgd')
     throw new UsageError(null, 'embed needs a PatchGD model (this run is GD)');
   return tf.tidy(() => {
-    const patches = toPatches(images, model.models.inputSize);
+    const patches = toPatches(tf.clone(images), model.models.inputSize);
     const z = fillZ(model.models.backbone, patches, model.chunkSize, false);
     const [b, n, d] = z.shape;
     const k = Math.round(Math.sqrt(n));
@@ -90,7 +90,6 @@ export function logitsOf(models: RunModels, images: tf.Tensor4D, chunkSize: numb
     return logits;
   }
   const patches = toPatches(images, models.inputSize);
-  images.dispose();
   const z = fillZ(models.backbone, patches, chunkSize, false);
   const logits = headOnZ(models.head, z, false);
   tf.dispose([patches, z]);

@@ -5,16 +5,23 @@ import { chunkIndices, type GridPlan } from './grid.ts';
 import type { RunModels } from './models.ts';
 import { writeChunk } from './z-write.ts';
 
-/** [B, H, W, C] → [B, k², m, m, C]; patch n = i·k + j is the one at grid row i, column j (image order). */
+/**
+ * [B, H, W, C] → [B, k², m, m, C] (takes ownership of `images`); patch n = i·k + j is the one at grid row i,
+ * column j (image order). Intermediates are freed as soon as possible so that at most the image and one
+ * transposed copy are alive.
+ */
 export function toPatches(images: tf.Tensor4D, patchSize: number): tf.Tensor5D {
   const [b, h, w, c] = images.shape;
   const k = h / patchSize;
   if (!Number.isInteger(k) || w !== h)
     throw new Error(`images of ${h}×${w} do not split into ${patchSize} px patches`);
-  return tf.tidy(() => {
-    const grid = tf.reshape(images, [b, k, patchSize, k, patchSize, c]);
-    return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4, 5]), [b, k * k, patchSize, patchSize, c]);
-  });
+  const grid = tf.reshape(images, [b, k, patchSize, k, patchSize, c]);
+  images.dispose();
+  const transposed = tf.transpose(grid, [0, 1, 3, 2, 4, 5]);
+  grid.dispose();
+  const patches = tf.reshape(transposed, [b, k * k, patchSize, patchSize, c]) as tf.Tensor5D;
+  transposed.dispose();
+  return patches;
 }
 
 /** Embeds the patches `chunk` of every image: [B, k², m, m, 3] → [B, P, d]. Gradients flow if a tape is on. */
@@ -145,7 +152,6 @@ export function patchgdStep(
   lr: number,
 ): StepResult {
   const patches = toPatches(images, models.inputSize);
-  images.dispose();
   const oneHot = tf.tidy(
     () => tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), numClasses) as tf.Tensor2D,
   );

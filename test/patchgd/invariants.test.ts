@@ -49,7 +49,7 @@ describe('PatchGD invariants', () => {
   it('Z refill equals the per-patch embedding, in image order', () => {
     const models = tiny();
     const x = images();
-    const patches = toPatches(x, 8);
+    const patches = toPatches(tf.clone(x), 8);
     const z = fillZ(models.backbone, patches, 4, false);
     expect(z.shape).toEqual([2, 9, 6]);
     for (let i = 0; i < 3; i++) {
