@@ -69,8 +69,12 @@ export async function writeDirAtomic(
 ): Promise<void> {
   await fs.mkdir(parent, { recursive: true });
   await recoverDir(parent, name);
+  // Sweep temporary folders of saves that were killed (this process's own included).
+  for (const entry of await fs.readdir(parent)) {
+    if (entry.startsWith(`.${name}.tmp-`))
+      await fs.rm(path.join(parent, entry), { recursive: true, force: true });
+  }
   const tmp = path.join(parent, `.${name}.tmp-${process.pid}`);
-  await fs.rm(tmp, { recursive: true, force: true });
   const dirs = new Set<string>([tmp]);
   for (const [rel, data] of files) {
     const file = path.join(tmp, rel);

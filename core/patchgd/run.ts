@@ -173,9 +173,16 @@ function freshState(config: TrainConfig, planned: Planned): TrainState {
 /** Drops metrics lines of epochs a resumed run will train again (written after the checkpoint it resumes). */
 async function trimMetrics(file: string, fromEpoch: number): Promise<void> {
   const text = await fs.readFile(file, 'utf8').catch(() => '');
+  // A kill during an append can leave a torn last line: it is dropped with the epochs to redo.
   const kept = text
     .split('\n')
-    .filter((line) => line.trim() && (JSON.parse(line) as EpochMetrics).epoch < fromEpoch)
+    .filter((line) => {
+      try {
+        return (JSON.parse(line) as EpochMetrics).epoch < fromEpoch;
+      } catch {
+        return false;
+      }
+    })
     .map((line) => `${line}\n`)
     .join('');
   await writeFileAtomic(file, kept);
