@@ -3,7 +3,7 @@ import { UsageError } from '../errors.ts';
 import { downscale, gdGradients } from './gd.ts';
 import type { GridPlan } from './grid.ts';
 import type { RunModels } from './models.ts';
-import { accumulate, fillZ, innerIteration, toPatches } from './step.ts';
+import { accumulate, embedChunk, innerIteration, toPatches } from './step.ts';
 
 /** The wasm backend addresses at most 4 GiB; no budget there can exceed it. */
 export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
@@ -45,7 +45,7 @@ async function profilePeak(models: RunModels, probe: () => void): Promise<number
 
 /**
  * Peak tensor bytes of one PatchGD update of a batch with `patchesPerIteration` patches: the image tensor, its
- * patch view, the Z fill, one inner iteration with gradients and the gradient sum. Each further inner iteration
+ * patch view, the Z fill, two inner iterations with gradients and their sum. Each further inner iteration
  * repeats the same allocations, so this is the peak of a whole step. Only the optimizer's per-variable update,
  * which happens after the activations are freed, is not run (it would change the weights); `updateMargin` covers it.
  */
@@ -61,8 +61,16 @@ export async function measurePatchgdPeak(
     const patches = toPatches(tf.zeros([batchSize, imageSize, imageSize, 3]), models.inputSize);
     const numPatches = patches.shape[1];
     const chunk = Array.from({ length: Math.min(patchesPerIteration, numPatches) }, (_, i) => i);
-    const z = fillZ(models.backbone, patches, chunk.length, true);
-    const oneHot = tf.oneHot(tf.zeros([batchSize], 'int32') as tf.Tensor1D, numClasses) as tf.Tensor2D;
+    // One real chunk of the fill, the rest as zeros: the same tensors alive (chunks summing to Z, then Z) at a
+    // fraction of the compute of embedding every patch.
+    const embedded = embedChunk(models.backbone, patches, chunk, true);
+    const [b, p, d] = embedded.shape;
+    const rest = numPatches > p ? [tf.zeros([b, numPatches - p, d]) as tf.Tensor3D] : [];
+    const z = rest.length > 0 ? tf.concat([embedded, ...rest], 1) : embedded;
+    if (rest.length > 0) tf.dispose([embedded, ...rest]);
+    const oneHot = tf.tidy(
+      () => tf.oneHot(tf.zeros([batchSize], 'int32') as tf.Tensor1D, numClasses) as tf.Tensor2D,
+    );
     const first = innerIteration(models, variables, z, patches, chunk, oneHot, 1, 0);
     // A second iteration while the first one's gradients are held, as during accumulation.
     const second = innerIteration(models, variables, first.z, patches, chunk, oneHot, 1, 1);
@@ -81,7 +89,9 @@ export async function measureGdPeak(
 ): Promise<number> {
   return profilePeak(models, () => {
     const small = downscale(tf.zeros([batchSize, imageSize, imageSize, 3]), models.inputSize);
-    const oneHot = tf.oneHot(tf.zeros([batchSize], 'int32') as tf.Tensor1D, numClasses) as tf.Tensor2D;
+    const oneHot = tf.tidy(
+      () => tf.oneHot(tf.zeros([batchSize], 'int32') as tf.Tensor1D, numClasses) as tf.Tensor2D,
+    );
     const r = gdGradients(models, variables, small, oneHot);
     tf.dispose([small, oneHot, r.logits, ...r.grads]);
   });

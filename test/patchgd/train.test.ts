@@ -126,7 +126,10 @@ describe('trainRun', () => {
 
   it('is deterministic for a seed, and the seed matters', async () => {
     const train = quadrantSamples(8, 16, 4);
+    const tensors = tf.memory().numTensors;
     await trainRun(tinyConfig, train, [], { runDir: dir('det-a') });
+    // Everything a run allocates (probes, steps, optimizer, models) is freed again.
+    expect(tf.memory().numTensors).toBe(tensors);
     await trainRun(tinyConfig, train, [], { runDir: dir('det-b') });
     await trainRun({ ...tinyConfig, seed: 8 }, train, [], { runDir: dir('det-c') });
     const [a, b, c] = await Promise.all(['det-a', 'det-b', 'det-c'].map((d) => weightsOf(dir(d))));
