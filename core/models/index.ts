@@ -4,3 +4,4 @@ export { headSpatialSizes } from './head.ts';
 export { makeDivisible } from './mobilenetv2.ts';
 export { countTrainableParams } from './seeds.ts';
 export { SpatialDropout2D, setDropoutSeed } from './spatial-dropout.ts';
+export { layersModelFiles, loadLayersModelDir, loadWeightsByName } from './weights.ts';

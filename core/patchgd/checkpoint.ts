@@ -1,8 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import '../models/spatial-dropout.ts';
+import { layersModelFiles, loadLayersModelDir, readJsonFile } from '../models/weights.ts';
 import { UsageError } from '../errors.ts';
 import type { AdamState } from './adam.ts';
 import { recoverDir, writeDirAtomic } from './atomic.ts';
@@ -35,33 +34,6 @@ export interface Checkpoint {
 
 export type CheckpointName = 'last' | 'best';
 
-function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
-  if (!data) return new Uint8Array(0);
-  return new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
-}
-
-/** The tfjs layers format: model.json (topology + weights manifest) and weights.bin. */
-async function modelFiles(
-  model: tfl.LayersModel,
-  prefix: string,
-  files: Map<string, Uint8Array | string>,
-): Promise<void> {
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
-        convertedBy: null,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
-      };
-      files.set(`${prefix}/model.json`, JSON.stringify(modelJson));
-      files.set(`${prefix}/weights.bin`, weightBytes(artifacts.weightData));
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    }),
-  );
-}
-
 function optimizerFiles(state: AdamState, files: Map<string, Uint8Array | string>): void {
   const sizes = state.m.map((m) => m.length);
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -84,65 +56,18 @@ export async function saveCheckpoint(
   checkpoint: Checkpoint,
 ): Promise<void> {
   const files = new Map<string, Uint8Array | string>();
-  await modelFiles(checkpoint.backbone, 'backbone', files);
-  await modelFiles(checkpoint.head, 'head', files);
+  await layersModelFiles(checkpoint.backbone, 'backbone', files);
+  await layersModelFiles(checkpoint.head, 'head', files);
   optimizerFiles(checkpoint.optimizer, files);
   files.set('state.json', JSON.stringify(checkpoint.state));
   await writeDirAtomic(path.join(runDir, 'checkpoints'), name, files);
 }
 
-async function readJson(file: string): Promise<unknown> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(
-      file,
-      `cannot read checkpoint file: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-}
-
-/** Loads a model saved by `saveCheckpoint` (tfjs layers format folder). */
-export async function loadLayersModelDir(dir: string): Promise<tfl.LayersModel> {
-  const jsonPath = path.join(dir, 'model.json');
-  const json = (await readJson(jsonPath)) as {
-    modelTopology?: object;
-    weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
-  };
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest))
-    throw new UsageError(jsonPath, 'not a tfjs layers model (no modelTopology or weightsManifest)');
-  const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
-  const buffers = await Promise.all(
-    json.weightsManifest
-      .flatMap((g) => g.paths)
-      .map(async (p) => new Uint8Array(await fs.readFile(path.join(dir, p)))),
-  );
-  const joined = new Uint8Array(buffers.reduce((n, b) => n + b.length, 0));
-  let offset = 0;
-  for (const b of buffers) {
-    joined.set(b, offset);
-    offset += b.length;
-  }
-  const expected = weightSpecs.reduce(
-    (n, s) => n + tf.util.sizeFromShape(s.shape) * (s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1),
-    0,
-  );
-  if (joined.length !== expected)
-    throw new UsageError(
-      path.join(dir, 'weights.bin'),
-      `holds ${joined.length} bytes, the manifest needs ${expected}`,
-    );
-  try {
-    return await tfl.loadLayersModel({
-      load: async () => ({ modelTopology: json.modelTopology, weightSpecs, weightData: joined.buffer }),
-    });
-  } catch (err) {
-    throw new UsageError(jsonPath, `cannot build model: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
 async function loadOptimizer(dir: string): Promise<AdamState> {
-  const meta = (await readJson(path.join(dir, 'optimizer.json'))) as { iteration: number; sizes: number[] };
+  const meta = (await readJsonFile(path.join(dir, 'optimizer.json'))) as {
+    iteration: number;
+    sizes: number[];
+  };
   const bytes = await fs.readFile(path.join(dir, 'optimizer.bin'));
   const total = meta.sizes.reduce((a, b) => a + b, 0);
   if (bytes.length !== 8 * total)
@@ -175,6 +100,6 @@ export async function loadCheckpoint(runDir: string, name: CheckpointName): Prom
   const backbone = await loadLayersModelDir(path.join(dir, 'backbone'));
   const head = await loadLayersModelDir(path.join(dir, 'head'));
   const optimizer = await loadOptimizer(dir);
-  const state = (await readJson(path.join(dir, 'state.json'))) as TrainState;
+  const state = (await readJsonFile(path.join(dir, 'state.json'))) as TrainState;
   return { backbone, head, optimizer, state };
 }

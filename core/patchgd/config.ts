@@ -45,6 +45,8 @@ export const trainConfigSchema = z
       mean: [...IMAGENET_NORMALIZATION.mean],
       std: [...IMAGENET_NORMALIZATION.std],
     }),
+    /** Optional tfjs layers-format folder with backbone weights (e.g. converted ImageNet ones), copied by layer name. */
+    backboneWeights: z.string().optional(),
     /** Metric that selects `checkpoints/best`: 'valAccuracy', 'valLoss' or the name of a passed-in metric. */
     bestMetric: z.string().default('valAccuracy'),
   })

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from '../errors.ts';
+import { loadWeightsByName } from '../models/weights.ts';
 import { Adam } from './adam.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
@@ -215,6 +216,11 @@ export async function trainRun(
     ? { ...planned.models, backbone: ckpt.backbone, head: ckpt.head }
     : planned.models;
   if (ckpt) disposeModels(planned.models);
+  if (!ckpt && config.backboneWeights) {
+    const copied = await loadWeightsByName(models.backbone, config.backboneWeights);
+    if (copied.length === 0)
+      throw new UsageError(config.backboneWeights, 'no layer of these weights matches the backbone');
+  }
   const variables = trainableVariables(models);
   const optimizer = new Adam(variables);
   if (ckpt) optimizer.setState(ckpt.optimizer);
