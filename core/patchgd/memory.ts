@@ -25,18 +25,24 @@ export function effectiveBudget(budget: number): number {
   return budget > 0 ? Math.min(budget, cap) : cap;
 }
 
+/** Runs `fn` under tf.profile: its result and the peak of all live tensor bytes (weights included) meanwhile. */
+export async function profiled<T>(fn: () => T): Promise<{ value: T; peakBytes: number }> {
+  const box: { value?: T } = {};
+  const info = await tf.profile(() => {
+    box.value = fn();
+  });
+  return { value: box.value as T, peakBytes: info.peakBytes };
+}
+
 /**
- * Runs `probe` under tf.profile with the models' batch-norm moving statistics saved and restored, so measuring
- * leaves the run exactly as it was. Returns the peak of all live tensor bytes (weights and optimizer included).
+ * Peak bytes of `probe`, with the models' batch-norm moving statistics saved and restored, so measuring leaves
+ * the run exactly as it was.
  */
 async function profilePeak(models: RunModels, probe: () => void): Promise<number> {
   const stats = [...models.backbone.nonTrainableWeights, ...models.head.nonTrainableWeights];
   const saved = stats.map((w) => tf.clone(w.read()));
   try {
-    const info = await tf.profile(() => {
-      probe();
-    });
-    return info.peakBytes;
+    return (await profiled(probe)).peakBytes;
   } finally {
     stats.forEach((w, i) => w.write(saved[i]!));
     tf.dispose(saved);

@@ -1,6 +1,5 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from '../errors.ts';
 import { loadWeightsByName } from '../models/weights.ts';
 import { Adam } from './adam.ts';
@@ -17,6 +16,7 @@ import {
   effectiveBudget,
   formatBytes,
   measureGdPeak,
+  profiled,
   measurePatchgdPeak,
   updateMargin,
 } from './memory.ts';
@@ -299,34 +299,32 @@ export async function trainRun(
           config.finalLrFraction,
         );
         const started = performance.now();
-        let result: { loss: number; predictions: number[] } | null = null;
-        const profile = await tf.profile(() => {
+        const { value: r, peakBytes } = await profiled(() => {
           const batch = toBatchTensor(images, config.imageSize);
-          result =
-            grid === null
-              ? gdStep(models, variables, optimizer, batch, labels, config.numClasses, lr)
-              : patchgdStep(
-                  models,
-                  variables,
-                  optimizer,
-                  grid,
-                  batch,
-                  labels,
-                  config.numClasses,
-                  drawStep(prng, grid),
-                  lr,
-                );
+          return grid === null
+            ? {
+                ...gdStep(models, variables, optimizer, batch, labels, config.numClasses, lr),
+                patchesEncoded: 0,
+              }
+            : patchgdStep(
+                models,
+                variables,
+                optimizer,
+                grid,
+                batch,
+                labels,
+                config.numClasses,
+                drawStep(prng, grid),
+                lr,
+              );
         });
         const seconds = (performance.now() - started) / 1000;
-        if (profile.peakBytes > budget)
+        if (peakBytes > budget)
           throw new UsageError(
             null,
-            `a training step peaked at ${formatBytes(profile.peakBytes)}, over the memory budget ${formatBytes(budget)}`,
+            `a training step peaked at ${formatBytes(peakBytes)}, over the memory budget ${formatBytes(budget)}`,
           );
-        const r = result as unknown as { loss: number; predictions: number[] };
-        const patches = grid
-          ? (grid.numPatches + grid.patchesPerIteration * grid.innerIterations) * labels.length
-          : 0;
+        const patches = r.patchesEncoded;
         state.partial.lossSum += r.loss * labels.length;
         state.partial.correct += r.predictions.filter((p, i) => p === labels[i]).length;
         state.partial.seen += labels.length;
@@ -347,7 +345,7 @@ export async function trainRun(
             loss: r.loss,
             lr,
             patchesPerSecond: patches / Math.max(seconds, 1e-9),
-            peakBytes: profile.peakBytes,
+            peakBytes,
             eta: eta(),
           });
         }
