@@ -225,6 +225,11 @@ export async function trainRun(
   const optimizer = new Adam(variables);
   if (ckpt) optimizer.setState(ckpt.optimizer);
   const state: TrainState = ckpt ? ckpt.state : freshState(config, planned);
+  if (state.order.length > 0 && state.order.length !== train.length)
+    throw new UsageError(
+      path.join(runDir, 'checkpoints', 'last'),
+      `the run was stopped with ${state.order.length} training samples, now there are ${train.length}`,
+    );
   const prng = Prng.fromState(state.prng);
   if (!ckpt) {
     await writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2));
@@ -281,7 +286,13 @@ export async function trainRun(
       emit({ type: 'epoch-start', epoch: state.epoch, epochs: config.epochs, batches: batchesPerEpoch });
       const batchSamples = (b: number) =>
         state.order.slice(b * config.batchSize, (b + 1) * config.batchSize).map((i) => train[i]!);
-      let pending: Promise<Float32Array[]> | null = loadBatch(batchSamples(state.batch), config);
+      // Loads run ahead of the step; a failure surfaces when the batch is awaited (or never, if training stops).
+      const prefetch = (b: number) => {
+        const p = loadBatch(batchSamples(b), config);
+        p.catch(() => undefined);
+        return p;
+      };
+      let pending: Promise<Float32Array[]> | null = prefetch(state.batch);
       for (; state.batch < batchesPerEpoch; state.batch++) {
         if (options.signal?.aborted) {
           cancelled = true;
@@ -289,7 +300,7 @@ export async function trainRun(
         }
         const samples = batchSamples(state.batch);
         const images = await pending!;
-        pending = state.batch + 1 < batchesPerEpoch ? loadBatch(batchSamples(state.batch + 1), config) : null;
+        pending = state.batch + 1 < batchesPerEpoch ? prefetch(state.batch + 1) : null;
         const labels = samples.map((s) => s.label);
         const lr = learningRate(
           state.globalBatch,
@@ -351,7 +362,6 @@ export async function trainRun(
         }
       }
       if (cancelled) {
-        await pending?.catch(() => undefined);
         await checkpoint('last');
         break;
       }
@@ -386,9 +396,9 @@ export async function trainRun(
     }
   } finally {
     optimizer.dispose();
+    disposeModels(models);
   }
   emit({ type: 'done', epochs: state.epoch, cancelled, best: state.best });
-  disposeModels(models);
   return { runDir, epochsCompleted: state.epoch, cancelled, history, best: state.best };
 }
 

@@ -242,6 +242,18 @@ describe('trainRun', () => {
       /slide-8.*label 9/,
     );
     await expect(trainRun(tinyConfig, [], [], { runDir: dir('empty') })).rejects.toThrow(UsageError);
+    const failing = [
+      {
+        id: 'slide-9',
+        label: 0,
+        load: async (): Promise<Float32Array> => {
+          throw new Error('disk gone');
+        },
+      },
+    ];
+    await expect(trainRun(tinyConfig, failing, [], { runDir: dir('bad-load') })).rejects.toThrow(
+      /slide-9: cannot load image: disk gone/,
+    );
   });
 });
 
