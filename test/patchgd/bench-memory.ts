@@ -1,7 +1,7 @@
 /**
  * Memory benchmark: measured peak tensor bytes of one training step, PatchGD vs end-to-end GD on the full image,
  * for one image size, on the cpu backend. Prints one JSON object.
- *   npx tsx test/patchgd/bench-memory.ts [imageSize=512] [patchSize=32] [backbone=small]
+ *   npx tsx test/patchgd/bench-memory.ts [imageSize=512] [patchSize=32] [backbone=small] [latentDim=256]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -14,7 +14,8 @@ import { buildModels, disposeModels, trainableVariables } from '../../core/patch
 await tf.setBackend('cpu');
 const [imageSize = 512, patchSize = 32] = process.argv.slice(2, 4).map(Number);
 const backbone = (process.argv[4] ?? 'small') as 'small' | 'resnet50' | 'mobilenetv2';
-const base = { backbone, imageSize, patchSize, latentDim: 256, numClasses: 6, batchSize: 1 };
+const latentDim = Number(process.argv[5] ?? 256);
+const base = { backbone, imageSize, patchSize, latentDim, numClasses: 6, batchSize: 1 };
 
 async function peak(method: 'patchgd' | 'gd'): Promise<{ peakBytes: number; seconds: number }> {
   const config = parseTrainConfig({ ...base, method });
