@@ -22,6 +22,7 @@ export type TrainEvent =
       innerIterations: number;
       /** Side of the backbone's input (patch side, or the GD baseline's downscaled image). */
       inputSize: number;
+      /** Step peak the planning probes measured (0 when resuming: the plan is the checkpoint's). */
       peakBytes: number;
       budgetBytes: number;
       message: string | null;

@@ -98,16 +98,8 @@ interface Planned {
   message: string | null;
 }
 
-/** Builds the models and sizes the step to the memory budget (or reuses what a checkpoint recorded). */
-async function planRun(
-  config: TrainConfig,
-  fixed: { patchesPerIteration: number; inputSize: number } | null,
-): Promise<Planned> {
-  const grid =
-    config.method === 'patchgd'
-      ? planGrid(config.imageSize, config.patchSize, config.sampling, config.gradAccumulation)
-      : null;
-  if (fixed) return { models: buildModels(config, fixed.inputSize), ...fixed, peakBytes: 0, message: null };
+/** Builds fresh models and sizes the step to the memory budget. */
+async function planRun(config: TrainConfig): Promise<Planned> {
   if (config.method === 'gd') {
     const step = config.backbone === 'small' ? 4 : 32;
     const result = await chooseGdInputSize(
@@ -142,7 +134,7 @@ async function planRun(
   try {
     const result = await choosePatchesPerIteration(
       (p) => measurePatchgdPeak(models, variables, config.imageSize, config.batchSize, p, config.numClasses),
-      grid!,
+      planGrid(config.imageSize, config.patchSize, config.sampling, config.gradAccumulation),
       config.memoryBudgetBytes,
       updateMargin(variables),
     );
@@ -211,11 +203,21 @@ export async function trainRun(
   const ckpt = options.resume ? await loadCheckpoint(runDir, 'last') : null;
   if (options.resume && !ckpt)
     throw new UsageError(path.join(runDir, 'checkpoints', 'last'), 'no checkpoint to resume from');
-  const planned = await planRun(config, ckpt ? ckpt.state : null);
-  const models: RunModels = ckpt
-    ? { ...planned.models, backbone: ckpt.backbone, head: ckpt.head }
-    : planned.models;
-  if (ckpt) disposeModels(planned.models);
+  const planned: Planned = ckpt
+    ? {
+        // A resumed run keeps what its plan chose, so it repeats the uninterrupted run exactly.
+        models: {
+          method: config.method,
+          backbone: ckpt.backbone,
+          head: ckpt.head,
+          inputSize: ckpt.state.inputSize,
+        },
+        patchesPerIteration: ckpt.state.patchesPerIteration,
+        peakBytes: 0,
+        message: null,
+      }
+    : await planRun(config);
+  const models = planned.models;
   if (!ckpt && config.backboneWeights) {
     const copied = await loadWeightsByName(models.backbone, config.backboneWeights);
     if (copied.length === 0)
