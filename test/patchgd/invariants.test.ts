@@ -176,4 +176,27 @@ describe('PatchGD invariants', () => {
     expect(moved.slice(0, models.backbone.trainableWeights.length).every(Boolean)).toBe(true);
     expect(moved.slice(models.backbone.trainableWeights.length).every(Boolean)).toBe(true);
   });
+
+  it('a MobileNetV2 backbone trains under PatchGD: every backbone and head variable moves', () => {
+    const mobile = buildModels(
+      parseTrainConfig({
+        backbone: 'mobilenetv2',
+        widthMultiplier: 0.35,
+        imageSize: 64,
+        patchSize: 32,
+        latentDim: 8,
+        numClasses: 3,
+        sampling: 0.5,
+      }),
+    );
+    const variables = trainableVariables(mobile);
+    const before = variables.map((v) => v.clone());
+    const optimizer = new Adam(variables);
+    const x = tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
+    const draws = { permutation: [3, 0, 2, 1], dropoutSeeds: [1, 2] };
+    const r = patchgdStep(mobile, variables, optimizer, planGrid(64, 32, 0.5, true), x, [1], 3, draws, 1e-3);
+    expect(Number.isFinite(r.loss)).toBe(true);
+    expect(r.optimizerSteps).toBe(1);
+    expect(variables.every((v, i) => maxAbsDiff(v, before[i]!) > 0)).toBe(true);
+  });
 });
