@@ -43,8 +43,10 @@ export function describeEvent(event: TrainEvent, metricName?: string): string | 
         `train acc ${m.trainAccuracy.toFixed(3)}`,
       ];
       if (m.valAccuracy !== null) parts.push(`val acc ${m.valAccuracy.toFixed(3)}`);
+      // Losses and accuracies are printed already; any other chosen metric (e.g. valQwk) is added.
       const extra = metricName ? m[metricName] : undefined;
-      if (metricName && typeof extra === 'number') parts.push(`${metricName} ${extra.toFixed(3)}`);
+      if (metricName && typeof extra === 'number' && !/^(val)?(loss|accuracy)$/i.test(metricName))
+        parts.push(`${metricName} ${extra.toFixed(3)}`);
       parts.push(`ETA ${formatDuration(event.eta)}`);
       return parts.join(', ');
     }
@@ -58,28 +60,35 @@ export function describeEvent(event: TrainEvent, metricName?: string): string | 
 }
 
 /**
- * Terminal renderer for training events: on a TTY a single redrawn line with a bar, loss, patches/s and ETA,
- * and permanent lines for epochs and checkpoints; otherwise plain lines only.
+ * Terminal renderer for training events: on a TTY a single redrawn line with a bar, loss, patches/s, ETA and the
+ * last epoch's metric (`options.metric`, default valAccuracy), plus permanent lines for epochs and checkpoints;
+ * otherwise plain lines only.
  */
 export function createProgressBar(
   out: ProgressOutput,
   options: { metric?: string } = {},
 ): (event: TrainEvent) => void {
+  const metric = options.metric ?? 'valAccuracy';
+  let lastMetric = '';
   let live = false;
   const clear = () => {
     if (live) out.write('\r\x1b[2K');
     live = false;
   };
   return (event) => {
+    if (event.type === 'epoch-end') {
+      const value = event.metrics[metric];
+      lastMetric = typeof value === 'number' ? ` ${metric} ${value.toFixed(3)}` : '';
+    }
     if (event.type === 'step' && out.isTTY) {
-      const width = Math.max(10, Math.min(30, (out.columns ?? 80) - 90));
+      const width = Math.max(10, Math.min(30, (out.columns ?? 80) - 100));
       const done = (event.epoch * event.batches + event.batch + 1) / (event.epochs * event.batches);
       clear();
-      out.write(`${bar(done, width)} ${describeEvent(event)}`);
+      out.write(`${bar(done, width)} ${describeEvent(event)}${lastMetric}`);
       live = true;
       return;
     }
-    const text = describeEvent(event, options.metric);
+    const text = describeEvent(event, metric);
     if (text === null) return;
     clear();
     out.write(`${text}\n`);

@@ -289,6 +289,26 @@ describe('progress bar', () => {
     expect(text).toContain('\r\x1b[2K');
     expect(text).toMatch(/\[#+\.+\] epoch 1\/2 batch 6\/10/);
     expect(text.includes('\n')).toBe(false);
+    const metrics = {
+      epoch: 0,
+      loss: 0.5,
+      trainAccuracy: 0.8,
+      valLoss: 0.6,
+      valAccuracy: 0.75,
+      seconds: 1,
+      patchesPerSecond: 9,
+      lr: 1e-3,
+    };
+    render({ type: 'epoch-end', epoch: 0, epochs: 2, metrics, eta: 10 });
+    expect(text).toContain('epoch 1/2 done: loss 0.5000, train acc 0.800, val acc 0.750, ETA 00:10\n');
+    render({ ...step, epoch: 1 });
+    expect(text.split('\n').pop()).toMatch(/epoch 2\/2 .* valAccuracy 0\.750$/);
+    let plain = '';
+    const withQwk = createProgressBar({ write: (s: string) => (plain += s) }, { metric: 'valQwk' });
+    withQwk({ type: 'epoch-end', epoch: 0, epochs: 2, metrics: { ...metrics, valQwk: 0.8123 }, eta: 10 });
+    expect(plain).toBe(
+      'epoch 1/2 done: loss 0.5000, train acc 0.800, val acc 0.750, valQwk 0.812, ETA 00:10\n',
+    );
   });
 });
 
