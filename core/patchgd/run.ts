@@ -4,7 +4,7 @@ import { UsageError } from '../errors.ts';
 import { loadWeightsByName } from '../models/weights.ts';
 import { Adam } from './adam.ts';
 import { writeFileAtomic } from './atomic.ts';
-import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
+import { checkpointDir, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
 import type { EpochMetrics, TrainEvent } from './events.ts';
 import { gdStep } from './gd.ts';
@@ -200,6 +200,8 @@ export async function trainRun(
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const emit = options.onEvent ?? (() => {});
 
+  if (!options.resume && ((await checkpointDir(runDir, 'last')) || (await checkpointDir(runDir, 'best'))))
+    throw new UsageError(runDir, 'this folder already holds a trained run: resume it or choose a new folder');
   const ckpt = options.resume ? await loadCheckpoint(runDir, 'last') : null;
   if (options.resume && !ckpt)
     throw new UsageError(path.join(runDir, 'checkpoints', 'last'), 'no checkpoint to resume from');

@@ -176,12 +176,15 @@ describe('trainRun', () => {
     }
   });
 
-  it('refuses to resume with a changed configuration', async () => {
+  it('refuses to resume with a changed configuration, and to overwrite a run', async () => {
     const train = quadrantSamples(4, 16, 5);
     await trainRun({ ...tinyConfig, epochs: 1 }, train, [], { runDir: dir('changed') });
     await expect(
       trainRun({ ...tinyConfig, latentDim: 8 }, train, [], { runDir: dir('changed'), resume: true }),
     ).rejects.toThrow(/latentDim changed/);
+    await expect(trainRun(tinyConfig, train, [], { runDir: dir('changed') })).rejects.toThrow(
+      /already holds a trained run/,
+    );
   });
 
   it('GD baseline trains on a smaller image under a tight budget and stays under it', async () => {
