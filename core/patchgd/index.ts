@@ -3,8 +3,17 @@ export type { TrainConfig, TrainConfigInput } from './config.ts';
 export { trainRun } from './run.ts';
 export type { MetricFn, TrainOptions, TrainResult } from './run.ts';
 export type { EpochMetrics, TrainEvent } from './events.ts';
-export { loadModel, predict, embed, headLogits, readRunConfig, evaluateModels } from './predict.ts';
+export {
+  loadModel,
+  disposeModel,
+  predict,
+  embed,
+  headLogits,
+  readRunConfig,
+  evaluateModels,
+} from './predict.ts';
 export type { PatchgdModel, Prediction, Evaluation } from './predict.ts';
+export { loadNormalized, toBatchTensor } from './image.ts';
 export type { Sample, Normalization } from './image.ts';
 export { planGrid, gridSize } from './grid.ts';
 export type { GridPlan } from './grid.ts';

@@ -6,7 +6,7 @@ import { parseTrainConfig, type TrainConfig } from './config.ts';
 import { loadCheckpoint, type CheckpointName } from './checkpoint.ts';
 import { downscale, gdLogits } from './gd.ts';
 import { checkLabel, loadNormalized, toBatchTensor, type Sample } from './image.ts';
-import type { RunModels } from './models.ts';
+import { disposeModels, type RunModels } from './models.ts';
 import { fillZ, headOnZ, toPatches } from './step.ts';
 
 /** A trained model ready for inference. */
@@ -58,6 +58,11 @@ export async function loadModel(runDir: string, which?: CheckpointName): Promise
     return { config, models, chunkSize: ckpt.state.patchesPerIteration };
   }
   throw new UsageError(path.join(runDir, 'checkpoints'), `no ${names.join(' or ')} checkpoint`);
+}
+
+/** Frees a loaded model's weights. */
+export function disposeModel(model: PatchgdModel): void {
+  disposeModels(model.models);
 }
 
 /** Z of a batch of normalised images [B, H, W, 3] (not consumed): [B, k, k, d], batch norm in inference mode. */

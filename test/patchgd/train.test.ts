@@ -8,10 +8,13 @@ import { DatasetError, UsageError } from '../../core/errors.ts';
 import { loadCheckpoint } from '../../core/patchgd/checkpoint.ts';
 import {
   createProgressBar,
+  disposeModel,
   embed,
   headLogits,
   loadModel,
+  loadNormalized,
   predict,
+  toBatchTensor,
   trainRun,
   type TrainConfigInput,
   type TrainEvent,
@@ -122,6 +125,11 @@ describe('trainRun', () => {
     const z = embed(model, tf.zeros([2, 64, 64, 3]));
     expect(z.shape).toEqual([2, 4, 4, 8]);
     expect(headLogits(model, z).shape).toEqual([2, 4]);
+    // Z of a real image matches what predict saw: the head on it gives the same probabilities.
+    const image = toBatchTensor([await loadNormalized(val[0]!, 64, model.config.normalization)], 64);
+    const probs = tf.softmax(headLogits(model, embed(model, image))).dataSync();
+    predictions[0]!.probabilities.forEach((p, c) => expect(probs[c]).toBeCloseTo(p, 5));
+    disposeModel(model);
   });
 
   it('is deterministic for a seed, and the seed matters', async () => {
