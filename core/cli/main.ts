@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { PatchgdError } from '../errors.ts';
 import { register as registerUltramnist } from './commands/ultramnist.ts';
+import { register as registerTrain } from './commands/train.ts';
+import { register as registerPredict } from './commands/predict.ts';
 import { register as registerDataset } from './commands/dataset.ts';
 import { register as registerSlide } from './commands/slide.ts';
 
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerUltramnist(program);
+  registerTrain(program);
+  registerPredict(program);
   registerDataset(program);
   registerSlide(program);
   return program;

@@ -4,19 +4,7 @@ import type { Command } from 'commander';
 import sharp from 'sharp';
 import { UsageError } from '../../errors.ts';
 import { openSlide, type Slide, type SlideInfo } from '../../slide/index.ts';
-
-function integer(name: string, min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new UsageError(
-        null,
-        `--${name} must be an integer${min > -Infinity ? ` ≥ ${min}` : ''}, got '${value}'`,
-      );
-    }
-    return n;
-  };
-}
+import { integer } from '../parse.ts';
 
 /** Writes next to the target and renames, so a failed run never leaves a half-written file. */
 async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {

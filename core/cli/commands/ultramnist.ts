@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { generateUltraMnist, type Split } from '../../ultramnist/index.ts';
-
-function integer(name: string) {
-  return (value: string): number => {
-    if (!/^-?\d+$/.test(value.trim()))
-      throw new UsageError(null, `--${name} must be an integer, got "${value}"`);
-    return Number(value);
-  };
-}
+import { integer } from '../parse.ts';
 
 function split(value: string): Split {
   if (value !== 'train' && value !== 'test')

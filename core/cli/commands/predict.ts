@@ -1,0 +1,70 @@
+/** `patchgd predict` and `patchgd eval`: a trained run applied to a folder, per item or as metrics. */
+import { Option, type Command } from 'commander';
+import type { BackendPreference } from '../../engine/backend.ts';
+import { evaluatePredictions, predictFolder, type ItemPrediction } from '../../jobs/predict.ts';
+import { startBackend, withBackendOption } from '../backend-option.ts';
+
+interface PredictOptions {
+  model: string;
+  data: string;
+  json?: boolean;
+  checkpoint?: 'best' | 'last';
+  backend: BackendPreference;
+}
+
+function modelCommand(program: Command, name: string, description: string): Command {
+  return withBackendOption(
+    program
+      .command(name)
+      .description(description)
+      .requiredOption('--model <run>', 'run folder written by `patchgd train`')
+      .requiredOption('--data <dir>', 'PANDA folder, image folder with labels.csv, or slide folder')
+      .addOption(
+        new Option('--checkpoint <which>', 'checkpoint to use (default best, else last)').choices([
+          'best',
+          'last',
+        ]),
+      )
+      .option('--json', 'print one JSON object'),
+  );
+}
+
+function progressLine(done: number, total: number, item: ItemPrediction): void {
+  const what = item.error ? `failed: ${item.error}` : `class ${item.predicted}`;
+  process.stderr.write(`[${done}/${total}] ${item.id} ${what}\n`);
+}
+
+export function register(program: Command): void {
+  modelCommand(program, 'predict', 'predict the class of every item, with probabilities').action(
+    async (o: PredictOptions) => {
+      const backend = await startBackend(o.backend);
+      const set = await predictFolder(o.model, o.data, { checkpoint: o.checkpoint, onItem: progressLine });
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ backend, predictions: set.predictions }) + '\n');
+      } else {
+        for (const p of set.predictions) {
+          const probs = p.probabilities?.map((v) => v.toFixed(3)).join(' ') ?? '';
+          process.stdout.write(`${p.id}\t${p.error ? `error: ${p.error}` : `${p.predicted}\t${probs}`}\n`);
+        }
+      }
+    },
+  );
+  modelCommand(
+    program,
+    'eval',
+    'accuracy, quadratic weighted kappa and confusion matrix on labelled data',
+  ).action(async (o: PredictOptions) => {
+    const backend = await startBackend(o.backend);
+    const set = await predictFolder(o.model, o.data, { checkpoint: o.checkpoint, onItem: progressLine });
+    const report = evaluatePredictions(set.predictions, set.config.numClasses);
+    if (o.json) {
+      process.stdout.write(JSON.stringify({ backend, ...report }) + '\n');
+    } else {
+      const rows = report.confusion_matrix.map((row, i) => `  ${i}: ${row.join(' ')}`).join('\n');
+      process.stdout.write(
+        `items ${report.n} (${report.failed} failed)\naccuracy ${report.accuracy.toFixed(4)}\n` +
+          `qwk ${report.qwk.toFixed(4)}\nconfusion matrix (rows = truth):\n${rows}\n`,
+      );
+    }
+  });
+}

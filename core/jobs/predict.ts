@@ -1,0 +1,117 @@
+import { performance } from 'node:perf_hooks';
+import { openDataset, usableItems } from '../dataset/index.ts';
+import { DatasetError, PatchgdError } from '../errors.ts';
+import {
+  accuracy,
+  classificationReport,
+  confusionMatrix,
+  quadraticWeightedKappa,
+} from '../engine/metrics.ts';
+import { disposeModel, loadModel, predict, type TrainConfig } from '../patchgd/index.ts';
+import { SlidePool } from '../slide/pool.ts';
+import { datasetSamples } from './samples.ts';
+
+export interface ItemPrediction {
+  id: string;
+  /** Ground truth where the data has it. */
+  label: number | null;
+  predicted: number | null;
+  probabilities: number[] | null;
+  /** Why this item could not be predicted (the others still are). */
+  error: string | null;
+  seconds: number;
+}
+
+export interface PredictionSet {
+  config: TrainConfig;
+  predictions: ItemPrediction[];
+}
+
+export interface PredictOptions {
+  checkpoint?: 'best' | 'last';
+  onItem?: (done: number, total: number, item: ItemPrediction) => void;
+  signal?: AbortSignal;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof PatchgdError) return err.file ? `${err.file}: ${err.problem}` : err.problem;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Predicts every usable item of a folder with a run's model; an unreadable item is reported, not fatal. */
+export async function predictFolder(
+  runDir: string,
+  dataDir: string,
+  options: PredictOptions = {},
+): Promise<PredictionSet> {
+  const dataset = await openDataset(dataDir);
+  const items = usableItems(dataset);
+  if (items.length === 0) throw new DatasetError(dataset.root, 'no usable items to predict');
+  const model = await loadModel(runDir, options.checkpoint);
+  const pool = new SlidePool(8);
+  const predictions: ItemPrediction[] = [];
+  try {
+    const samples = datasetSamples(dataset, items, model.config.imageSize, pool);
+    for (const [i, sample] of samples.entries()) {
+      if (options.signal?.aborted) break;
+      const start = performance.now();
+      const label = items[i]!.label;
+      let item: ItemPrediction;
+      try {
+        const [p] = await predict(model, [sample]);
+        item = {
+          id: sample.id,
+          label,
+          predicted: p!.predicted,
+          probabilities: p!.probabilities,
+          error: null,
+          seconds: 0,
+        };
+      } catch (err) {
+        item = {
+          id: sample.id,
+          label,
+          predicted: null,
+          probabilities: null,
+          error: describe(err),
+          seconds: 0,
+        };
+      }
+      item.seconds = (performance.now() - start) / 1000;
+      predictions.push(item);
+      options.onItem?.(i + 1, samples.length, item);
+    }
+    return { config: model.config, predictions };
+  } finally {
+    disposeModel(model);
+    await pool.closeAll();
+  }
+}
+
+export interface EvaluationReport {
+  n: number;
+  failed: number;
+  accuracy: number;
+  qwk: number;
+  confusion_matrix: number[][];
+  per_class: { precision: number; recall: number; f1: number; support: number }[];
+}
+
+/** Accuracy, QWK and the confusion matrix over the items that have both a label and a prediction. */
+export function evaluatePredictions(
+  predictions: readonly ItemPrediction[],
+  numClasses: number,
+): EvaluationReport {
+  const scored = predictions.filter((p) => p.label !== null && p.predicted !== null);
+  const yTrue = scored.map((p) => p.label!);
+  const yPred = scored.map((p) => p.predicted!);
+  const matrix = confusionMatrix(yTrue, yPred, numClasses);
+  return {
+    n: scored.length,
+    failed: predictions.filter((p) => p.error !== null).length,
+    accuracy: accuracy(yTrue, yPred, numClasses),
+    qwk: quadraticWeightedKappa(yTrue, yPred, numClasses),
+    confusion_matrix: matrix,
+    per_class: classificationReport(matrix).perClass,
+  };
+}
