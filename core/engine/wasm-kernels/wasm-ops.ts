@@ -1,0 +1,149 @@
+/**
+ * A small toolkit for writing wasm kernels out of the wasm backend's own kernels. Every op runs the kernel
+ * function registered for 'wasm' directly on `TensorInfo`s, so data stays in the wasm heap: no round trip through
+ * the engine, no copy to JS, no other backend. A `WasmOps` records every tensor it creates; `wasmScope` frees them
+ * all except the one result the kernel returns.
+ */
+import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+
+type Shape4 = [number, number, number, number];
+
+/** Pads as [top, bottom, left, right]; a negative pad crops the input instead. */
+export type SignedPads = [number, number, number, number];
+
+export interface ConvSpec {
+  strides: [number, number];
+  dilations: [number, number];
+  pads: SignedPads;
+}
+
+export class WasmOps {
+  private readonly created: TensorInfo[] = [];
+
+  constructor(private readonly backend: KernelBackend) {}
+
+  /** Runs the wasm kernel `name` and records its output for disposal. */
+  run(name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: NamedAttrMap = {}): TensorInfo {
+    const config = getKernel(name, 'wasm');
+    if (!config) throw new Error(`wasm kernels: the wasm backend has no '${name}' kernel to build on`);
+    // Concat takes its inputs as an array; the registry types every kernel's inputs as a name map.
+    const out = config.kernelFunc({
+      inputs: inputs as Record<string, TensorInfo>,
+      backend: this.backend,
+      attrs,
+    });
+    if (Array.isArray(out)) throw new Error(`wasm kernels: '${name}' returned several tensors, expected one`);
+    this.created.push(out);
+    return out;
+  }
+
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    return this.run('Transpose', { x }, { perm });
+  }
+
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run('Reshape', { x }, { shape });
+  }
+
+  /** Sum over one axis, dropping it. */
+  sum(x: TensorInfo, axis: number): TensorInfo {
+    return this.run('Sum', { x }, { axis: [axis], keepDims: false });
+  }
+
+  /** Filter rotated by 180° in its two spatial axes (the first two). */
+  rotate180(filter: TensorInfo): TensorInfo {
+    return this.run('Reverse', { x: filter }, { dims: [0, 1] });
+  }
+
+  /**
+   * Spreads an NHWC tensor's pixels `stride` apart, zeros between them: [N, H, W, C] → [N, H·sh, W·sw, C]. The
+   * real pixels sit at rows 0, sh, 2sh, …, so the result ends with sh − 1 rows (and sw − 1 columns) of zeros,
+   * which callers count as padding. One pad of a 5-D view does the interleaving.
+   */
+  zeroDilate(x: TensorInfo, sh: number, sw: number): TensorInfo {
+    if (sh === 1 && sw === 1) return x;
+    const [n, h, w, c] = x.shape as Shape4;
+    const view = this.reshape(x, [n * h, 1, w, 1, c]);
+    const spread = this.run(
+      'PadV2',
+      { x: view },
+      {
+        paddings: [
+          [0, 0],
+          [0, sh - 1],
+          [0, 0],
+          [0, sw - 1],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
+    return this.reshape(spread, [n, h * sh, w * sw, c]);
+  }
+
+  /** Crops rows/columns off an NHWC tensor (the negative part of signed pads). */
+  private crop(x: TensorInfo, [top, bottom, left, right]: SignedPads): TensorInfo {
+    const cut = (p: number) => Math.max(0, -p);
+    if (cut(top) + cut(bottom) + cut(left) + cut(right) === 0) return x;
+    const [n, h, w, c] = x.shape as Shape4;
+    return this.run(
+      'StridedSlice',
+      { x },
+      {
+        begin: [0, cut(top), cut(left), 0],
+        end: [n, h - cut(bottom), w - cut(right), c],
+        strides: [1, 1, 1, 1],
+        beginMask: 0,
+        endMask: 0,
+        ellipsisMask: 0,
+        newAxisMask: 0,
+        shrinkAxisMask: 0,
+      },
+    );
+  }
+
+  /**
+   * NHWC convolution (`depthwise` picks the per-channel kind) with explicit, possibly negative, pads. XNNPACK does
+   * the arithmetic; negative pads become a crop of the input, which is the same thing.
+   */
+  conv(
+    kind: 'Conv2D' | 'DepthwiseConv2dNative',
+    x: TensorInfo,
+    filter: TensorInfo,
+    spec: ConvSpec,
+  ): TensorInfo {
+    const input = this.crop(x, spec.pads);
+    const [top, bottom, left, right] = spec.pads;
+    const grow = (p: number) => Math.max(0, p);
+    const attrs: NamedAttrMap = {
+      strides: spec.strides,
+      dilations: spec.dilations,
+      pad: [
+        [0, 0],
+        [grow(top), grow(bottom)],
+        [grow(left), grow(right)],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+    };
+    return this.run(kind, { x: input, filter }, attrs);
+  }
+
+  /** Frees every recorded tensor except `keep` (all of them when it is null). */
+  disposeAllBut(keep: TensorInfo | null): void {
+    for (const t of this.created) if (t !== keep) this.backend.disposeData(t.dataId);
+    this.created.length = 0;
+  }
+}
+
+/** Runs `body` with a fresh `WasmOps` and frees all its intermediates, keeping only the returned tensor. */
+export function wasmScope(backend: KernelBackend, body: (ops: WasmOps) => TensorInfo): TensorInfo {
+  const ops = new WasmOps(backend);
+  let result: TensorInfo | null = null;
+  try {
+    result = body(ops);
+    return result;
+  } finally {
+    ops.disposeAllBut(result);
+  }
+}
