@@ -4,7 +4,9 @@
  * MobileNetV2 at a 128² input, batch 16. The forward convolution of each layer on wasm is timed too, as the yardstick
  * a gradient kernel should stay near.
  *
- *   npx tsx test/bench/kernels.ts --json [--batch 16] [--cpu-batch 1] [--no-cpu] [--iters 3]
+ *   npx tsx test/bench/kernels.ts --json [--batch 16] [--cpu-batch 1] [--no-cpu] [--iters 3] [--only TEXT]
+ *
+ * --only keeps the layers whose name contains TEXT.
  *
  * The cpu backend needs minutes per layer at batch 16, so it runs at --cpu-batch (default 1) and its time is
  * scaled linearly to the benchmark batch (`cpu_ms_scaled`; every one of these kernels is linear in the batch).
@@ -69,6 +71,7 @@ interface Options {
   cpuBatch: number;
   cpu: boolean;
   iters: number;
+  only: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -83,6 +86,7 @@ function parseArgs(argv: string[]): Options {
     cpuBatch: value('--cpu-batch', 1),
     cpu: !argv.includes('--no-cpu'),
     iters: value('--iters', 3),
+    only: argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '') : '',
   };
 }
 
@@ -175,7 +179,7 @@ async function main(): Promise<void> {
   const status = describeBackend();
   const ours = wasmGradientKernels.find((k) => k.kernelName === Conv2DBackpropInput) as KernelConfig;
   const rows: Record<string, unknown>[] = [];
-  for (const l of LAYERS) {
+  for (const l of LAYERS.filter((layer) => layer.net.includes(opts.only))) {
     const cases = l.depthwise ? DW_CASES : CONV_CASES;
     const gflop = flops(l, opts.batch) / 1e9;
     await tf.setBackend('wasm');

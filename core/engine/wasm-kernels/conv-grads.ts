@@ -44,8 +44,34 @@ function inputGradSpec(info: Conv2DInfo): ConvSpec {
   return { strides: [1, 1], dilations: [dilationHeight, dilationWidth], pads };
 }
 
+/**
+ * dL/dfilter of an unpadded 1×1 convolution is one matrix product, xᵀ·dy over all N·Ho·Wo pixels: faster as a
+ * single XNNPACK GEMM (its fast path wants both operands untransposed) than as a convolution with a Ho×Wo kernel.
+ */
+function pointwiseFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
+  const { batchSize: n, outHeight: ho, outWidth: wo, inChannels: cin, outChannels: cout } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const picked = sh === 1 && sw === 1 ? x : ops.window(x, [0, 0, 0, 0], [n, ho, wo, cin], [1, sh, sw, 1]);
+  const pixels = n * ho * wo;
+  // XNNPACK caches the GEMM, with a packed copy of b, under b's tensor id until that tensor is freed: give it a
+  // private copy we free at once, not the caller's dy or x, which live on through the whole backward pass.
+  const matmul = (a: TensorInfo, b: TensorInfo) =>
+    ops.run('BatchMatMul', { a, b: ops.run('Identity', { x: b }) }, { transposeA: false, transposeB: false });
+  // b is copied and packed, a only transposed: make the smaller operand b.
+  if (cin > cout) {
+    const xT = ops.reshape(ops.transpose(ops.reshape(picked, [pixels, cin]), [1, 0]), [1, cin, pixels]);
+    return ops.reshape(matmul(xT, ops.reshape(dy, [1, pixels, cout])), [1, 1, cin, cout]);
+  }
+  const dyT = ops.reshape(ops.transpose(ops.reshape(dy, [pixels, cout]), [1, 0]), [1, cout, pixels]);
+  const product = matmul(dyT, ops.reshape(picked, [1, pixels, cin])); // [1, Cout, Cin]
+  return ops.reshape(ops.transpose(ops.reshape(product, [cout, cin]), [1, 0]), [1, 1, cin, cout]);
+}
+
 /** dL/dfilter of a regular convolution: [fh, fw, Cin, Cout]. */
 export function conv2dFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
+  const { top, left } = info.padInfo;
+  if (info.filterHeight === 1 && info.filterWidth === 1 && top === 0 && left === 0)
+    return pointwiseFilterGrad(ops, x, dy, info);
   // Input channels become the batch, the batch becomes the channels: [Cin, H, W, N] ⊛ [Ho, Wo, N, Cout].
   const xT = ops.transpose(x, [3, 1, 2, 0]);
   const dyT = ops.transpose(dy, [1, 2, 0, 3]);

@@ -81,25 +81,47 @@ export class WasmOps {
     return this.reshape(spread, [n, h * sh, w * sw, c]);
   }
 
+  /**
+   * The strided window x[begin + i·strides] of `size` elements per axis, copied by the backend's C++ StridedSlice.
+   * tfjs sends all-stride-1 slices to a per-element JS loop instead, so the view gets a trailing unit axis sliced
+   * with stride 2, which selects the same data and keeps the C++ path.
+   */
+  window(x: TensorInfo, begin: number[], size: number[], strides: number[]): TensorInfo {
+    const rank = x.shape.length;
+    const view = this.reshape(x, [...x.shape, 1]);
+    const end = begin.map((b, i) => b + ((size[i] as number) - 1) * (strides[i] as number) + 1);
+    const out = this.run(
+      'StridedSlice',
+      { x: view },
+      {
+        begin: [...begin, 0],
+        end: [...end, 1],
+        strides: [...strides, 2],
+        beginMask: 0,
+        endMask: 0,
+        ellipsisMask: 0,
+        newAxisMask: 0,
+        shrinkAxisMask: 1 << rank,
+      },
+    );
+    return out;
+  }
+
   /** Crops rows/columns off an NHWC tensor (the negative part of signed pads). */
   private crop(x: TensorInfo, [top, bottom, left, right]: SignedPads): TensorInfo {
     const cut = (p: number) => Math.max(0, -p);
     if (cut(top) + cut(bottom) + cut(left) + cut(right) === 0) return x;
     const [n, h, w, c] = x.shape as Shape4;
-    return this.run(
-      'StridedSlice',
-      { x },
-      {
-        begin: [0, cut(top), cut(left), 0],
-        end: [n, h - cut(bottom), w - cut(right), c],
-        strides: [1, 1, 1, 1],
-        beginMask: 0,
-        endMask: 0,
-        ellipsisMask: 0,
-        newAxisMask: 0,
-        shrinkAxisMask: 0,
-      },
-    );
+    const size = [n, h - cut(top) - cut(bottom), w - cut(left) - cut(right), c];
+    return this.window(x, [0, cut(top), cut(left), 0], size, [1, 1, 1, 1]);
+  }
+
+  /** Frees `t` now (its memory is needed back before the kernel ends). */
+  free(t: TensorInfo): void {
+    const i = this.created.indexOf(t);
+    if (i < 0) throw new Error('wasm kernels: freeing a tensor this scope did not create');
+    this.created.splice(i, 1);
+    this.backend.disposeData(t.dataId);
   }
 
   /**
