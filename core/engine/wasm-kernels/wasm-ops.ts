@@ -11,6 +11,8 @@ type Shape4 = [number, number, number, number];
 /** Pads as [top, bottom, left, right]; a negative pad crops the input instead. */
 export type SignedPads = [number, number, number, number];
 
+export type ConvKind = 'Conv2D' | 'DepthwiseConv2dNative';
+
 export interface ConvSpec {
   strides: [number, number];
   dilations: [number, number];
@@ -58,62 +60,69 @@ export class WasmOps {
   /**
    * Spreads an NHWC tensor's pixels `stride` apart, zeros between them: [N, H, W, C] → [N, H·sh, W·sw, C]. The
    * real pixels sit at rows 0, sh, 2sh, …, so the result ends with sh − 1 rows (and sw − 1 columns) of zeros,
-   * which callers count as padding. One pad of a 5-D view does the interleaving.
+   * which callers count as padding. One pad of a rank-5 view does the interleaving.
    */
   zeroDilate(x: TensorInfo, sh: number, sw: number): TensorInfo {
     if (sh === 1 && sw === 1) return x;
     const [n, h, w, c] = x.shape as Shape4;
-    const view = this.reshape(x, [n * h, 1, w, 1, c]);
-    const spread = this.run(
-      'PadV2',
-      { x: view },
-      {
-        paddings: [
-          [0, 0],
-          [0, sh - 1],
-          [0, 0],
-          [0, sw - 1],
-          [0, 0],
-        ],
-        constantValue: 0,
-      },
-    );
+    const spread = this.pad(this.reshape(x, [n * h, 1, w, 1, c]), [
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
     return this.reshape(spread, [n, h * sh, w * sw, c]);
   }
 
   /**
-   * The strided window x[begin + i·strides] of `size` elements per axis, copied by the backend's C++ StridedSlice.
-   * tfjs sends all-stride-1 slices to a per-element JS loop instead, so the view gets a trailing unit axis sliced
-   * with stride 2, which selects the same data and keeps the C++ path.
+   * Pads with zeros, or crops where a pad is negative: the backend's PadV2 takes signed pads (the tests pin this),
+   * which makes it the fast crop too. tfjs's own slice kernels copy per element in JS or in a generic C++ loop,
+   * 30-100× slower.
    */
-  window(x: TensorInfo, begin: number[], size: number[], strides: number[]): TensorInfo {
-    const rank = x.shape.length;
-    const view = this.reshape(x, [...x.shape, 1]);
-    const end = begin.map((b, i) => b + ((size[i] as number) - 1) * (strides[i] as number) + 1);
-    const out = this.run(
-      'StridedSlice',
-      { x: view },
-      {
-        begin: [...begin, 0],
-        end: [...end, 1],
-        strides: [...strides, 2],
-        beginMask: 0,
-        endMask: 0,
-        ellipsisMask: 0,
-        newAxisMask: 0,
-        shrinkAxisMask: 1 << rank,
-      },
-    );
-    return out;
+  pad(x: TensorInfo, paddings: [number, number][]): TensorInfo {
+    if (paddings.every(([a, b]) => a === 0 && b === 0)) return x;
+    return this.run('PadV2', { x }, { paddings, constantValue: 0 });
   }
 
-  /** Crops rows/columns off an NHWC tensor (the negative part of signed pads). */
-  private crop(x: TensorInfo, [top, bottom, left, right]: SignedPads): TensorInfo {
-    const cut = (p: number) => Math.max(0, -p);
-    if (cut(top) + cut(bottom) + cut(left) + cut(right) === 0) return x;
+  /**
+   * Pixels (begin + i·stride) of axes 1 and 2 of a rank-4 tensor, `count` of them per axis. Done as pads: one
+   * (signed) pad aligns the kept pixels to the start of stride-sized blocks, then a crop per axis keeps the first
+   * of each block.
+   */
+  subsample(
+    x: TensorInfo,
+    begin: [number, number],
+    count: [number, number],
+    stride: [number, number],
+  ): TensorInfo {
     const [n, h, w, c] = x.shape as Shape4;
-    const size = [n, h - cut(top) - cut(bottom), w - cut(left) - cut(right), c];
-    return this.window(x, [0, cut(top), cut(left), 0], size, [1, 1, 1, 1]);
+    const [bh, bw] = begin;
+    const [kh, kw] = count;
+    const [sh, sw] = stride;
+    let out = this.pad(x, [
+      [0, 0],
+      [-bh, kh * sh - h + bh],
+      [-bw, kw * sw - w + bw],
+      [0, 0],
+    ]);
+    if (sh > 1) {
+      const crop: [number, number][] = [
+        [0, 0],
+        [0, 1 - sh],
+        [0, 0],
+      ];
+      out = this.pad(this.reshape(out, [n * kh, sh, kw * sw * c]), crop);
+    }
+    if (sw > 1) {
+      const crop: [number, number][] = [
+        [0, 0],
+        [0, 1 - sw],
+        [0, 0],
+      ];
+      out = this.pad(this.reshape(out, [n * kh * kw, sw, c]), crop);
+    }
+    return this.reshape(out, [n, kh, kw, c]);
   }
 
   /** Frees `t` now (its memory is needed back before the kernel ends). */
@@ -134,9 +143,15 @@ export class WasmOps {
     filter: TensorInfo,
     spec: ConvSpec,
   ): TensorInfo {
-    const input = this.crop(x, spec.pads);
     const [top, bottom, left, right] = spec.pads;
     const grow = (p: number) => Math.max(0, p);
+    const cut = (p: number) => Math.min(0, p);
+    const input = this.pad(x, [
+      [0, 0],
+      [cut(top), cut(bottom)],
+      [cut(left), cut(right)],
+      [0, 0],
+    ]);
     const attrs: NamedAttrMap = {
       strides: spec.strides,
       dilations: spec.dilations,
