@@ -4,9 +4,10 @@
  * training step touches is registered for wasm.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { backend_util } from '@tensorflow/tfjs-core';
+import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
+import { wasmScope, type WasmOps } from '../../core/engine/wasm-kernels/wasm-ops.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | backend_util.ExplicitPadding;
@@ -269,5 +270,55 @@ describe('wasm gradient kernels reject inconsistent shapes', () => {
       } as never),
     ).toThrow(/dy has shape 1,4,4,8, expected 1,4,4,5/);
     tf.dispose([dy, filter]);
+  });
+});
+
+describe('WasmOps building blocks', () => {
+  /** Runs `body` in a scope on a [2, 5, 7, 3] ramp and returns the result as nested arrays. */
+  async function onRamp(body: (ops: WasmOps, x: TensorInfo) => TensorInfo) {
+    await tf.setBackend('wasm');
+    const x = tf.tensor4d(
+      Array.from({ length: 2 * 5 * 7 * 3 }, (_, i) => i + 1),
+      [2, 5, 7, 3],
+    );
+    const out = tf.engine().makeTensorFromTensorInfo(wasmScope(tf.backend(), (ops) => body(ops, x)));
+    const result = { shape: out.shape, values: out.arraySync() as number[][][][] };
+    tf.dispose([x, out]);
+    return result;
+  }
+  const ramp = (n: number, y: number, x: number, c: number) => ((n * 5 + y) * 7 + x) * 3 + c + 1;
+
+  it('pads with zeros where a pad is positive and crops where it is negative', async () => {
+    const { shape, values } = await onRamp((ops, x) =>
+      ops.pad(x, [
+        [0, 0],
+        [-1, 2],
+        [1, -3],
+        [0, 0],
+      ]),
+    );
+    expect(shape).toEqual([2, 6, 5, 3]);
+    for (let y = 0; y < 6; y++)
+      for (let c = 0; c < 5; c++) {
+        const inside = y + 1 < 5 && c - 1 >= 0;
+        expect(values[1]?.[y]?.[c]?.[2]).toBe(inside ? ramp(1, y + 1, c - 1, 2) : 0);
+      }
+  });
+
+  it('subsamples pixels begin + i·stride on the two spatial axes', async () => {
+    const { shape, values } = await onRamp((ops, x) => ops.subsample(x, [1, 2], [2, 2], [2, 3]));
+    expect(shape).toEqual([2, 2, 2, 3]);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 2; j++) expect(values[0]?.[i]?.[j]?.[1]).toBe(ramp(0, 1 + 2 * i, 2 + 3 * j, 1));
+  });
+
+  it('spreads pixels stride apart with zeros between and after them', async () => {
+    const { shape, values } = await onRamp((ops, x) => ops.zeroDilate(x, 2, 3));
+    expect(shape).toEqual([2, 10, 21, 3]);
+    for (let y = 0; y < 10; y++)
+      for (let c = 0; c < 21; c++) {
+        const real = y % 2 === 0 && c % 3 === 0;
+        expect(values[1]?.[y]?.[c]?.[0]).toBe(real ? ramp(1, y / 2, c / 3, 0) : 0);
+      }
   });
 });
