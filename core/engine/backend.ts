@@ -112,6 +112,8 @@ async function start(name: BackendName): Promise<void> {
       return startWasm();
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new Unavailable('the cpu backend failed to initialise');
+      // Its first tensor would print a banner urging tfjs-node; the choice's `skipped` already says why not.
+      (tf.findBackend('cpu') as unknown as { firstUse: boolean }).firstUse = false;
   }
 }
 

@@ -4,7 +4,7 @@
  * with a UsageError that says why.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
 import { UsageError } from '../../core/errors.ts';
 import { registerWasmKernels } from '../../core/engine/wasm-kernels/index.ts';
@@ -62,6 +62,14 @@ describe('selectBackend', () => {
     });
     expect(tf.getBackend()).toBe('cpu');
     expect(describeBackend().wasm).toBeNull();
+    // No tfjs banner urging tfjs-node on the first cpu tensor: the choice already says why it is not used.
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      tf.dispose(tf.ones([2]));
+      expect(warn.mock.calls.flat().join(' ')).not.toMatch(/tfjs-node/);
+    } finally {
+      warn.mockRestore();
+    }
     const choice = await selectBackend({ prefer: 'wasm', env: { PATCHGD_BACKEND: 'cpu' } });
     expect(choice).toEqual({ name: 'wasm', reason: 'asked for', skipped: [] });
     expect(tf.getBackend()).toBe('wasm');
