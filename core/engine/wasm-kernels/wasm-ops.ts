@@ -125,24 +125,11 @@ export class WasmOps {
     return this.reshape(out, [n, kh, kw, c]);
   }
 
-  /** Frees `t` now (its memory is needed back before the kernel ends). */
-  free(t: TensorInfo): void {
-    const i = this.created.indexOf(t);
-    if (i < 0) throw new Error('wasm kernels: freeing a tensor this scope did not create');
-    this.created.splice(i, 1);
-    this.backend.disposeData(t.dataId);
-  }
-
   /**
-   * NHWC convolution (`depthwise` picks the per-channel kind) with explicit, possibly negative, pads. XNNPACK does
-   * the arithmetic; negative pads become a crop of the input, which is the same thing.
+   * NHWC convolution of either kind with explicit, possibly negative, pads. XNNPACK does the arithmetic; negative
+   * pads become a crop of the input, which is the same thing.
    */
-  conv(
-    kind: 'Conv2D' | 'DepthwiseConv2dNative',
-    x: TensorInfo,
-    filter: TensorInfo,
-    spec: ConvSpec,
-  ): TensorInfo {
+  conv(kind: ConvKind, x: TensorInfo, filter: TensorInfo, spec: ConvSpec): TensorInfo {
     const [top, bottom, left, right] = spec.pads;
     const grow = (p: number) => Math.max(0, p);
     const cut = (p: number) => Math.min(0, p);
