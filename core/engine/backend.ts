@@ -124,16 +124,15 @@ async function start(name: BackendName): Promise<void> {
 export async function selectBackend(
   options: { prefer?: BackendPreference; env?: Record<string, string | undefined> } = {},
 ): Promise<BackendChoice> {
+  const asked = options.prefer !== undefined && options.prefer !== 'auto' ? options.prefer : undefined;
   const fromEnv = (options.env ?? process.env)[ENV_VAR];
-  const prefer =
-    options.prefer !== undefined && options.prefer !== 'auto'
-      ? parsePreference(options.prefer, 'backend option')
-      : fromEnv
-        ? parsePreference(fromEnv, ENV_VAR)
-        : 'auto';
+  const prefer = asked
+    ? parsePreference(asked, 'backend option')
+    : fromEnv
+      ? parsePreference(fromEnv, ENV_VAR)
+      : 'auto';
   if (prefer !== 'auto') {
-    const source =
-      options.prefer !== undefined && options.prefer !== 'auto' ? 'asked for' : `set by ${ENV_VAR}`;
+    const source = asked ? 'asked for' : `set by ${ENV_VAR}`;
     try {
       await start(prefer);
     } catch (err) {
@@ -153,8 +152,7 @@ export async function selectBackend(
       continue;
     }
     chosen = name;
-    const reason = skipped.length === 0 ? 'best available backend' : 'first available after the ones skipped';
-    return { name, reason, skipped };
+    return { name, reason: `auto: the first of ${BACKEND_NAMES.join(', ')} that starts`, skipped };
   }
   throw new UsageError(null, 'no TensorFlow.js backend could start');
 }
