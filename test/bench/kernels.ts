@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     const wasm = cases.map((c) => time(opts.iters, () => runCase(c, l, t)));
     let shippedMs: number | null = null;
     if (!l.depthwise && l.stride === 1) {
-      // The shipped loop is slow: one timed run is enough.
+      // The shipped loop takes seconds per layer: one timed run, on the stride-1 layers only, bounds the run time.
       tf.unregisterKernel(Conv2DBackpropInput, 'wasm');
       tf.registerKernel(shipped);
       shippedMs = time(1, () => runCase(CONV_CASES[1] as Case, l, t), false);
