@@ -1,0 +1,89 @@
+/**
+ * Kernel configs for the convolution gradients the wasm backend of tfjs 4.22 lacks (or ships only as a scalar
+ * loop), each built from the backend's own XNNPACK convolution through `wasmScope`.
+ */
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  type KernelBackend,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
+import { wasmScope, type WasmOps } from './wasm-ops.ts';
+
+type Shape4 = [number, number, number, number];
+type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
+
+interface GradAttrs {
+  strides: number | [number, number];
+  dilations?: number | [number, number];
+  pad: Pad;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** The forward convolution's geometry, computed exactly as the other backends do. */
+function forwardInfo(xShape: Shape4, filterShape: Shape4, attrs: GradAttrs, depthwise: boolean) {
+  if (attrs.dataFormat === 'NCHW') throw new Error('wasm convolution gradients support only NHWC data');
+  return backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+  );
+}
+
+/** Kernels are called below the ops' own checks; a mismatched shape would make XNNPACK read past a buffer. */
+function expectShape(what: string, actual: readonly number[], expected: readonly number[]): void {
+  if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i]))
+    throw new Error(
+      `wasm convolution gradient: ${what} has shape ${actual.join(',')}, expected ${expected.join(',')}`,
+    );
+}
+
+type GradBody = (ops: WasmOps, a: TensorInfo, b: TensorInfo, info: backend_util.Conv2DInfo) => TensorInfo;
+
+/** A filter-gradient kernel: inputs x and dy, attr filterShape. */
+function filterGradKernel(depthwise: boolean, body: GradBody): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const a = attrs as unknown as GradAttrs & { filterShape: Shape4 };
+    const info = forwardInfo(x.shape as Shape4, a.filterShape, a, depthwise);
+    expectShape('dy', dy.shape, info.outShape);
+    return wasmScope(backend as KernelBackend, (ops) => body(ops, x, dy, info));
+  };
+}
+
+/** An input-gradient kernel: inputs dy and filter, attr inputShape. */
+function inputGradKernel(depthwise: boolean, body: GradBody): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = attrs as unknown as GradAttrs & { inputShape: Shape4 };
+    const info = forwardInfo(a.inputShape, filter.shape as Shape4, a, depthwise);
+    expectShape('dy', dy.shape, info.outShape);
+    expectShape('filter', filter.shape.slice(0, 3), [info.filterHeight, info.filterWidth, info.inChannels]);
+    return wasmScope(backend as KernelBackend, (ops) => body(ops, dy, filter, info));
+  };
+}
+
+const wasmKernel = (kernelName: string, kernelFunc: KernelFunc): KernelConfig => ({
+  kernelName,
+  backendName: 'wasm',
+  kernelFunc,
+});
+
+/** Every kernel this project registers for the wasm backend. */
+export const wasmGradientKernels: readonly KernelConfig[] = [
+  wasmKernel(Conv2DBackpropFilter, filterGradKernel(false, conv2dFilterGrad)),
+  wasmKernel(Conv2DBackpropInput, inputGradKernel(false, conv2dInputGrad)),
+  wasmKernel(DepthwiseConv2dNativeBackpropFilter, filterGradKernel(true, depthwiseFilterGrad)),
+  wasmKernel(DepthwiseConv2dNativeBackpropInput, inputGradKernel(true, depthwiseInputGrad)),
+];

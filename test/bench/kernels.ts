@@ -1,0 +1,232 @@
+/**
+ * Convolution-gradient kernel benchmark: the project's wasm kernels against tfjs's pure-JS cpu backend (and, for
+ * Conv2DBackpropInput, against the scalar loop the wasm backend ships), on layer shapes of ResNet50 and
+ * MobileNetV2 at a 128² input, batch 16. The forward convolution of each layer on wasm is timed too, as the yardstick
+ * a gradient kernel should stay near.
+ *
+ *   npx tsx test/bench/kernels.ts --json [--batch 16] [--cpu-batch 1] [--no-cpu] [--iters 3] [--only TEXT]
+ *
+ * --only keeps the layers whose name contains TEXT.
+ *
+ * The cpu backend needs minutes per layer at batch 16, so it runs at --cpu-batch (default 1) and its time is
+ * scaled linearly to the benchmark batch (`cpu_ms_scaled`; every one of these kernels is linear in the batch).
+ * Prints one JSON object.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  getKernel,
+  type KernelConfig,
+} from '@tensorflow/tfjs-core';
+import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
+import { wasmGradientKernels } from '../../core/engine/wasm-kernels/kernels.ts';
+
+interface Layer {
+  net: string;
+  /** [H, W, Cin] of the layer input at a 128² network input. */
+  input: [number, number, number];
+  filter: [number, number, number, number];
+  stride: number;
+  depthwise: boolean;
+}
+
+const conv = (net: string, hw: number, cin: number, k: number, cout: number, stride: number): Layer => ({
+  net,
+  input: [hw, hw, cin],
+  filter: [k, k, cin, cout],
+  stride,
+  depthwise: false,
+});
+const dw = (net: string, hw: number, c: number, stride: number): Layer => ({
+  net,
+  input: [hw, hw, c],
+  filter: [3, 3, c, 1],
+  stride,
+  depthwise: true,
+});
+
+const LAYERS: Layer[] = [
+  conv('resnet50 conv1', 128, 3, 7, 64, 2),
+  conv('resnet50 layer1 3x3', 32, 64, 3, 64, 1),
+  conv('resnet50 layer1 1x1 expand', 32, 64, 1, 256, 1),
+  conv('resnet50 layer2 3x3 stride 2', 32, 128, 3, 128, 2),
+  conv('resnet50 layer3 3x3', 8, 256, 3, 256, 1),
+  conv('64x64x64 3x3 (brief)', 64, 64, 3, 64, 1),
+  conv('mobilenetv2 stem', 128, 3, 3, 32, 2),
+  conv('mobilenetv2 1x1 expand', 32, 24, 1, 144, 1),
+  dw('mobilenetv2 dw 64x64x32', 64, 32, 1),
+  dw('mobilenetv2 dw 64x64x96 stride 2', 64, 96, 2),
+  dw('mobilenetv2 dw 16x16x384', 16, 384, 1),
+  dw('mobilenetv2 dw 4x4x960', 4, 960, 1),
+];
+
+interface Options {
+  batch: number;
+  cpuBatch: number;
+  cpu: boolean;
+  iters: number;
+  only: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const value = (flag: string, fallback: number) => {
+    const i = argv.indexOf(flag);
+    const v = i >= 0 ? Number(argv[i + 1]) : fallback;
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} needs a positive integer`);
+    return v;
+  };
+  return {
+    batch: value('--batch', 16),
+    cpuBatch: value('--cpu-batch', 1),
+    cpu: !argv.includes('--no-cpu'),
+    iters: value('--iters', 3),
+    only: argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '') : '',
+  };
+}
+
+/** Best wall time (ms) of `iters` runs, after one warm-up run when `warmUp`. */
+function time(iters: number, run: () => tf.Tensor, warmUp = true): number {
+  if (warmUp) tf.dispose(run());
+  let best = Infinity;
+  for (let i = 0; i < iters; i++) {
+    const t0 = performance.now();
+    const out = run();
+    out.dataSync();
+    best = Math.min(best, performance.now() - t0);
+    out.dispose();
+  }
+  return Math.round(best * 10) / 10;
+}
+
+interface Case {
+  kernel: string;
+  inputs: (t: Tensors) => Record<string, tf.Tensor>;
+  attrs: (l: Layer, xShape: number[]) => Record<string, unknown>;
+}
+interface Tensors {
+  x: tf.Tensor;
+  dy: tf.Tensor;
+  filter: tf.Tensor;
+}
+
+const pad = 'same';
+const CONV_CASES: Case[] = [
+  {
+    kernel: Conv2DBackpropFilter,
+    inputs: ({ x, dy }) => ({ x, dy }),
+    attrs: (l) => ({ strides: l.stride, pad, dataFormat: 'NHWC', filterShape: l.filter }),
+  },
+  {
+    kernel: Conv2DBackpropInput,
+    inputs: ({ dy, filter }) => ({ dy, filter }),
+    attrs: (l, xShape) => ({ strides: l.stride, pad, dataFormat: 'NHWC', inputShape: xShape }),
+  },
+];
+const DW_CASES: Case[] = [
+  {
+    kernel: DepthwiseConv2dNativeBackpropFilter,
+    inputs: ({ x, dy }) => ({ x, dy }),
+    attrs: (l) => ({ strides: l.stride, dilations: 1, pad, filterShape: l.filter }),
+  },
+  {
+    kernel: DepthwiseConv2dNativeBackpropInput,
+    inputs: ({ dy, filter }) => ({ dy, filter }),
+    attrs: (l, xShape) => ({ strides: l.stride, dilations: 1, pad, inputShape: xShape }),
+  },
+];
+
+function makeTensors(l: Layer, batch: number): Tensors {
+  const xShape: [number, number, number, number] = [batch, ...l.input];
+  const info = backend_util.computeConv2DInfo(xShape, l.filter, l.stride, 1, pad, undefined, l.depthwise);
+  return {
+    x: tf.randomNormal(xShape),
+    dy: tf.randomNormal(info.outShape),
+    filter: tf.randomNormal(l.filter),
+  };
+}
+
+function runCase(c: Case, l: Layer, t: Tensors): tf.Tensor {
+  return tf.engine().runKernel(c.kernel, c.inputs(t), c.attrs(l, t.x.shape) as never) as tf.Tensor;
+}
+
+/** Gradient FLOPs equal the forward convolution's: 2 per multiply-add. */
+function flops(l: Layer, batch: number): number {
+  const info = backend_util.computeConv2DInfo(
+    [batch, ...l.input],
+    l.filter,
+    l.stride,
+    1,
+    pad,
+    undefined,
+    l.depthwise,
+  );
+  const [fh, fw, cin] = l.filter;
+  const perOutput = l.depthwise ? fh * fw : fh * fw * cin;
+  return 2 * batch * info.outHeight * info.outWidth * info.outChannels * perOutput;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  // Keep the shipped scalar Conv2DBackpropInput for comparison before our registration replaces it.
+  const shipped = getKernel(Conv2DBackpropInput, 'wasm') as KernelConfig;
+  const chosen = await selectBackend({ prefer: 'wasm' });
+  const status = describeBackend();
+  const ours = wasmGradientKernels.find((k) => k.kernelName === Conv2DBackpropInput) as KernelConfig;
+  const rows: Record<string, unknown>[] = [];
+  for (const l of LAYERS.filter((layer) => layer.net.includes(opts.only))) {
+    const cases = l.depthwise ? DW_CASES : CONV_CASES;
+    const gflop = flops(l, opts.batch) / 1e9;
+    await tf.setBackend('wasm');
+    const t = makeTensors(l, opts.batch);
+    const forward = time(opts.iters, () =>
+      l.depthwise
+        ? tf.depthwiseConv2d(t.x as tf.Tensor4D, t.filter as tf.Tensor4D, l.stride, pad)
+        : tf.conv2d(t.x as tf.Tensor4D, t.filter as tf.Tensor4D, l.stride, pad),
+    );
+    const wasm = cases.map((c) => time(opts.iters, () => runCase(c, l, t)));
+    let shippedMs: number | null = null;
+    if (!l.depthwise && l.stride === 1) {
+      // The shipped loop takes seconds per layer: one timed run, on the stride-1 layers only, bounds the run time.
+      tf.unregisterKernel(Conv2DBackpropInput, 'wasm');
+      tf.registerKernel(shipped);
+      shippedMs = time(1, () => runCase(CONV_CASES[1] as Case, l, t), false);
+      tf.unregisterKernel(Conv2DBackpropInput, 'wasm');
+      tf.registerKernel(ours);
+    }
+    tf.dispose([t.x, t.dy, t.filter]);
+    let cpu: number[] | null = null;
+    if (opts.cpu) {
+      await tf.setBackend('cpu');
+      const small = makeTensors(l, opts.cpuBatch);
+      cpu = cases.map((c) => time(1, () => runCase(c, l, small), false));
+      tf.dispose([small.x, small.dy, small.filter]);
+    }
+    cases.forEach((c, i) => {
+      const ms = wasm[i] as number;
+      const cpuScaled = cpu ? Math.round(((cpu[i] as number) * opts.batch) / opts.cpuBatch) : null;
+      rows.push({
+        layer: l.net,
+        kernel: c.kernel,
+        input: [opts.batch, ...l.input],
+        filter: l.filter,
+        stride: l.stride,
+        gflop: Math.round(gflop * 1000) / 1000,
+        wasm_ms: ms,
+        wasm_gflops: Math.round((gflop / (ms / 1000)) * 10) / 10,
+        wasm_forward_ms: forward,
+        ...(c.kernel === Conv2DBackpropInput && shippedMs !== null ? { wasm_shipped_ms: shippedMs } : {}),
+        ...(cpu ? { cpu_ms_at_cpu_batch: cpu[i], cpu_ms_scaled: cpuScaled } : {}),
+        ...(cpuScaled ? { speedup_vs_cpu: Math.round((cpuScaled / ms) * 10) / 10 } : {}),
+      });
+    });
+  }
+  console.log(JSON.stringify({ backend: chosen, status, options: opts, kernels: rows }));
+}
+
+await main();
