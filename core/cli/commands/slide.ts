@@ -2,7 +2,6 @@ import { rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import sharp from 'sharp';
-import { UsageError } from '../../errors.ts';
 import { openSlide, type Slide, type SlideInfo } from '../../slide/index.ts';
 import { integer } from '../parse.ts';
 
