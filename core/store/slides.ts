@@ -83,9 +83,18 @@ function fileChanged(row: SlideRow, path: string, file: FileStat | undefined): b
   );
 }
 
+function labelsChanged(row: SlideRow, item: DatasetItem): boolean {
+  return (
+    row.label !== item.label ||
+    row.provider !== (item.provider ?? null) ||
+    row.gleason !== (item.gleason ?? null)
+  );
+}
+
 /**
  * Brings the folder's slides in line with `dataset` in one transaction. `stats` holds the files that exist
- * (see statFiles), keyed by image path. Labels, providers and Gleason scores are refreshed from the labels.
+ * (see statFiles), keyed by image path. Labels, providers and Gleason scores are refreshed from the labels; rows
+ * with nothing new are not rewritten, so reopening a large unchanged folder writes nothing.
  */
 export function syncSlides(
   store: Store,
@@ -130,9 +139,14 @@ export function syncSlides(
         report.added.push(id);
         continue;
       }
+      const changed = fileChanged(row, item.imagePath, file);
+      if (row.removed_at === null && !changed && !labelsChanged(row, item)) {
+        report.unchanged++;
+        continue;
+      }
       update.run(...values, row.id);
       if (row.removed_at !== null) report.added.push(id);
-      else if (fileChanged(row, item.imagePath, file)) report.changed.push(id);
+      else if (changed) report.changed.push(id);
       else report.unchanged++;
     }
     for (const [id, row] of existing) {
