@@ -329,16 +329,29 @@ export const jobSchema = z.object({
 // ---------------------------------------------------------------------------------------------------------------
 // App status
 
-export const backendSchema = z.enum(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']);
+/** The TensorFlow.js backends, best first (core/engine/backend.ts picks the first that works). */
+export const backendSchema = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
 
 export const appStatusSchema = z.object({
   backend: z.object({
     name: backendSchema,
-    /** Why this backend: e.g. "no CUDA device; tfjs-node loaded". */
+    /** Why this backend runs, e.g. "no CUDA device; @tensorflow/tfjs-node loaded". */
     reason: z.string(),
-    threads: z.number().int().positive().nullable(),
+    /** Each better backend passed over, and why. */
+    skipped: z.array(z.object({ name: backendSchema, reason: z.string() })),
+    /** On wasm: what the runtime detected, and the extra kernels registered. */
+    wasm: z.object({ simd: z.boolean(), threads: z.boolean(), kernels: z.array(z.string()) }).nullable(),
   }),
-  memory: z.object({ rss: count, heapUsed: count, heapTotal: count, systemTotal: count, systemFree: count }),
+  memory: z.object({
+    rss: count,
+    heapUsed: count,
+    heapTotal: count,
+    /** Bytes and number of live tensors on the backend. */
+    tensorBytes: count,
+    tensors: count,
+    systemTotal: count,
+    systemFree: count,
+  }),
   versions: z.object({
     app: z.string(),
     node: z.string(),
@@ -512,8 +525,12 @@ export const ipcErrorCodeSchema = z.enum([
 
 export const ipcErrorSchema = z.object({
   code: ipcErrorCodeSchema,
+  /** The whole line to show: `<file>: <problem>` when there is a file. */
   message: z.string(),
+  /** The file the failure concerns, or null. */
   file: z.string().nullable(),
+  /** The problem in plain words, without the file. */
+  problem: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })),
 });
 

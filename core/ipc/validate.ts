@@ -31,8 +31,8 @@ export function isEventName(name: string): name is EventName {
   return Object.hasOwn(events, name);
 }
 
-function ipcError(code: IpcErrorCode, message: string, extra: Partial<IpcError> = {}): IpcError {
-  return { code, message, file: null, issues: [], ...extra };
+function ipcError(code: IpcErrorCode, problem: string, extra: Partial<IpcError> = {}): IpcError {
+  return { code, message: problem, file: null, problem, issues: [], ...extra };
 }
 
 function fail<T>(error: IpcError): IpcOutcome<T> {
@@ -91,7 +91,8 @@ export function createHandlerTable<C = void>(handlers: HandlerTable<C>): Handler
 
 /** Maps a handler's failure: typed errors keep their file and problem; anything else is an internal error. */
 export function errorToIpc(err: unknown): IpcError {
-  if (err instanceof PatchgdError) return ipcError('handler-failed', err.message, { file: err.file });
+  if (err instanceof PatchgdError)
+    return ipcError('handler-failed', err.problem, { file: err.file, message: err.message });
   const message = err instanceof Error ? err.message : String(err);
   return ipcError('internal-error', `unexpected failure: ${message}`);
 }

@@ -162,7 +162,13 @@ describe('dispatch over a store-backed handler table', () => {
     const outcome = await dispatch(table, 'folders.open', { path: missing }, ctx);
     expect(outcome).toEqual({
       ok: false,
-      error: { code: 'handler-failed', message: `${missing}: does not exist`, file: missing, issues: [] },
+      error: {
+        code: 'handler-failed',
+        message: `${missing}: does not exist`,
+        file: missing,
+        problem: 'does not exist',
+        issues: [],
+      },
     });
     const review = await dispatch(
       table,
@@ -175,7 +181,15 @@ describe('dispatch over a store-backed handler table', () => {
       error: { code: 'handler-failed', file: store.file, message: `${store.file}: has no slide with id 99` },
     });
     const usage = await dispatch(table, 'app.status', {}, ctx);
-    expect(usage).toMatchObject({ ok: false, error: { code: 'handler-failed', file: null } });
+    expect(usage).toMatchObject({
+      ok: false,
+      error: {
+        code: 'handler-failed',
+        file: null,
+        message: 'app.status is not served in this test',
+        problem: 'app.status is not served in this test',
+      },
+    });
   });
 
   it('turns unexpected failures and contract-breaking results into typed errors, never a rejection', async () => {

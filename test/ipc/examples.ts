@@ -336,15 +336,39 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
     params: {},
     badParams: [{ verbose: true }, 'status'],
     result: {
-      backend: { name: 'wasm', reason: 'tfjs-node is not installed; WebAssembly with SIMD', threads: 4 },
-      memory: { rss: 3e8, heapUsed: 1e8, heapTotal: 2e8, systemTotal: 1.6e10, systemFree: 8e9 },
+      backend: {
+        name: 'wasm',
+        reason: 'WebAssembly with SIMD',
+        skipped: [
+          { name: 'tensorflow-gpu', reason: 'no CUDA device' },
+          { name: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
+        ],
+        wasm: { simd: true, threads: false, kernels: ['Conv2D'] },
+      },
+      memory: {
+        rss: 3e8,
+        heapUsed: 1e8,
+        heapTotal: 2e8,
+        tensorBytes: 5e7,
+        tensors: 120,
+        systemTotal: 1.6e10,
+        systemFree: 8e9,
+      },
       versions: { app: '0.1.0', node: '20.20.2', electron: null, tfjs: '4.22.0', sqlite: '3.51.2' },
       jobs: [job],
     },
     badResults: [
       {
-        backend: { name: 'webgpu', reason: '', threads: null },
-        memory: { rss: 1, heapUsed: 1, heapTotal: 1, systemTotal: 1, systemFree: 1 },
+        backend: { name: 'webgpu', reason: '', skipped: [], wasm: null },
+        memory: {
+          rss: 1,
+          heapUsed: 1,
+          heapTotal: 1,
+          tensorBytes: 0,
+          tensors: 0,
+          systemTotal: 1,
+          systemFree: 1,
+        },
         versions: { app: '0.1.0', node: '20', electron: null, tfjs: '4', sqlite: '3' },
         jobs: [],
       },
