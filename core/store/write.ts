@@ -13,7 +13,7 @@ const REASONS: Record<string, string> = {
   SQLITE_CORRUPT: 'is damaged',
 };
 
-export function storeFailure(store: Store, err: unknown): unknown {
+function storeFailure(store: Store, err: unknown): unknown {
   if (err instanceof PatchgdError || !(err instanceof Database.SqliteError)) return err;
   const reason = Object.entries(REASONS).find(([code]) => err.code.startsWith(code))?.[1];
   return new StoreError(store.file, reason ?? `write failed (${err.message})`, { cause: err });

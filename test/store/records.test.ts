@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   closeStore,
@@ -193,5 +194,22 @@ describe('reviews', () => {
     );
     expect(reviewHistory(store, slideId)).toHaveLength(1);
     expect(currentReview(store, slideId)?.grade).toBe(1);
+  });
+
+  it('names the store when another connection holds the write lock too long, and saves once it is free', () => {
+    const { store } = seeded;
+    const slideId = slide('a');
+    const other = new Database(store.file);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      store.db.pragma('busy_timeout = 50');
+      expect(() => saveReview(store, { slideId, reviewer: 'dr a', status: 'overridden', grade: 1 })).toThrow(
+        `${store.file}: is locked by another process`,
+      );
+      other.exec('ROLLBACK');
+      expect(saveReview(store, { slideId, reviewer: 'dr a', status: 'overridden', grade: 1 }).grade).toBe(1);
+    } finally {
+      other.close();
+    }
   });
 });
