@@ -79,8 +79,13 @@ function toRun(row: RunRow): Run {
 }
 
 function toJson(store: Store, config: unknown): string {
-  const json = JSON.stringify(config);
-  if (json === undefined) throw new StoreError(store.file, 'a run configuration must be a JSON value');
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(config);
+  } catch (err) {
+    throw new StoreError(store.file, `a run configuration must be JSON data (${(err as Error).message})`);
+  }
+  if (json === undefined) throw new StoreError(store.file, 'a run configuration must be JSON data');
   return json;
 }
 

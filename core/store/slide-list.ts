@@ -9,8 +9,9 @@ import type { ReviewStatus } from './reviews.ts';
 export type SlideSort =
   'imageId' | 'label' | 'predicted' | 'confidence' | 'reviewed' | 'reviewStatus' | 'reviewedAt';
 
+/** Each given criterion narrows the list; a given list keeps the slides matching one of its values (so []: none). */
 export interface SlideFilter {
-  /** Part of the image id, case-insensitive. */
+  /** Part of the image id, case-insensitive (ASCII letters). */
   search?: string;
   /** True grades (labels) to keep. */
   labels?: number[];

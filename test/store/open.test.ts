@@ -69,6 +69,12 @@ describe('openStore', () => {
     );
   });
 
+  it('names a store folder that cannot be created', async () => {
+    const blocker = join(dir, 'a-file');
+    await writeFile(blocker, '');
+    expect(() => openStore(join(blocker, 'store'))).toThrow(`${join(blocker, 'store')}: cannot be created`);
+  });
+
   it('turns a file that is not SQLite into a StoreError naming it', async () => {
     await writeFile(join(dir, STORE_FILE), 'this is not a database, just some text '.repeat(200));
     expect(() => openStore(dir)).toThrow(/patchgd-studio\.sqlite: cannot be opened as a project store/);

@@ -61,6 +61,12 @@ describe('runs and checkpoints', () => {
     expect(listRuns(store, folderId).map((r) => r.id)).toEqual([run.id, seeded.runId]);
     expect(listRuns(store, folderId + 1)).toEqual([]);
     expect(() => updateRun(store, 999, { status: 'done' })).toThrow(/has no run with id 999/);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    for (const config of [circular, undefined, { n: 1n }])
+      expect(() => recordRun(store, { runDir: join(dir, 'bad'), folderId, config })).toThrow(
+        /a run configuration must be JSON data/,
+      );
   });
 
   it('replaces a checkpoint saved again under the same name', () => {
