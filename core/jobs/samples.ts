@@ -1,0 +1,64 @@
+import { stratifiedKFold, usableItems, type Dataset, type DatasetItem } from '../dataset/index.ts';
+import { readImageFileSquare, readSlideSquare } from '../dataset/square-image.ts';
+import { DatasetError } from '../errors.ts';
+import type { SlidePool } from '../slide/pool.ts';
+import type { RgbImage } from '../slide/types.ts';
+
+/** One dataset item as the engine consumes it: its label and a loader of the whole padded square image. */
+export interface ImageSample {
+  id: string;
+  /** Class index, or -1 for unlabelled items (prediction only). */
+  label: number;
+  load(): Promise<RgbImage>;
+}
+
+/** Turns dataset items into engine samples at `imageSize` px; slides go through the pool's pyramid reader. */
+export function datasetSamples(
+  dataset: Dataset,
+  items: readonly DatasetItem[],
+  imageSize: number,
+  pool: SlidePool,
+): ImageSample[] {
+  const isSlide = dataset.layout !== 'images';
+  return items.map((item) => ({
+    id: item.id,
+    label: item.label ?? -1,
+    load: async () =>
+      (isSlide
+        ? await readSlideSquare(pool, item.imagePath, imageSize)
+        : await readImageFileSquare(item.imagePath, imageSize)
+      ).image,
+  }));
+}
+
+/** Labelled, usable items of a dataset; a clear error when there are none. */
+export function labelledItems(dataset: Dataset): DatasetItem[] {
+  const items = usableItems(dataset).filter((item) => item.label !== null);
+  if (items.length === 0) throw new DatasetError(dataset.root, 'no usable labelled items');
+  return items;
+}
+
+export interface Split {
+  train: DatasetItem[];
+  val: DatasetItem[];
+}
+
+/** Stratified hold-out: fold `valFold` of a seeded `folds`-fold split is the validation set. */
+export function splitByFold(
+  items: readonly DatasetItem[],
+  folds: number,
+  valFold: number,
+  seed: number,
+): Split {
+  if (!Number.isInteger(valFold) || valFold < 0 || valFold >= folds)
+    throw new DatasetError(null, `validation fold ${valFold} is not in 0..${folds - 1}`);
+  const fold = stratifiedKFold(
+    items.map((item) => item.label ?? 0),
+    folds,
+    seed,
+  );
+  return {
+    train: items.filter((_, i) => fold[i] !== valFold),
+    val: items.filter((_, i) => fold[i] === valFold),
+  };
+}

@@ -1,0 +1,205 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { setDropoutSeed } from '../models/spatial-dropout.ts';
+import type { Adam } from './adam.ts';
+import { chunkIndices, type GridPlan } from './grid.ts';
+import type { RunModels } from './models.ts';
+import { writeChunk } from './z-write.ts';
+
+/**
+ * [B, H, W, C] → [B, k², m, m, C] (takes ownership of `images`); patch n = i·k + j is the one at grid row i,
+ * column j (image order). Intermediates are freed as soon as possible so that at most the image and one
+ * transposed copy are alive.
+ */
+export function toPatches(images: tf.Tensor4D, patchSize: number): tf.Tensor5D {
+  const [b, h, w, c] = images.shape;
+  const k = h / patchSize;
+  if (!Number.isInteger(k) || w !== h)
+    throw new Error(`images of ${h}×${w} do not split into ${patchSize} px patches`);
+  const grid = tf.reshape(images, [b, k, patchSize, k, patchSize, c]);
+  images.dispose();
+  const transposed = tf.transpose(grid, [0, 1, 3, 2, 4, 5]);
+  grid.dispose();
+  const patches = tf.reshape(transposed, [b, k * k, patchSize, patchSize, c]) as tf.Tensor5D;
+  transposed.dispose();
+  return patches;
+}
+
+/** Embeds the patches `chunk` of every image: [B, k², m, m, 3] → [B, P, d]. Gradients flow if a tape is on. */
+export function embedChunk(
+  backbone: RunModels['backbone'],
+  patches: tf.Tensor5D,
+  chunk: readonly number[],
+  training: boolean,
+): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [b, , m, , c] = patches.shape;
+    const picked = tf.gather(patches, tf.tensor1d(Int32Array.from(chunk), 'int32'), 1);
+    const flat = tf.reshape(picked, [b * chunk.length, m, m, c]);
+    const e = backbone.apply(flat, { training }) as tf.Tensor2D;
+    return tf.reshape(e, [b, chunk.length, e.shape[1]]);
+  });
+}
+
+/**
+ * Z = [B, k², d]: every patch embedded, in chunks of `chunkSize`, with no gradient. `training` keeps batch norm in
+ * training mode as the reference does during training (batch statistics; moving averages updated per chunk).
+ */
+export function fillZ(
+  backbone: RunModels['backbone'],
+  patches: tf.Tensor5D,
+  chunkSize: number,
+  training: boolean,
+): tf.Tensor3D {
+  const numPatches = patches.shape[1];
+  const parts: tf.Tensor3D[] = [];
+  for (let start = 0; start < numPatches; start += chunkSize) {
+    const chunk = Array.from({ length: Math.min(chunkSize, numPatches - start) }, (_, i) => start + i);
+    parts.push(embedChunk(backbone, patches, chunk, training));
+  }
+  const z = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
+  if (parts.length > 1) parts.forEach((p) => p.dispose());
+  return z;
+}
+
+/** Applies g to Z [B, k², d] viewed as the k×k×d grid. */
+export function headOnZ(head: RunModels['head'], z: tf.Tensor3D, training: boolean): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [b, n, d] = z.shape;
+    const k = Math.round(Math.sqrt(n));
+    return head.apply(tf.reshape(z, [b, k, k, d]), { training }) as tf.Tensor2D;
+  });
+}
+
+export interface InnerResult {
+  /** Z with the chunk's fresh embeddings (values only; the graph is gone). */
+  z: tf.Tensor3D;
+  /** Cross-entropy of this iteration (before the 1/ε scaling). */
+  loss: number;
+  logits: tf.Tensor2D;
+  /** dL/dθ of loss/ε, one per trainable variable in `variables` order. */
+  grads: tf.Tensor[];
+}
+
+/**
+ * One inner iteration: re-encode the chunk with gradient, write it into the detached Z, logits = g(Z),
+ * loss = CE/ε, gradients of backbone and head. Only the chunk's patches carry gradient into the backbone.
+ */
+export function innerIteration(
+  models: RunModels,
+  variables: readonly tf.Variable[],
+  z: tf.Tensor3D,
+  patches: tf.Tensor5D,
+  chunk: readonly number[],
+  oneHot: tf.Tensor2D,
+  lossScale: number,
+  dropoutSeed: number,
+): InnerResult {
+  setDropoutSeed(models.head, dropoutSeed);
+  let newZ: tf.Tensor3D | null = null;
+  let logits: tf.Tensor2D | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const e = embedChunk(models.backbone, patches, chunk, true);
+    newZ = tf.keep(writeChunk(z, e, chunk));
+    logits = tf.keep(headOnZ(models.head, newZ, true));
+    return tf.div(tf.losses.softmaxCrossEntropy(oneHot, logits), lossScale) as tf.Scalar;
+  }, variables as tf.Variable[]);
+  const loss = value.dataSync()[0]! * lossScale;
+  value.dispose();
+  const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+  return { z: tf.keep(newZ!), loss, logits: logits!, grads: ordered };
+}
+
+/** Adds `next` into `sum` (taking ownership of both); returns the new sum. */
+export function accumulate(sum: tf.Tensor[] | null, next: tf.Tensor[]): tf.Tensor[] {
+  if (!sum) return next;
+  return sum.map((s, i) => {
+    const total = tf.add(s, next[i]!);
+    s.dispose();
+    next[i]!.dispose();
+    return total;
+  });
+}
+
+export interface StepDraws {
+  /** Random permutation of the k² patch indices for this batch. */
+  permutation: number[];
+  /** One dropout seed per inner iteration. */
+  dropoutSeeds: number[];
+}
+
+export interface StepResult {
+  /** Mean cross-entropy over the inner iterations. */
+  loss: number;
+  /** Predicted classes from the last inner iteration's logits (Z fully refreshed). */
+  predictions: number[];
+  optimizerSteps: number;
+  patchesEncoded: number;
+}
+
+/**
+ * One PatchGD update on a batch (takes ownership of `images`): fill Z without gradient, then the inner
+ * iterations over a fresh permutation's chunks, accumulating gradients and stepping the optimizer every ε.
+ */
+export function patchgdStep(
+  models: RunModels,
+  variables: readonly tf.Variable[],
+  optimizer: Adam,
+  plan: GridPlan,
+  images: tf.Tensor4D,
+  labels: readonly number[],
+  numClasses: number,
+  draws: StepDraws,
+  lr: number,
+): StepResult {
+  const patches = toPatches(images, models.inputSize);
+  const oneHot = tf.tidy(
+    () => tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), numClasses) as tf.Tensor2D,
+  );
+  let z = fillZ(models.backbone, patches, plan.patchesPerIteration, true);
+  let sum: tf.Tensor[] | null = null;
+  let lossTotal = 0;
+  let optimizerSteps = 0;
+  let logits: tf.Tensor2D | null = null;
+  let patchesEncoded = plan.numPatches;
+  chunkIndices(draws.permutation, plan).forEach((chunk, it) => {
+    const r = innerIteration(
+      models,
+      variables,
+      z,
+      patches,
+      chunk,
+      oneHot,
+      plan.accumulationSteps,
+      draws.dropoutSeeds[it]!,
+    );
+    z.dispose();
+    z = r.z;
+    logits?.dispose();
+    logits = r.logits;
+    lossTotal += r.loss;
+    patchesEncoded += chunk.length;
+    sum = accumulate(sum, r.grads);
+    if ((it + 1) % plan.accumulationSteps === 0) {
+      optimizer.step(sum, lr);
+      sum.forEach((g) => g.dispose());
+      sum = null;
+      optimizerSteps++;
+    }
+  });
+  const predictions = argMaxRows(logits!);
+  tf.dispose([z, patches, oneHot, logits!]);
+  return {
+    loss: lossTotal / plan.innerIterations,
+    predictions,
+    optimizerSteps,
+    patchesEncoded: patchesEncoded * labels.length,
+  };
+}
+
+/** Row-wise argmax of logits as plain numbers. */
+export function argMaxRows(logits: tf.Tensor2D): number[] {
+  const classes = tf.argMax(logits, 1);
+  const out = Array.from(classes.dataSync());
+  classes.dispose();
+  return out;
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../core/errors.ts';
+import { parseTrainConfig } from '../../core/patchgd/config.ts';
+import { chunkIndices, gridSize, planGrid } from '../../core/patchgd/grid.ts';
+import { Prng } from '../../core/patchgd/prng.ts';
+import { learningRate } from '../../core/patchgd/schedule.ts';
+
+describe('grid plan', () => {
+  it.each([
+    // image, patch, s, k, P, inner iterations
+    [512, 32, 1 / 8, 16, 32, 8],
+    [512, 128, 1 / 8, 4, 2, 8],
+    [96, 32, 1 / 8, 3, 2, 8],
+    [160, 32, 1 / 4, 5, 7, 4],
+    [224, 32, 0.5, 7, 25, 2],
+    [384, 32, 1 / 3, 12, 48, 3],
+    [64, 16, 1, 4, 16, 1],
+  ])(
+    '%i px / %i px patches, s = %f → k = %i, P = %i, %i inner iterations',
+    (image, patch, s, k, p, inner) => {
+      const plan = planGrid(image, patch, s, true);
+      expect(plan).toEqual({
+        k,
+        numPatches: k * k,
+        patchesPerIteration: p,
+        innerIterations: inner,
+        accumulationSteps: inner,
+      });
+      expect(planGrid(image, patch, s, false).accumulationSteps).toBe(1);
+    },
+  );
+
+  it('a budget-lowered P keeps every patch covered with more inner iterations', () => {
+    const plan = planGrid(512, 32, 1 / 8, true, 10);
+    expect(plan.patchesPerIteration).toBe(10);
+    expect(plan.innerIterations).toBe(Math.ceil(256 / 10));
+    expect(plan.accumulationSteps).toBe(plan.innerIterations);
+  });
+
+  it('chunks of one permutation cover every patch exactly once with the defaults', () => {
+    const plan = planGrid(512, 32, 1 / 8, true);
+    const perm = Prng.fromSeed(5).permutation(plan.numPatches);
+    const chunks = chunkIndices(perm, plan);
+    expect(chunks).toHaveLength(8);
+    expect(chunks.every((c) => c.length === 32)).toBe(true);
+    expect(new Set(chunks.flat()).size).toBe(256);
+  });
+
+  it('rejects images that are not a whole number of patches, naming both sizes', () => {
+    expect(() => gridSize(500, 32)).toThrow(UsageError);
+    expect(() => gridSize(500, 32)).toThrow(/500.*32/);
+    expect(() => parseTrainConfig({ imageSize: 500, patchSize: 32 })).toThrow(/not a multiple/);
+  });
+});
+
+describe('configuration', () => {
+  it("has the paper's defaults", () => {
+    const c = parseTrainConfig({});
+    expect(c).toMatchObject({
+      method: 'patchgd',
+      backbone: 'resnet50',
+      imageSize: 512,
+      patchSize: 32,
+      sampling: 1 / 8,
+      latentDim: 256,
+      lr: 1e-3,
+      warmupEpochs: 2,
+      gradAccumulation: true,
+      seed: 42,
+      numClasses: 6,
+    });
+    expect(c.normalization.mean).toEqual([0.485, 0.456, 0.406]);
+  });
+
+  it('names the bad fields', () => {
+    expect(() => parseTrainConfig({ sampling: 2, backbone: 'vgg' })).toThrow(
+      /sampling.*backbone|backbone.*sampling/,
+    );
+  });
+});
+
+describe('PRNG and schedule', () => {
+  it('reproduces draws from a saved state', () => {
+    const a = Prng.fromSeed(9);
+    a.permutation(10);
+    const b = Prng.fromState(a.state);
+    expect(b.permutation(50)).toEqual(a.permutation(50));
+    expect(Prng.fromSeed(1).nextUint32()).not.toBe(Prng.fromSeed(2).nextUint32());
+  });
+
+  it('warms up linearly, then decays linearly to the final fraction', () => {
+    const lr = (step: number) => learningRate(step, 100, 10, 1e-3, 0.5);
+    expect(lr(0)).toBeCloseTo(1e-4);
+    expect(lr(9)).toBeCloseTo(1e-3);
+    expect(lr(10)).toBeCloseTo(1e-3);
+    expect(lr(99)).toBeCloseTo(5e-4);
+    expect(lr(50)).toBeLessThan(lr(20));
+  });
+});

@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../core/errors.ts';
+import { Adam } from '../../core/patchgd/adam.ts';
+import { parseTrainConfig } from '../../core/patchgd/config.ts';
+import { planGrid } from '../../core/patchgd/grid.ts';
+import { choosePatchesPerIteration, measurePatchgdPeak, updateMargin } from '../../core/patchgd/memory.ts';
+import { buildModels, disposeModels, trainableVariables } from '../../core/patchgd/models.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const F32 = 4;
+
+/** Models for a given image size (the head depends on k) and a function measuring a step's peak at P. */
+function setup(imageSize: number, batchSize = 2) {
+  const config = parseTrainConfig({
+    backbone: 'small',
+    imageSize,
+    patchSize: 16,
+    latentDim: 4,
+    numClasses: 3,
+    batchSize,
+  });
+  const models = buildModels(config);
+  const variables = trainableVariables(models);
+  const optimizer = new Adam(variables);
+  return {
+    config,
+    models,
+    variables,
+    measure: (p: number) => measurePatchgdPeak(models, variables, imageSize, batchSize, p, 3),
+    dispose: () => {
+      optimizer.dispose();
+      disposeModels(models);
+    },
+  };
+}
+
+describe('memory budget', () => {
+  it('at fixed P the step peak grows only by the image and Z-sized tensors when the image doubles', async () => {
+    const P = 4;
+    const small = setup(64);
+    const large = setup(128);
+    const peakSmall = await small.measure(P);
+    const peakLarge = await large.measure(P);
+    // The bigger image also has a bigger head (k = 8 vs 4: one more block), so take out what scales with the
+    // parameters: weights, two Adam moments and the two gradient sets alive during accumulation.
+    const weights = (s: ReturnType<typeof setup>) => s.variables.reduce((n, v) => n + v.size * F32 * 5, 0);
+    const growth = peakLarge - weights(large) - (peakSmall - weights(small));
+    const B = 2;
+    const imageGrowth = B * (128 * 128 - 64 * 64) * 3 * F32;
+    const zGrowth = B * (64 - 16) * 4 * F32;
+    // Image + its patch view (2×), then Z-sized tensors only: Z, its update and the head's training activations
+    // and their gradients (about 40 Z-sized maps with this head); nothing scales with the number of patches.
+    expect(growth).toBeGreaterThanOrEqual(2 * imageGrowth);
+    expect(growth).toBeLessThanOrEqual(2 * imageGrowth + 64 * zGrowth);
+    // Whereas P drives the backbone activations: doubling P adds more than all of that.
+    const peakLargeP2 = await large.measure(2 * P);
+    expect(peakLargeP2 - peakLarge).toBeGreaterThan(imageGrowth + 64 * zGrowth);
+    small.dispose();
+    large.dispose();
+  });
+
+  it('lowers P to fit a tight budget, with a message, and refuses an impossible one', async () => {
+    const s = setup(64, 4);
+    const plan = planGrid(64, 16, 1, true); // nominal P = 16
+    const margin = updateMargin(s.variables);
+    const atOne = (await s.measure(1)) + margin;
+    const atFull = (await s.measure(16)) + margin;
+    expect(atFull).toBeGreaterThan(atOne);
+    const budget = Math.round((atOne + atFull) / 2);
+    const chosen = await choosePatchesPerIteration(s.measure, plan, budget, margin);
+    expect(chosen.patchesPerIteration).toBeGreaterThan(1);
+    expect(chosen.patchesPerIteration).toBeLessThan(16);
+    expect(chosen.peakBytes).toBeLessThanOrEqual(budget);
+    expect(chosen.message).toMatch(/patches per inner iteration instead of 16/);
+    const roomy = await choosePatchesPerIteration(s.measure, plan, 10 * atFull, margin);
+    expect(roomy).toMatchObject({ patchesPerIteration: 16, message: null });
+    const refusal = choosePatchesPerIteration(s.measure, plan, Math.round(atOne / 2), margin);
+    await expect(refusal).rejects.toThrow(UsageError);
+    await expect(choosePatchesPerIteration(s.measure, plan, Math.round(atOne / 2), margin)).rejects.toThrow(
+      /memory budget .* too small: one patch per inner iteration needs/,
+    );
+    s.dispose();
+  });
+
+  it('measuring leaves batch-norm statistics and weights untouched', async () => {
+    const s = setup(64);
+    const before = s.models.backbone.getWeights().map((w) => Array.from(w.dataSync()));
+    await s.measure(3);
+    const after = s.models.backbone.getWeights().map((w) => Array.from(w.dataSync()));
+    expect(after).toEqual(before);
+    s.dispose();
+  });
+});
