@@ -8,6 +8,7 @@
  * so a handler may return a richer store object and only the contract's fields cross the boundary.
  */
 import { z } from 'zod';
+import { trainConfigSchema } from '../patchgd/config.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Building blocks
@@ -28,30 +29,8 @@ export const runStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'c
 export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export const checkpointNameSchema = z.enum(['best', 'last']);
 
-/**
- * A training run's configuration. The engine's schema (`core/patchgd/config.ts`) is the single source; this
- * stand-in with its defaults keeps the contract usable until that module is merged, then is replaced by it.
- */
-export const trainConfigSchema = z
-  .object({
-    method: z.enum(['patchgd', 'gd']).default('patchgd'),
-    backbone: z.string().min(1).default('resnet50'),
-    imageSize: z.number().int().positive().default(512),
-    patchSize: z.number().int().positive().default(32),
-    sampling: z
-      .number()
-      .gt(0)
-      .max(1)
-      .default(1 / 8),
-    epochs: z.number().int().positive().default(100),
-    batchSize: z.number().int().positive().default(1),
-    memoryBudgetBytes: z.number().int().nonnegative().default(0),
-    latentDim: z.number().int().positive().default(256),
-    numClasses: z.number().int().min(2).default(6),
-    lr: z.number().positive().default(1e-3),
-    seed: z.number().int().nonnegative().default(42),
-  })
-  .strict();
+/** A training run's configuration: the engine's own schema, so the UI and the engine cannot drift apart. */
+export { trainConfigSchema };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Folders and datasets
@@ -562,5 +541,4 @@ export type EventPayload<N extends EventName> = z.output<Events[N]>;
 export type IpcErrorCode = z.infer<typeof ipcErrorCodeSchema>;
 export type IpcError = z.infer<typeof ipcErrorSchema>;
 export type IpcOutcome<T> = { ok: true; value: T } | { ok: false; error: IpcError };
-export type TrainConfig = z.output<typeof trainConfigSchema>;
-export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+export type { TrainConfig, TrainConfigInput } from '../patchgd/config.ts';

@@ -215,6 +215,7 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
       { folderId: 1, config: { epochs: 0 } },
       { folderId: 1, config: { learningRate: 0.1 } },
       { folderId: 1, config: { sampling: 2 } },
+      { folderId: 1, config: { backbone: 'vgg16' } },
       { folderId: 1 },
     ],
     result: { runId: 3, jobId: 'job-2' },

@@ -5,9 +5,11 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type { DatasetSummary, Finding, FindingCode } from '../../core/dataset/index.ts';
+import type { EpochMetrics, TrainConfig, TrainEvent } from '../../core/patchgd/index.ts';
 import type { SlideInfo } from '../../core/slide/types.ts';
 import type {
   datasetSummarySchema,
+  epochMetricsSchema,
   EventPayload,
   IpcError,
   findingCodeSchema,
@@ -18,6 +20,7 @@ import type {
   RequestParams,
   RequestResult,
   slideInfoSchema,
+  trainEventSchema,
 } from '../../core/ipc/contract.ts';
 import {
   createHandlerTable,
@@ -94,6 +97,12 @@ describe('contract types', () => {
       | 'handler-failed'
       | 'internal-error'
     >();
+  });
+
+  it("carries the engine's configuration, events and metrics unchanged", () => {
+    expectTypeOf<RequestParams<'training.start'>['config']>().toEqualTypeOf<TrainConfig>();
+    expectTypeOf<TrainEvent>().toExtend<z.input<typeof trainEventSchema>>();
+    expectTypeOf<EpochMetrics>().toExtend<z.input<typeof epochMetricsSchema>>();
   });
 
   it('matches the dataset, slide and store models the back end returns', () => {
