@@ -25,8 +25,8 @@ const failure = z.object({ file: z.string().nullable(), problem: z.string() });
 
 export const datasetLayoutSchema = z.enum(['panda', 'images', 'slides']);
 export const reviewStatusSchema = z.enum(['agreed', 'overridden']);
+/** States of a run and of the job that trains or grades with it. */
 export const runStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
-export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export const checkpointNameSchema = z.enum(['best', 'last']);
 
 /** A training run's configuration: the engine's own schema, so the UI and the engine cannot drift apart. */
@@ -299,7 +299,7 @@ export const jobSchema = z.object({
   jobId: z.string().min(1),
   kind: z.enum(['training', 'grading']),
   runId: id,
-  state: jobStateSchema,
+  state: runStatusSchema,
   /** Why the job failed or was cancelled; null while it runs or when it succeeded. */
   error: failure.nullable(),
   at: time,

@@ -19,6 +19,7 @@ import type {
   RequestInput,
   RequestParams,
   RequestResult,
+  runStatusSchema,
   slideInfoSchema,
   trainEventSchema,
 } from '../../core/ipc/contract.ts';
@@ -35,6 +36,7 @@ import type {
   Review,
   ReviewEvent,
   Run,
+  RunStatus,
   SlideListRow,
   SyncReport,
 } from '../../core/store/index.ts';
@@ -112,6 +114,7 @@ describe('contract types', () => {
     expectTypeOf<
       SlideInfo & { slideId: number; imageId: string; tileUrlTemplate: string; thumbnailUrl: string }
     >().toExtend<z.input<typeof slideInfoSchema>>();
+    expectTypeOf<RunStatus>().toEqualTypeOf<z.infer<typeof runStatusSchema>>();
     expectTypeOf<Folder[]>().toExtend<HandlerReturn<'folders.recent'>>();
     expectTypeOf<SyncReport>().toExtend<HandlerReturn<'folders.open'>['sync']>();
     expectTypeOf<SlideListRow & { thumbnailUrl: string }>().toExtend<
