@@ -1,0 +1,75 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeStore, currentReview, openStore, reviewHistory } from '../../core/store/index.ts';
+import { item, makeTempDir, removeDir, seedStore } from './helpers.ts';
+
+const WRITER = fileURLToPath(new URL('./review-writer.ts', import.meta.url));
+const ROUNDS = 5;
+
+let dir: string;
+let slideId: number;
+beforeAll(async () => {
+  dir = await makeTempDir();
+  const seeded = seedStore(dir, [item('k', 2)]);
+  slideId = seeded.slides.get('k')!;
+  closeStore(seeded.store);
+});
+afterAll(async () => {
+  await removeDir(dir);
+});
+
+/**
+ * Runs the writer until it has committed a few saves, then SIGKILLs it after a random further delay (so the
+ * kill lands at a random point of a save). Resolves with the last sequence number it reported committed.
+ */
+function runAndKill(round: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, String(slideId), String(round)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let last = -1;
+    let stderr = '';
+    let timer: NodeJS.Timeout | undefined;
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      last = Number(line);
+      if (last === 5 && !timer) timer = setTimeout(() => child.kill('SIGKILL'), 20 + Math.random() * 300);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') resolve(last);
+      else reject(new Error(`writer exited with ${code ?? signal} before the kill: ${stderr}`));
+    });
+  });
+}
+
+describe('store under SIGKILL', () => {
+  it('keeps every committed review and a consistent, intact file after repeated kills', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const lastCommitted = await runAndKill(round);
+      expect(lastCommitted).toBeGreaterThanOrEqual(5);
+
+      const store = openStore(dir);
+      try {
+        expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+        const saved = reviewHistory(store, slideId)
+          .filter((e) => e.note.startsWith(`${round}:`))
+          .map((e) => Number(e.note.split(':')[1]))
+          .reverse();
+        // Every reported save is there, in order; at most the one in flight when killed is extra.
+        expect(saved.slice(0, lastCommitted + 1)).toEqual(
+          Array.from({ length: lastCommitted + 1 }, (_, i) => i),
+        );
+        expect(saved.length - (lastCommitted + 1)).toBeLessThanOrEqual(1);
+        // The current review is the newest history entry: both were written in one transaction.
+        const newest = reviewHistory(store, slideId)[0]!;
+        expect(currentReview(store, slideId)).toMatchObject({ grade: newest.grade, note: newest.note });
+      } finally {
+        closeStore(store);
+      }
+    }
+  }, 120_000);
+});
