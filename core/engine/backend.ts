@@ -21,8 +21,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import { UsageError } from '../errors.ts';
 import { registerWasmKernels } from './wasm-kernels/index.ts';
 
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+import { BACKEND_NAMES, type BackendName } from './backend-names.ts';
+
+export { BACKEND_NAMES, type BackendName };
 export type BackendPreference = 'auto' | BackendName;
 
 export interface BackendChoice {

@@ -7,6 +7,7 @@
  * Params are strict (an unknown key is a caller bug worth reporting); results and events strip unknown keys,
  * so a handler may return a richer store object and only the contract's fields cross the boundary.
  */
+import { BACKEND_NAMES } from '../engine/backend-names.ts';
 import { z } from 'zod';
 import { trainConfigSchema } from '../patchgd/config.ts';
 
@@ -309,7 +310,7 @@ export const jobSchema = z.object({
 // App status
 
 /** The TensorFlow.js backends, best first (core/engine/backend.ts picks the first that works). */
-export const backendSchema = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+export const backendSchema = z.enum(BACKEND_NAMES);
 
 export const appStatusSchema = z.object({
   backend: z.object({

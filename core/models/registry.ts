@@ -6,8 +6,9 @@ import { buildResNet50 } from './resnet50.ts';
 import { LayerSeeds } from './seeds.ts';
 import { buildSmallBackbone } from './small.ts';
 
-export const BACKBONES = ['resnet50', 'mobilenetv2', 'small'] as const;
-export type BackboneName = (typeof BACKBONES)[number];
+import { BACKBONES, type BackboneName } from './names.ts';
+
+export { BACKBONES, type BackboneName };
 
 export interface BackboneOptions {
   /** Side of the square input (patch side m for PatchGD; the whole downscaled image for the GD baseline). */

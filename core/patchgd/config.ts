@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BACKBONES } from '../models/registry.ts';
+import { BACKBONES } from '../models/names.ts';
 import { UsageError } from '../errors.ts';
 
 /** ImageNet channel statistics, the reference's normalisation. */
