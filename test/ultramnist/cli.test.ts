@@ -46,7 +46,7 @@ describe('patchgd ultramnist', () => {
 
   it('fails with a one-line error and a non-zero exit on bad options', async () => {
     for (const [args, message] of [
-      [['--size', 'big'], 'error: --size must be an integer, got "big"'],
+      [['--size', 'big'], "error: --size must be an integer, got 'big'"],
       [['--size', '16'], 'error: --size must be an integer in 64..8192, got 16'],
       [['--classes', '40'], 'error: --classes must be an integer in 1..28, got 40'],
       [['--split', 'val'], 'error: --split must be train or test, got "val"'],
