@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { PatchgdError } from '../errors.ts';
+import { register as registerDemoData } from './commands/demo-data.ts';
 
 /** Builds the `patchgd` command tree. Each command lives in its own module under ./commands. */
 export function buildProgram(): Command {
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces on failure')
     .showHelpAfterError()
     .exitOverride();
+  registerDemoData(program);
   return program;
 }
 
