@@ -12,7 +12,7 @@ import {
   type GleasonScore,
   type Provider,
 } from './gleason.ts';
-import { drawSlidePlan } from './plan.ts';
+import { drawSlidePlan, type SlidePlan } from './plan.ts';
 import { Rng } from './rng.ts';
 import { writeSlide } from './slide.ts';
 
@@ -88,6 +88,23 @@ export function assignSlides(rng: Rng, n: number): SlideAssignment[] {
   });
 }
 
+/**
+ * The labels and slide plans of a dataset, in order: what `generateDemoDataset` renders, so tests can re-render
+ * any region. Plans are drawn lazily; each is small (a coarse field and gland lists), not pixels.
+ */
+export function* planDataset(
+  seed: number,
+  slides: number,
+  size: number,
+): Generator<{ assignment: SlideAssignment; plan: SlidePlan }> {
+  const rng = new Rng(seed);
+  const assignments = assignSlides(rng, slides);
+  for (const assignment of assignments) {
+    const plan = drawSlidePlan(rng.fork(), { size, provider: assignment.provider, score: assignment.score });
+    yield { assignment, plan };
+  }
+}
+
 function checkInt(name: string, v: number, lo: number, hi: number): number {
   if (!Number.isInteger(v) || v < lo || v > hi)
     throw new UsageError(null, `${name} must be an integer in ${lo}..${hi}, got ${v}`);
@@ -122,12 +139,11 @@ export async function generateDemoDataset(opts: DemoOptions): Promise<DemoSummar
       cause: err,
     });
   }
-  const rng = new Rng(seed);
-  const assignments = assignSlides(rng, slides);
   const records: DemoSlideRecord[] = [];
   let bytes = 0;
-  for (const [i, a] of assignments.entries()) {
-    const plan = drawSlidePlan(rng.fork(), { size, provider: a.provider, score: a.score });
+  let i = -1;
+  for (const { assignment: a, plan } of planDataset(seed, slides, size)) {
+    i++;
     const slidePath = path.join(imagesDir, `${a.imageId}.tiff`);
     const maskPath = path.join(masksDir, `${a.imageId}_mask.tiff`);
     try {

@@ -2,6 +2,7 @@
 export {
   generateDemoDataset,
   assignSlides,
+  planDataset,
   trainCsv,
   DEFAULT_SEED,
   DEFAULT_SIZE,
@@ -10,6 +11,7 @@ export {
   type DemoProgress,
   type DemoSlideRecord,
   type DemoSummary,
+  type SlideAssignment,
 } from './dataset.ts';
 export { gleasonToIsup, gleasonString, type GleasonScore, type Pattern, type Provider } from './gleason.ts';
 export { drawSlidePlan, type SlidePlan } from './plan.ts';

@@ -136,6 +136,9 @@ export function regionField(r: TumourRegion, x: number, y: number): number {
   return (1 - Math.sqrt(u * u + v * v)) * r.b + noise * 0.6 * r.b;
 }
 
+/** Rough fraction of a region's area that its tumour glands (or sheet) cover. */
+const FILL: Record<Pattern, number> = { 3: 0.45, 4: 0.85, 5: 0.8 };
+
 /** Places the tumour regions in distinct slots (halves of cores) so they never overlap. */
 function drawRegions(rng: Rng, cores: Core[], score: GleasonScore, width: number): TumourRegion[] {
   if (score === null) return [];
@@ -152,7 +155,12 @@ function drawRegions(rng: Rng, cores: Core[], score: GleasonScore, width: number
     const x0 = core.xs[s] as number;
     const y0 = core.ys[s] as number;
     const ang = Math.atan2((core.ys[s + 1] as number) - y0, (core.xs[s + 1] as number) - x0);
-    const a = width * (secondary ? rng.range(0.07, 0.09) : rng.range(0.1, 0.12));
+    // The secondary region is smaller, and smaller still when its pattern packs more tumour per area, so the
+    // primary pattern also covers more labelled pixels than the secondary.
+    const primaryA = width * rng.range(0.1, 0.12);
+    const a = secondary
+      ? primaryA * Math.min(1, FILL[score.primary] / FILL[pattern]) * rng.range(0.6, 0.72)
+      : primaryA;
     const b = (core.hw[s] as number) * 1.3;
     const cos = Math.cos(ang);
     const sin = Math.sin(ang);
@@ -320,6 +328,7 @@ export function drawSlidePlan(rng: Rng, opts: PlanOptions): SlidePlan {
   const glands: Gland[] = [];
   for (const region of regions) {
     if (region.pattern === 5) continue; // pattern 5 is a solid sheet, rendered from the region itself
+    const before = glands.length;
     scatterGlands(
       rng,
       region.pattern,
@@ -327,6 +336,8 @@ export function drawSlidePlan(rng: Rng, opts: PlanOptions): SlidePlan {
       (x, y, r) => regionField(region, x, y) > 0 && sampleField(tissue, x, y) > 0.3 * r,
       glands,
     );
+    // A small slide may leave no room by the rules above; its score must still show, so seat one at the centre.
+    if (glands.length === before) glands.push(makeGland(rng, region.pattern, region.cx, region.cy));
   }
   scatterGlands(
     rng,
