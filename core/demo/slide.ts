@@ -58,40 +58,35 @@ class LevelRow {
     this.labels = new Uint8Array(this.bufWidth * TILE_SIZE);
   }
 
-  /** Hands out the filled row's tiles and starts a fresh row. */
-  take(): { rgb: Uint8Array[]; labels: Uint8Array[] } {
-    const out = {
-      rgb: Array.from({ length: this.cols }, (_, c) => cutTile(this.rgb, this.bufWidth, c, TILE_SIZE, 3)),
-      labels: Array.from({ length: this.cols }, (_, c) =>
-        cutTile(this.labels, this.bufWidth, c, TILE_SIZE, 1),
-      ),
+  /** Tile `col` of the filled row: a copy, since the buffer is reused. */
+  tile(col: number): { rgb: Uint8Array; labels: Uint8Array } {
+    return {
+      rgb: cutTile(this.rgb, this.bufWidth, col, TILE_SIZE, 3),
+      labels: cutTile(this.labels, this.bufWidth, col, TILE_SIZE, 1),
     };
+  }
+
+  reset(): void {
     this.rgb.fill(PAD_GREY);
     this.labels.fill(0);
-    return out;
   }
 }
 
-interface EncodedRow {
+/** Tiles encoded concurrently (on libuv threads, while the next tile renders); bounds memory in flight. */
+const IN_FLIGHT = 6;
+
+interface PendingTile {
   level: number;
+  col: number;
   row: number;
-  slide: Promise<Uint8Array>[];
-  mask: Promise<Uint8Array>[];
+  slide: Promise<Uint8Array>;
+  mask: Promise<Uint8Array>;
 }
 
 /** Marks a promise as handled: if an earlier write fails, later encodes are never awaited. */
 function settled<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
   return p;
-}
-
-function encodeRow(level: number, row: number, rgb: Uint8Array[], labels: Uint8Array[]): EncodedRow {
-  return {
-    level,
-    row,
-    slide: rgb.map((t) => settled(encodeJpegTile(t, TILE_SIZE))),
-    mask: labels.map((t) => settled(encodeMaskTile(t))),
-  };
 }
 
 /** Renders `plan` and writes the slide to `slidePath` and its mask to `maskPath` (both atomically). */
@@ -112,21 +107,34 @@ export async function writeSlide(
     await slide.abort();
     throw err;
   });
-  let pending: Promise<void> = Promise.resolve();
+  // Encodes start in order and are written in that order, so the bytes do not depend on thread timing.
+  const queue: PendingTile[] = [];
+  const drain = async (keep: number): Promise<void> => {
+    while (queue.length > keep) {
+      const t = queue.shift() as PendingTile;
+      await slide.writeTile(t.level, t.col, t.row, await t.slide);
+      await mask.writeTile(t.level, t.col, t.row, await t.mask);
+    }
+  };
+  const push = async (level: number, col: number, row: number, rgb: Uint8Array, labels: Uint8Array) => {
+    queue.push({
+      level,
+      col,
+      row,
+      slide: settled(encodeJpegTile(rgb, TILE_SIZE)),
+      mask: settled(encodeMaskTile(labels)),
+    });
+    await drain(IN_FLIGHT);
+  };
   try {
     const cols = Math.ceil(plan.width / TILE_SIZE);
     const rows = Math.ceil(plan.height / TILE_SIZE);
     const reduced = [new LevelRow(slideSpecs[1]!), new LevelRow(slideSpecs[2]!)];
-    // Writing one tile row while the next renders: encoders run on libuv threads during rendering.
     for (let row = 0; row < rows; row++) {
-      const rgbTiles: Uint8Array[] = [];
-      const labelTiles: Uint8Array[] = [];
       for (let col = 0; col < cols; col++) {
         const x0 = col * TILE_SIZE;
         const y0 = row * TILE_SIZE;
         const tile = renderRegion(plan, x0, y0, TILE_SIZE, TILE_SIZE);
-        rgbTiles.push(tile.rgb);
-        labelTiles.push(tile.labels);
         const validW = Math.min(TILE_SIZE, plan.width - x0);
         const validH = Math.min(TILE_SIZE, plan.height - y0);
         reduced.forEach((lv, i) => {
@@ -138,31 +146,21 @@ export async function writeSlide(
           blit(m.data, m.width, m.height, lv.rgb, lv.bufWidth, col * per, y, 3);
           blit(l.data, l.width, l.height, lv.labels, lv.bufWidth, col * per, y, 1);
         });
+        await push(0, col, row, tile.rgb, tile.labels);
       }
-      const batch = [encodeRow(0, row, rgbTiles, labelTiles)];
-      reduced.forEach((lv, i) => {
+      // A reduced level's tile row is complete every `factor` level-0 tile rows, and at the bottom edge.
+      for (const [i, lv] of reduced.entries()) {
         const f = DOWNSAMPLES[i + 1]!;
-        if (row % f === f - 1 || row === rows - 1) {
-          const t = lv.take();
-          batch.push(encodeRow(i + 1, Math.floor(row / f), t.rgb, t.labels));
+        if (row % f !== f - 1 && row !== rows - 1) continue;
+        for (let c = 0; c < lv.cols; c++) {
+          const t = lv.tile(c);
+          await push(i + 1, c, Math.floor(row / f), t.rgb, t.labels);
         }
-      });
-      const previous = pending;
-      pending = (async () => {
-        await previous;
-        for (const b of batch) {
-          for (let c = 0; c < b.slide.length; c++) {
-            await slide.writeTile(b.level, c, b.row, await b.slide[c]!);
-            await mask.writeTile(b.level, c, b.row, await b.mask[c]!);
-          }
-        }
-        opts.onRow?.(row + 1, rows);
-      })();
-      settled(pending);
-      // Bound the work in flight to two tile rows.
-      await previous;
+        lv.reset();
+      }
+      await drain(0);
+      opts.onRow?.(row + 1, rows);
     }
-    await pending;
     await slide.close();
     await mask.close();
   } catch (err) {
