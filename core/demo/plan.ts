@@ -137,7 +137,7 @@ export function regionField(r: TumourRegion, x: number, y: number): number {
 }
 
 /** Rough fraction of a region's area that its tumour glands (or sheet) cover. */
-const FILL: Record<Pattern, number> = { 3: 0.45, 4: 0.85, 5: 0.8 };
+const FILL: Record<Pattern, number> = { 3: 0.5, 4: 0.85, 5: 0.8 };
 
 /** Places the tumour regions in distinct slots (halves of cores) so they never overlap. */
 function drawRegions(rng: Rng, cores: Core[], score: GleasonScore, width: number): TumourRegion[] {
@@ -204,7 +204,7 @@ const STYLES: Record<GlandKind, GlandStyle> = {
     cribriform: false,
   },
   3: {
-    spacing: 50,
+    spacing: 46,
     keep: 0.92,
     radius: [13, 20],
     aspect: [0.7, 1],

@@ -155,7 +155,7 @@ export function renderRegion(plan: SlidePlan, x0: number, y0: number, w: number,
           ed = 0.04 + 0.1 * valueNoise(x, y, 30, 30, seed ^ 0x1b873593);
         } else if (part === EPITHELIUM) {
           const nuc = isNucleus(x, y, cls, seed);
-          hd = nuc > 0 ? nuc : cls === 2 ? 0.16 : 0.2 + 0.04 * cls;
+          hd = nuc > 0 ? nuc : cls === 2 ? 0.16 : 0.3 + 0.04 * cls;
           ed = nuc > 0 ? 0.2 : 0.3;
         } else {
           const nuc = isNucleus(x, y, 1, seed ^ 0x68e31da4);
