@@ -117,6 +117,23 @@ export function trainCsv(records: DemoSlideRecord[]): string {
   return ['image_id,data_provider,isup_grade,gleason_score', ...lines].join('\n') + '\n';
 }
 
+/**
+ * Creates `dir` and its missing parents one level at a time. Node's recursive mkdir can spin forever where a
+ * parent exists but refuses new entries (e.g. under /proc); this walk ends after one pass.
+ */
+async function makeDir(dir: string): Promise<void> {
+  const parts = path.resolve(dir).split(path.sep);
+  for (let i = 2; i <= parts.length; i++) {
+    const sub = parts.slice(0, i).join(path.sep) || path.sep;
+    try {
+      await mkdir(sub);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (!(await stat(sub)).isDirectory()) throw new Error(`${sub} is not a folder`, { cause: err });
+    }
+  }
+}
+
 async function writeAtomic(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, text);
@@ -132,8 +149,8 @@ export async function generateDemoDataset(opts: DemoOptions): Promise<DemoSummar
   const imagesDir = path.join(opts.out, 'train_images');
   const masksDir = path.join(opts.out, 'train_label_masks');
   try {
-    await mkdir(imagesDir, { recursive: true });
-    await mkdir(masksDir, { recursive: true });
+    await makeDir(imagesDir);
+    await makeDir(masksDir);
   } catch (err) {
     throw new DatasetError(opts.out, `cannot create the dataset folders: ${(err as Error).message}`, {
       cause: err,

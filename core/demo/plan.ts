@@ -54,8 +54,9 @@ export interface GlandIndex {
   bin: number;
   cols: number;
   rows: number;
-  /** Gland indices per bin. */
-  bins: Int32Array[];
+  /** Compressed rows: the glands of bin i are `items[starts[i]]` … `items[starts[i + 1] - 1]`. */
+  starts: Int32Array;
+  items: Int32Array;
 }
 
 export interface SlidePlan {
@@ -284,18 +285,29 @@ function scatterGlands(
   }
 }
 
+/** Bins each gland under every bin its bounding square touches; flat arrays, so huge slides stay cheap. */
 function buildIndex(glands: Gland[], width: number, height: number): GlandIndex {
   const cols = Math.ceil(width / GLAND_BIN);
   const rows = Math.ceil(height / GLAND_BIN);
-  const lists: number[][] = Array.from({ length: cols * rows }, () => []);
+  const starts = new Int32Array(cols * rows + 1);
+  const span = (g: Gland): [number, number, number, number] => [
+    Math.max(0, Math.floor((g.cx - g.reach) / GLAND_BIN)),
+    Math.min(cols - 1, Math.floor((g.cx + g.reach) / GLAND_BIN)),
+    Math.max(0, Math.floor((g.cy - g.reach) / GLAND_BIN)),
+    Math.min(rows - 1, Math.floor((g.cy + g.reach) / GLAND_BIN)),
+  ];
+  for (const g of glands) {
+    const [c0, c1, r0, r1] = span(g);
+    for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) starts[r * cols + c + 1]! += 1;
+  }
+  for (let i = 0; i < cols * rows; i++) starts[i + 1]! += starts[i]!;
+  const items = new Int32Array(starts[cols * rows]!);
+  const fill = starts.slice(0, cols * rows);
   glands.forEach((g, i) => {
-    const c0 = Math.max(0, Math.floor((g.cx - g.reach) / GLAND_BIN));
-    const c1 = Math.min(cols - 1, Math.floor((g.cx + g.reach) / GLAND_BIN));
-    const r0 = Math.max(0, Math.floor((g.cy - g.reach) / GLAND_BIN));
-    const r1 = Math.min(rows - 1, Math.floor((g.cy + g.reach) / GLAND_BIN));
-    for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) (lists[r * cols + c] as number[]).push(i);
+    const [c0, c1, r0, r1] = span(g);
+    for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) items[fill[r * cols + c]!++] = i;
   });
-  return { bin: GLAND_BIN, cols, rows, bins: lists.map((l) => Int32Array.from(l)) };
+  return { bin: GLAND_BIN, cols, rows, starts, items };
 }
 
 export interface PlanOptions {

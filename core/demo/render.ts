@@ -122,11 +122,10 @@ export function renderRegion(plan: SlidePlan, x0: number, y0: number, w: number,
             }
           }
           inTumour = pattern > 0;
-          const bins = index.bins[
-            Math.floor(y / index.bin) * index.cols + Math.floor(x / index.bin)
-          ] as Int32Array;
-          for (let b = 0; b < bins.length; b++) {
-            const g = glands[bins[b] as number] as Gland;
+          const bin = Math.floor(y / index.bin) * index.cols + Math.floor(x / index.bin);
+          const last = index.starts[bin + 1] as number;
+          for (let b = index.starts[bin] as number; b < last; b++) {
+            const g = glands[index.items[b] as number] as Gland;
             const gp = glandPart(g, x, y);
             if (gp !== OUTSIDE) {
               part = gp;

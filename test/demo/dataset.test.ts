@@ -247,5 +247,11 @@ describe('determinism and atomicity', () => {
     const err = await generateDemoDataset({ out: file, slides: 1, size: 512 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatasetError);
     expect((err as DatasetError).file).toBe(file);
+    if (process.platform === 'linux') {
+      // A parent that exists but takes no new entries: must fail at once, not spin.
+      await expect(generateDemoDataset({ out: '/proc/patchgd-demo', slides: 1, size: 512 })).rejects.toThrow(
+        DatasetError,
+      );
+    }
   });
 });
