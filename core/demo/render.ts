@@ -59,27 +59,44 @@ export function glandPart(g: Gland, x: number, y: number): number {
   return (edge - rn) * g.ry > g.rim ? LUMEN : EPITHELIUM;
 }
 
-/** Nuclei per tissue class: jittered-grid cell size, radius, occupancy and stain density (higher grade: denser, larger, darker). */
-const NUCLEI: Record<number, { cell: number; r: number; p: number; h: number }> = {
-  1: { cell: 18, r: 2.2, p: 0.3, h: 0.9 },
-  2: { cell: 10, r: 2.8, p: 0.55, h: 1.05 },
-  3: { cell: 9, r: 3.1, p: 0.7, h: 1.15 },
-  4: { cell: 8, r: 3.3, p: 0.8, h: 1.25 },
-  5: { cell: 7, r: 3.5, p: 0.9, h: 1.4 },
+interface NucleusStyle {
+  /** Jittered-grid cell size; each cell holds at most one nucleus. */
+  cell: number;
+  r: number;
+  /** Chance that a cell holds a nucleus. */
+  p: number;
+  /** Hematoxylin density. */
+  h: number;
+  /** Grid layers, each shifted by half a cell: two break up the lattice a single dense grid would show. */
+  layers: number;
+}
+
+/** Nuclei per tissue class: higher grade, more crowded, larger and darker. */
+const NUCLEI: Record<number, NucleusStyle> = {
+  1: { cell: 18, r: 2.2, p: 0.3, h: 0.9, layers: 1 },
+  2: { cell: 10, r: 2.8, p: 0.55, h: 1.05, layers: 1 },
+  3: { cell: 10, r: 3, p: 0.7, h: 1.15, layers: 2 },
+  4: { cell: 10, r: 3.2, p: 0.8, h: 1.25, layers: 2 },
+  5: { cell: 10, r: 3.4, p: 0.9, h: 1.4, layers: 2 },
 };
 
-function isNucleus(x: number, y: number, cls: number, seed: number): number {
-  const n = NUCLEI[cls] as { cell: number; r: number; p: number; h: number };
-  const cx = Math.floor(x / n.cell);
-  const cy = Math.floor(y / n.cell);
-  const h = mix32(Math.imul(cx, 0x9e3779b1) ^ Math.imul(cy, 0x85ebca77) ^ seed);
-  if ((h & 0xff) / 256 >= n.p) return 0;
+/** Hematoxylin density of the nucleus covering (x, y), or 0 where there is none. */
+function nucleusAt(x: number, y: number, cls: number, seed: number): number {
+  const n = NUCLEI[cls] as NucleusStyle;
   const span = n.cell - 2 * n.r;
-  const dx = x - (cx * n.cell + n.r + (((h >>> 8) & 0xff) / 256) * span);
-  const dy = y - (cy * n.cell + n.r + (((h >>> 16) & 0xff) / 256) * span);
   // Stromal (fibroblast) nuclei are spindle-shaped: squash them vertically.
   const sy = cls === 1 ? 2.2 : 1;
-  return dx * dx + dy * dy * sy * sy < n.r * n.r ? n.h : 0;
+  for (let layer = 0; layer < n.layers; layer++) {
+    const shift = layer * n.cell * 0.5;
+    const cx = Math.floor((x + shift) / n.cell);
+    const cy = Math.floor((y + shift) / n.cell);
+    const h = mix32(Math.imul(cx, 0x9e3779b1) ^ Math.imul(cy, 0x85ebca77) ^ (seed + layer * 0x632be5ab));
+    if ((h & 0xff) / 256 >= n.p) continue;
+    const dx = x + shift - (cx * n.cell + n.r + (((h >>> 8) & 0xff) / 256) * span);
+    const dy = y + shift - (cy * n.cell + n.r + (((h >>> 16) & 0xff) / 256) * span);
+    if (dx * dx + dy * dy * sy * sy < n.r * n.r) return n.h;
+  }
+  return 0;
 }
 
 export interface RenderedTile {
@@ -153,11 +170,11 @@ export function renderRegion(plan: SlidePlan, x0: number, y0: number, w: number,
           hd = 0.02;
           ed = 0.04 + 0.1 * valueNoise(x, y, 30, 30, seed ^ 0x1b873593);
         } else if (part === EPITHELIUM) {
-          const nuc = isNucleus(x, y, cls, seed);
+          const nuc = nucleusAt(x, y, cls, seed);
           hd = nuc > 0 ? nuc : cls === 2 ? 0.16 : 0.3 + 0.04 * cls;
           ed = nuc > 0 ? 0.2 : 0.3;
         } else {
-          const nuc = isNucleus(x, y, 1, seed ^ 0x68e31da4);
+          const nuc = nucleusAt(x, y, 1, seed ^ 0x68e31da4);
           hd = nuc > 0 ? nuc : 0.05;
           ed = 0.32 + 0.3 * valueNoise(x, y, 44, 7, seed ^ 0x2c1b3c6d);
         }
