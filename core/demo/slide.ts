@@ -158,6 +158,7 @@ export async function writeSlide(
         }
         lv.reset();
       }
+      // Settle the row before reporting it, so progress means "on disk".
       await drain(0);
       opts.onRow?.(row + 1, rows);
     }
