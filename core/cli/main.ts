@@ -6,6 +6,7 @@ import { register as registerPredict } from './commands/predict.ts';
 import { register as registerDataset } from './commands/dataset.ts';
 import { register as registerSlide } from './commands/slide.ts';
 import { register as registerDemoData } from './commands/demo-data.ts';
+import { register as registerDemo } from './commands/demo.ts';
 
 /** Builds the `patchgd` command tree. Each command lives in its own module under ./commands. */
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerDataset(program);
   registerSlide(program);
   registerDemoData(program);
+  registerDemo(program);
   return program;
 }
 
