@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../core/app/context.ts';
 import { handleRequest } from '../../core/app/handlers.ts';
 import type { RequestInput, RequestName, RequestResult } from '../../core/ipc/contract.ts';
-import { recordCheckpoint, recordPrediction, recordRun } from '../../core/store/index.ts';
+import {
+  getRun,
+  recordCheckpoint,
+  recordPrediction,
+  recordRun,
+  upsertFolder,
+} from '../../core/store/index.ts';
 import { makeTempDir, removeDir, testContext, writePandaFolder } from './helpers.ts';
 
 let dir: string;
@@ -207,6 +213,9 @@ describe('runs, predictions, attention, reviews', () => {
     const bad = await failure('training.start', { folderId, config: { imageSize: 100, patchSize: 32 } });
     expect(bad).toMatchObject({ code: 'handler-failed' });
     expect(bad.problem).toMatch(/not a multiple of patch size/);
+    const classes = await failure('training.start', { folderId, config: { numClasses: 2 } });
+    expect(classes.problem).toMatch(/dataset has 6 classes but the configuration 2/);
+    expect(classes.file).toBe(data);
     expect(await ok('training.cancel', { runId })).toEqual({ cancelled: false });
     expect(await ok('grading.cancel', { jobId: 'nope' })).toEqual({ cancelled: false });
     // Nothing was queued: no engine process was needed for any of this.
@@ -223,5 +232,31 @@ describe('app status', () => {
     expect(status.versions.sqlite).toMatch(/^3\./);
     expect(status.memory.systemTotal).toBeGreaterThan(0);
     expect(Array.isArray(status.jobs)).toBe(true);
+  });
+});
+
+describe('a new launch', () => {
+  it('marks runs a previous launch left training as failed, to be resumed', async () => {
+    const user = join(dir, 'user-restart');
+    const before = testContext(user);
+    const folder = upsertFolder(before.store, { path: data, layout: 'panda' });
+    const running = recordRun(before.store, { runDir: join(dir, 'run-r'), folderId: folder.id, config: {} });
+    const done = recordRun(before.store, {
+      runDir: join(dir, 'run-d'),
+      folderId: folder.id,
+      config: {},
+      status: 'done',
+    });
+    await before.close();
+    const after = testContext(user);
+    try {
+      expect(getRun(after.store, running.id)).toMatchObject({
+        status: 'failed',
+        message: expect.stringMatching(/resume/),
+      });
+      expect(getRun(after.store, done.id)?.status).toBe('done');
+    } finally {
+      await after.close();
+    }
   });
 });

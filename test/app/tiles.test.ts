@@ -1,5 +1,5 @@
 /** Tile and thumbnail responses: passthrough bytes, caching headers, and refusal of anything not a slide tile. */
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,5 +115,27 @@ describe('thumbResponse', () => {
     const again = await thumbResponse(ctx, { slideId });
     expect(Buffer.from(again.body).equals(Buffer.from(response.body))).toBe(true);
     expect((await thumbResponse(ctx, { slideId: 999 })).status).toBe(404);
+  });
+});
+
+describe('plain images (the images layout)', () => {
+  it('have JPEG thumbnails but no tiles', async () => {
+    const root = join(dir, 'images');
+    await mkdir(join(root, 'images'), { recursive: true });
+    await writeFile(join(root, 'labels.csv'), 'image_id,label\nm1,3\n');
+    await sharp({ create: { width: 512, height: 256, channels: 3, background: '#202020' } })
+      .png()
+      .toFile(join(root, 'images', 'm1.png'));
+    const opened = await handleRequest(ctx, 'folders.open', { path: root });
+    if (!opened.ok) throw new Error(opened.error.message);
+    const folderId = (opened.value as { folder: { id: number } }).folder.id;
+    const list = await handleRequest(ctx, 'slides.list', { folderId });
+    if (!list.ok) throw new Error(list.error.message);
+    const id = (list.value as { rows: { id: number }[] }).rows[0]!.id;
+    const thumb = await thumbResponse(ctx, { slideId: id });
+    expect(thumb.status).toBe(200);
+    const meta = await sharp(Buffer.from(thumb.body)).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', THUMB_SIDE, THUMB_SIDE / 2]);
+    expect((await tileResponse(ctx, { slideId: id, level: 0, col: 0, row: 0 })).status).toBe(404);
   });
 });

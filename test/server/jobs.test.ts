@@ -140,13 +140,18 @@ describe('jobs through the engine process', () => {
     expect(prediction!.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
   });
 
-  it('cancels a running training, leaving a checkpoint that grades', async () => {
+  it('cancels queued and running jobs; a cancelled training leaves a checkpoint that grades', async () => {
     const run = await call('training.start', { folderId, config: tinyConfig(50) });
+    // A job queued behind it and cancelled there never runs.
+    const queued = await call('grading.start', { folderId, runId: first.runId, slides: 'all' });
+    expect(await call('grading.cancel', { jobId: queued.jobId })).toEqual({ cancelled: true });
+    await waitFor('queued grading cancelled', jobState(queued.jobId, 'cancelled'));
     await waitFor(
       'a step of the long run',
       (e) =>
         e.event === 'training.progress' && e.payload.runId === run.runId && e.payload.event.type === 'step',
     );
+    expect(events.some(jobState(queued.jobId, 'running'))).toBe(false);
     expect(await call('training.cancel', { runId: run.runId })).toEqual({ cancelled: true });
     await waitFor('long run cancelled', jobState(run.jobId, 'cancelled'));
     const done = progressOf(run.runId).find((e) => e.type === 'done');
