@@ -1,8 +1,7 @@
 /**
  * The engine process: starts a TensorFlow.js backend, then runs the training and grading jobs the host sends,
- * one at a time, reporting progress as typed messages (`engine-protocol.ts`). Started by `forkEngine` (Node) or
- * Electron's `utilityProcess.fork`; both give it `process.parentPort`-like messaging through `process.send` or
- * `process.parentPort`.
+ * one at a time, reporting progress as typed messages (`engine-protocol.ts`). Started by `forkEngine` (Node:
+ * messages through `process.send`) or Electron's `utilityProcess.fork` (through `process.parentPort`).
  */
 import { freemem, totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';

@@ -205,10 +205,10 @@ export async function slideRoute(
   if (slideId === null || slideId < 1) return text(400, 'invalid slide id');
   if (kind === 'thumb' && rest.length === 0) return thumbResponse(ctx, { slideId, ifNoneMatch });
   if (kind === 'tiles' && rest.length === 3) {
-    const [level, col, row] = rest.map(parseIndex);
-    if (level === null || col === null || row === null || level === undefined)
+    const [level, col, row] = rest.map(parseIndex) as [number | null, number | null, number | null];
+    if (level === null || col === null || row === null)
       return text(400, 'tile level, column and row must be indices');
-    return tileResponse(ctx, { slideId, level, col: col!, row: row!, ifNoneMatch });
+    return tileResponse(ctx, { slideId, level, col, row, ifNoneMatch });
   }
   return text(404, 'not found');
 }
