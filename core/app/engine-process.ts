@@ -17,6 +17,7 @@ import {
 } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
 import { gradeItems } from './grade-items.ts';
+import { intervalGate } from './throttle.ts';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -54,7 +55,7 @@ const controllers = new Map<string, AbortController>();
 let queue: Promise<void> = Promise.resolve();
 
 async function train(request: TrainRequest, signal: AbortSignal): Promise<boolean> {
-  let lastStep = 0;
+  const stepDue = intervalGate(request.stepIntervalMs);
   const result = await runTrainJob({
     data: request.data,
     runDir: request.runDir,
@@ -65,11 +66,7 @@ async function train(request: TrainRequest, signal: AbortSignal): Promise<boolea
     signal,
     onEvent: (event) => {
       // Steps are many and only the latest matters to the UI; every other event always goes through.
-      if (event.type === 'step') {
-        const now = Date.now();
-        if (now - lastStep < request.stepIntervalMs) return;
-        lastStep = now;
-      }
+      if (event.type === 'step' && !stepDue()) return;
       post({ type: 'train-event', jobId: request.jobId, event });
     },
   });
