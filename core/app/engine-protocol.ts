@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   appStatusSchema,
+  attentionGridSchema,
   checkpointNameSchema,
   datasetLayoutSchema,
   trainEventSchema,
@@ -52,6 +53,12 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('status'), requestId: z.number().int() }),
 ]);
 
+/**
+ * An attention grid as stored next to the run; `attention.get` adds the prediction id and checks the whole grid
+ * (cell count included) against the contract when it reads the file.
+ */
+export const attentionFileSchema = z.object(attentionGridSchema.shape).omit({ predictionId: true });
+
 const backendReportSchema = appStatusSchema.shape.backend;
 
 export const engineMessageSchema = z.discriminatedUnion('type', [
@@ -66,7 +73,12 @@ export const engineMessageSchema = z.discriminatedUnion('type', [
     slideId: z.number().int().positive(),
     imageId: z.string(),
     result: z
-      .object({ predicted: z.number().int().nonnegative(), probabilities: z.array(z.number()) })
+      .object({
+        predicted: z.number().int().nonnegative(),
+        probabilities: z.array(z.number()),
+        /** File of the slide's attention grid (`attentionFileSchema`, JSON), when the grader made one. */
+        attentionPath: z.string().min(1).nullable(),
+      })
       .nullable(),
     error: failure.nullable(),
   }),

@@ -8,7 +8,7 @@ import { SlidePool } from '../slide/pool.ts';
 import type { Failure, GradeItem, GradeRequest } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
 
-export type GradeResult = { predicted: number; probabilities: number[] };
+export type GradeResult = { predicted: number; probabilities: number[]; attentionPath: string | null };
 
 /** Returns true when cancelled before the last item. */
 export async function gradeItems(
@@ -33,7 +33,11 @@ export async function gradeItems(
       };
       try {
         const [prediction] = await predict(model, [sample]);
-        onItem(item, { predicted: prediction!.predicted, probabilities: prediction!.probabilities }, null);
+        onItem(
+          item,
+          { predicted: prediction!.predicted, probabilities: prediction!.probabilities, attentionPath: null },
+          null,
+        );
       } catch (err) {
         onItem(item, null, toFailure(err));
       }

@@ -72,6 +72,7 @@ export function startGrading(
             runId: run.id,
             grade: message.result.predicted,
             probabilities: message.result.probabilities,
+            attentionPath: message.result.attentionPath,
           });
           prediction = { id: recorded.id, grade: recorded.grade, confidence: recorded.confidence };
         } catch (err) {

@@ -21,6 +21,7 @@ import {
   type Run,
 } from '../store/index.ts';
 import type { AppContext } from './context.ts';
+import { attentionFileSchema } from './engine-protocol.ts';
 import { datasetOf, openFolder } from './datasets.ts';
 import { cancelGrading, startGrading } from './grading.ts';
 import { appStatus } from './status.ts';
@@ -87,7 +88,8 @@ async function attention(ctx: AppContext, predictionId: number): Promise<Handler
       `cannot read the attention grid (${(err as Error).message})`,
     );
   }
-  const grid = attentionGridSchema.safeParse({ ...(json as object), predictionId });
+  const file = attentionFileSchema.safeParse(json);
+  const grid = attentionGridSchema.safeParse(file.success ? { ...file.data, predictionId } : null);
   if (!grid.success) throw new DatasetError(prediction.attentionPath, 'is not a valid attention grid');
   return grid.data;
 }

@@ -4,10 +4,11 @@
  * id only: the file path always comes from the store, never from a URL.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import sharp from 'sharp';
 import { PatchgdError } from '../errors.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import type { Slide } from '../slide/index.ts';
 import { getFolder, getSlide } from '../store/index.ts';
 import type { AppContext } from './context.ts';
@@ -161,9 +162,7 @@ async function renderThumb(ctx: AppContext, file: Servable, cacheFile: string): 
   }
   const jpeg = await thumbSlots(() => thumbJpeg(ctx, file));
   // Atomic, so a crash mid-write never leaves a truncated thumbnail to serve later.
-  const temp = `${cacheFile}.tmp-${process.pid}`;
-  await writeFile(temp, jpeg);
-  await rename(temp, cacheFile);
+  await writeFileAtomic(cacheFile, jpeg);
   return new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
 }
 

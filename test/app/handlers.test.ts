@@ -177,6 +177,30 @@ describe('runs, predictions, attention, reviews', () => {
     expect(await ok('predictions.get', { slideId, runId: runId + 100 })).toBeNull();
     const grid = await ok('attention.get', { predictionId });
     expect(grid).toMatchObject({ predictionId, gridWidth: 2, values: [0.1, null, 1, 0.5] });
+    // A grid file whose cells do not fill the grid is refused, naming the file.
+    const badPath = join(dir, 'run-x', 'attention-bad.json');
+    await writeFile(
+      badPath,
+      JSON.stringify({ origin: { x: 0, y: 0 }, dx: 1, dy: 1, gridWidth: 3, gridHeight: 3, values: [0] }),
+    );
+    const bad = recordPrediction(ctx.store, {
+      slideId,
+      runId,
+      grade: 0,
+      probabilities: [1],
+      attentionPath: badPath,
+    });
+    const refused = await failure('attention.get', { predictionId: bad.id });
+    expect(refused).toMatchObject({ code: 'handler-failed', file: badPath });
+    const plain = recordPrediction(ctx.store, { slideId, runId, grade: 1, probabilities: [0.4, 0.6] });
+    expect(await ok('attention.get', { predictionId: plain.id })).toBeNull();
+    // The newest prediction of the slide is the judged one from here on: record the one the tests below expect.
+    predictionId = recordPrediction(ctx.store, {
+      slideId,
+      runId,
+      grade: 1,
+      probabilities: [0.2, 0.7, 0.1],
+    }).id;
   });
 
   it('saves reviews, keeps the history and exports CSV', async () => {
