@@ -14,7 +14,7 @@ beforeAll(async () => {
   data = path.join(tmp, 'demo');
   const r = await cli(['demo-data', '--out', data, '--slides', '12', '--size', '1024', '--seed', '9']);
   expect(r.code).toBe(0);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });

@@ -33,7 +33,7 @@ beforeAll(async () => {
     0,
   );
   expect((await cli(['ultramnist', '--out', test, '--count', '9', ...gen, '--split', 'test'])).code).toBe(0);
-}, 60_000);
+}, 300_000);
 
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
@@ -65,7 +65,7 @@ describe('patchgd train / predict / eval', () => {
     const metrics = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(metrics).toHaveLength(1);
     expect(JSON.parse(metrics[0]!)).toHaveProperty('valQwk');
-  }, 120_000);
+  }, 300_000);
 
   it('predicts every item with probabilities that sum to 1', async () => {
     const r = await cli(['predict', '--model', runDir, '--data', test, '--json']);
@@ -79,7 +79,7 @@ describe('patchgd train / predict / eval', () => {
       expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
       expect(p.predicted).toBe(p.probabilities.indexOf(Math.max(...p.probabilities)));
     }
-  }, 60_000);
+  }, 300_000);
 
   it('evaluates with accuracy, qwk and a confusion matrix consistent with predict', async () => {
     const [evalRun, predictRun] = await Promise.all([
@@ -96,7 +96,7 @@ describe('patchgd train / predict / eval', () => {
     expect(report.accuracy).toBeCloseTo(correct / 9, 10);
     expect(report.confusion_matrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(9);
     expect(typeof report.qwk === 'number' || report.qwk === null).toBe(true);
-  }, 60_000);
+  }, 300_000);
 
   it('resumes the run for one more epoch', async () => {
     const r = await cli([
@@ -115,7 +115,7 @@ describe('patchgd train / predict / eval', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ epochsCompleted: 2 });
     const metrics = (await readFile(path.join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(metrics.map((line) => JSON.parse(line).epoch)).toEqual([0, 1]);
-  }, 120_000);
+  }, 300_000);
 
   it('fails with one error line for bad input', async () => {
     const missing = await cli(['train', '--data', path.join(tmp, 'nope'), '--out', path.join(tmp, 'r2')]);
@@ -134,5 +134,5 @@ describe('patchgd train / predict / eval', () => {
     expect(budget.stderr).toMatch(/^error: cannot read "lots" as a size/m);
     const noRun = await cli(['eval', '--model', path.join(tmp, 'nope'), '--data', test]);
     expect(noRun.stderr).toMatch(/^error: .*config\.json: no training configuration here/m);
-  }, 60_000);
+  }, 300_000);
 });

@@ -77,7 +77,7 @@ describe('checkpoints', () => {
       const entries = await fs.readdir(path.join(runDir, 'checkpoints'));
       expect(entries.filter((e) => e.startsWith('.last.tmp-')).length).toBeLessThanOrEqual(1);
     }
-  }, 120_000);
+  }, 300_000);
 
   it('restores the previous version when a save died between its two renames', async () => {
     const parent = path.join(root, 'rename');

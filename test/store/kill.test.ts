@@ -71,5 +71,5 @@ describe('store under SIGKILL', () => {
         closeStore(store);
       }
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -71,7 +71,7 @@ beforeAll(async () => {
       }
     });
   })();
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   closeStore(seeded.store);
