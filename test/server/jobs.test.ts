@@ -28,7 +28,7 @@ const events: AppEvent[] = [];
 const call = <C extends RequestName>(channel: C, params: RequestInput<C>) => callApi(server, channel, params);
 
 /** Polls the received events until one matches; its index. */
-async function waitFor(what: string, match: (e: AppEvent) => boolean, timeoutMs = 60_000): Promise<number> {
+async function waitFor(what: string, match: (e: AppEvent) => boolean, timeoutMs = 120_000): Promise<number> {
   const start = Date.now();
   for (;;) {
     const index = events.findIndex(match);
