@@ -214,6 +214,7 @@ export class EngineHost {
 
   /** The backend report of the engine (starting it if needed), or why it cannot run. */
   async backend(): Promise<BackendReport | Failure> {
+    if (this.#closed) return { file: null, problem: 'the app is closing' };
     return this.#ensureProcess().ready;
   }
 
