@@ -1,0 +1,41 @@
+/**
+ * The IPC bridge of the main process: one `ipcMain.handle` per contract request, served only to the app's own
+ * page, and every app event forwarded to the window.
+ */
+import type { IpcMain, WebContents } from 'electron';
+import type { AppContext } from '../core/app/context.ts';
+import { requests, type IpcOutcome, type RequestName } from '../core/ipc/contract.ts';
+import { dispatch, type HandlerTable } from '../core/ipc/validate.ts';
+import { eventChannel, requestChannel } from './channels.ts';
+import { isAppUrl, isTrustedSender } from './security.ts';
+
+const REQUEST_NAMES = Object.keys(requests) as RequestName[];
+
+function refused(name: RequestName): IpcOutcome<never> {
+  const problem = `${name} refused: the request did not come from the app's own page`;
+  return { ok: false, error: { code: 'invalid-request', message: problem, file: null, problem, issues: [] } };
+}
+
+/** Registers the handlers; returns the function that removes them again. */
+export function registerIpc(ipcMain: IpcMain, handlers: HandlerTable): () => void {
+  for (const name of REQUEST_NAMES) {
+    ipcMain.handle(requestChannel(name), (event, payload: unknown) =>
+      isTrustedSender(event.senderFrame?.url) ? dispatch(handlers, name, payload, undefined) : refused(name),
+    );
+  }
+  return () => {
+    for (const name of REQUEST_NAMES) ipcMain.removeHandler(requestChannel(name));
+  };
+}
+
+/**
+ * Sends every app event to `contents` while it shows the app's page, until it is destroyed; returns the
+ * unsubscribe function.
+ */
+export function forwardEvents(ctx: AppContext, contents: WebContents): () => void {
+  const unsubscribe = ctx.subscribe(({ event, payload }) => {
+    if (!contents.isDestroyed() && isAppUrl(contents.getURL())) contents.send(eventChannel(event), payload);
+  });
+  contents.once('destroyed', unsubscribe);
+  return unsubscribe;
+}

@@ -1,0 +1,53 @@
+/**
+ * The `PatchgdApi` the preload hands to the page, built over the few ipcRenderer calls it needs. Only contract
+ * channels can be invoked or listened to, and listeners never see Electron's event object (which would give
+ * the page the sender and, through it, IPC access beyond this API).
+ */
+import { electronSlideUrls, fillTileUrl, type PatchgdApi } from '../core/ipc/api.ts';
+import type { IpcError, IpcOutcome } from '../core/ipc/contract.ts';
+import { isEventName, isRequestName } from '../core/ipc/validate.ts';
+import { eventChannel, requestChannel } from './channels.ts';
+
+/** The part of `ipcRenderer` the API uses. */
+export interface RendererIpc {
+  invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+  on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
+  removeListener(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
+}
+
+function failure(code: IpcError['code'], problem: string): IpcOutcome<never> {
+  return { ok: false, error: { code, message: problem, file: null, problem, issues: [] } };
+}
+
+export function createPreloadApi(ipc: RendererIpc): PatchgdApi {
+  return {
+    async invoke(channel, params) {
+      if (typeof channel !== 'string' || !isRequestName(channel))
+        return failure('unknown-channel', `no request named ${JSON.stringify(channel)}`);
+      try {
+        // The main process validates the params and the result against the contract and answers an outcome.
+        return (await ipc.invoke(requestChannel(channel), params)) as Awaited<
+          ReturnType<PatchgdApi['invoke']>
+        >;
+      } catch (err) {
+        return failure('internal-error', `IPC failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    },
+    on(event, listener) {
+      if (typeof event !== 'string' || !isEventName(event))
+        throw new TypeError(`no event named ${JSON.stringify(event)}`);
+      if (typeof listener !== 'function') throw new TypeError('listener must be a function');
+      const channel = eventChannel(event);
+      const forward = (_event: unknown, payload: unknown) =>
+        listener(payload as Parameters<typeof listener>[0]);
+      ipc.on(channel, forward);
+      return () => {
+        ipc.removeListener(channel, forward);
+      };
+    },
+    tileUrl(slideId, level, col, row) {
+      return fillTileUrl(electronSlideUrls.tileTemplate(slideId), level, col, row);
+    },
+    platform: 'electron',
+  };
+}
