@@ -1,6 +1,7 @@
 // electron-builder afterPack hook: flips Electron's fuses in the packaged binary before it is signed, so the
 // shipped app cannot be turned into a general Node runtime or made to load code from outside its asar.
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- electron-builder loads this hook as CommonJS */
 
 const path = require('node:path');
 const { Arch } = require('builder-util');

@@ -17,10 +17,14 @@ function refused(name: RequestName): IpcOutcome<never> {
 }
 
 /** Registers the handlers; returns the function that removes them again. */
-export function registerIpc(ipcMain: IpcMain, handlers: HandlerTable): () => void {
+export function registerIpc(
+  ipcMain: IpcMain,
+  handlers: HandlerTable<AppContext>,
+  ctx: AppContext,
+): () => void {
   for (const name of REQUEST_NAMES) {
     ipcMain.handle(requestChannel(name), (event, payload: unknown) =>
-      isTrustedSender(event.senderFrame?.url) ? dispatch(handlers, name, payload, undefined) : refused(name),
+      isTrustedSender(event.senderFrame?.url) ? dispatch(handlers, name, payload, ctx) : refused(name),
     );
   }
   return () => {

@@ -26,7 +26,7 @@ const RENDERER_DIR = path.join(appRoot, 'renderer', 'dist');
 
 interface MainState {
   ctx: AppContext;
-  handlers: HandlerTable;
+  handlers: HandlerTable<AppContext>;
   window: BrowserWindow | null;
 }
 
@@ -51,7 +51,7 @@ function lockDownSession(): void {
 }
 
 async function recentFolders(state: MainState): Promise<string[]> {
-  const outcome = await dispatch(state.handlers, 'folders.recent', { limit: MAX_RECENT_IN_MENU }, undefined);
+  const outcome = await dispatch(state.handlers, 'folders.recent', { limit: MAX_RECENT_IN_MENU }, state.ctx);
   return outcome.ok ? outcome.value.map((folder) => folder.path) : [];
 }
 
@@ -72,7 +72,7 @@ async function refreshMenu(state: MainState): Promise<void> {
 }
 
 async function openFolder(state: MainState, folder: string): Promise<void> {
-  const outcome = await dispatch(state.handlers, 'folders.open', { path: folder }, undefined);
+  const outcome = await dispatch(state.handlers, 'folders.open', { path: folder }, state.ctx);
   if (!outcome.ok) {
     dialog.showErrorBox('Cannot open folder', outcome.error.message);
     return;
@@ -107,9 +107,9 @@ async function start(): Promise<void> {
     spawnEngine: utilityEngine(ENGINE),
     urls: electronSlideUrls,
   });
-  const state: MainState = { ctx, handlers: createAppHandlers(ctx), window: null };
+  const state: MainState = { ctx, handlers: createAppHandlers(), window: null };
   handleProtocols(ctx, RENDERER_DIR);
-  registerIpc(ipcMain, state.handlers);
+  registerIpc(ipcMain, state.handlers, ctx);
   await refreshMenu(state);
   await openWindow(state);
 

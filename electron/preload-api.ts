@@ -4,7 +4,7 @@
  * the page the sender and, through it, IPC access beyond this API).
  */
 import { electronSlideUrls, fillTileUrl, type PatchgdApi } from '../core/ipc/api.ts';
-import type { IpcError, IpcOutcome } from '../core/ipc/contract.ts';
+import type { IpcError, IpcOutcome, RequestInput, RequestName, RequestResult } from '../core/ipc/contract.ts';
 import { isEventName, isRequestName } from '../core/ipc/validate.ts';
 import { eventChannel, requestChannel } from './channels.ts';
 
@@ -21,14 +21,15 @@ function failure(code: IpcError['code'], problem: string): IpcOutcome<never> {
 
 export function createPreloadApi(ipc: RendererIpc): PatchgdApi {
   return {
-    async invoke(channel, params) {
+    async invoke<C extends RequestName>(
+      channel: C,
+      params: RequestInput<C>,
+    ): Promise<IpcOutcome<RequestResult<C>>> {
       if (typeof channel !== 'string' || !isRequestName(channel))
         return failure('unknown-channel', `no request named ${JSON.stringify(channel)}`);
       try {
         // The main process validates the params and the result against the contract and answers an outcome.
-        return (await ipc.invoke(requestChannel(channel), params)) as Awaited<
-          ReturnType<PatchgdApi['invoke']>
-        >;
+        return (await ipc.invoke(requestChannel(channel), params)) as IpcOutcome<RequestResult<C>>;
       } catch (err) {
         return failure('internal-error', `IPC failed: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -34,7 +34,10 @@ function rememberState(win: BrowserWindow, userDataDir: string): void {
     if (timer) clearTimeout(timer);
     timer = setTimeout(save, SAVE_DELAY_MS);
   };
-  for (const event of ['resize', 'move', 'maximize', 'unmaximize'] as const) win.on(event, later);
+  win.on('resize', later);
+  win.on('move', later);
+  win.on('maximize', later);
+  win.on('unmaximize', later);
   win.on('close', save);
 }
 

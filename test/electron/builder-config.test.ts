@@ -39,7 +39,9 @@ describe('electron-builder configuration', () => {
       expect.arrayContaining(['**/*.node', 'node_modules/better-sqlite3/**']),
     );
     expect(config.npmRebuild).toBe(true);
-    expect(config.files).toEqual(expect.arrayContaining(['out/electron/**', 'renderer/dist/**']));
+    // electron-builder normalises `files` into one file set.
+    const [fileSet] = config.files as [{ filter: string[] }];
+    expect(fileSet.filter).toEqual(expect.arrayContaining(['out/electron/**', 'renderer/dist/**']));
   });
 
   it('points at files that exist: the fuses hook and a 512×512 icon', async () => {
