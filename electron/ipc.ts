@@ -4,12 +4,10 @@
  */
 import type { IpcMain, WebContents } from 'electron';
 import type { AppContext } from '../core/app/context.ts';
-import { requests, type IpcOutcome, type RequestName } from '../core/ipc/contract.ts';
+import type { IpcOutcome, RequestName } from '../core/ipc/contract.ts';
 import { dispatch, type HandlerTable } from '../core/ipc/validate.ts';
-import { eventChannel, requestChannel } from './channels.ts';
+import { eventChannel, REQUEST_NAMES, requestChannel } from './channels.ts';
 import { isAppUrl, isTrustedSender } from './security.ts';
-
-const REQUEST_NAMES = Object.keys(requests) as RequestName[];
 
 function refused(name: RequestName): IpcOutcome<never> {
   const problem = `${name} refused: the request did not come from the app's own page`;

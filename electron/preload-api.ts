@@ -5,8 +5,7 @@
  */
 import { electronSlideUrls, fillTileUrl, type PatchgdApi } from '../core/ipc/api.ts';
 import type { IpcError, IpcOutcome, RequestInput, RequestName, RequestResult } from '../core/ipc/contract.ts';
-import { isEventName, isRequestName } from '../core/ipc/validate.ts';
-import { eventChannel, requestChannel } from './channels.ts';
+import { eventChannel, isEventChannelName, isRequestChannelName, requestChannel } from './channels.ts';
 
 /** The part of `ipcRenderer` the API uses. */
 export interface RendererIpc {
@@ -25,7 +24,7 @@ export function createPreloadApi(ipc: RendererIpc): PatchgdApi {
       channel: C,
       params: RequestInput<C>,
     ): Promise<IpcOutcome<RequestResult<C>>> {
-      if (typeof channel !== 'string' || !isRequestName(channel))
+      if (!isRequestChannelName(channel))
         return failure('unknown-channel', `no request named ${JSON.stringify(channel)}`);
       try {
         // The main process validates the params and the result against the contract and answers an outcome.
@@ -35,8 +34,7 @@ export function createPreloadApi(ipc: RendererIpc): PatchgdApi {
       }
     },
     on(event, listener) {
-      if (typeof event !== 'string' || !isEventName(event))
-        throw new TypeError(`no event named ${JSON.stringify(event)}`);
+      if (!isEventChannelName(event)) throw new TypeError(`no event named ${JSON.stringify(event)}`);
       if (typeof listener !== 'function') throw new TypeError('listener must be a function');
       const channel = eventChannel(event);
       const forward = (_event: unknown, payload: unknown) =>

@@ -40,7 +40,7 @@ describe('electron-builder configuration', () => {
     );
     expect(config.npmRebuild).toBe(true);
     // electron-builder normalises `files` into one file set.
-    const [fileSet] = config.files as [{ filter: string[] }];
+    const [fileSet] = config.files as unknown as [{ filter: string[] }];
     expect(fileSet.filter).toEqual(expect.arrayContaining(['out/electron/**', 'renderer/dist/**']));
   });
 
