@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleElectron } from '../../build/bundle.ts';
+import { bundleElectron, PROJECT_ROOT } from '../../build/bundle.ts';
 
 /** What the bundled preload did with the fake `electron` module it was given. */
 interface PreloadRun {
@@ -54,6 +54,32 @@ describe('electron bundles', () => {
   it('writes main, engine and preload', async () => {
     expect(files.map((f) => path.basename(f))).toEqual(['main.mjs', 'engine.mjs', 'preload.cjs']);
     for (const file of files) expect((await fs.stat(file)).size).toBeGreaterThan(500);
+  });
+
+  it('main and engine import at run time only Node, Electron and production dependencies', async () => {
+    const pkg = JSON.parse(await fs.readFile(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      optionalDependencies: Record<string, string>;
+    };
+    // electron-builder ships only these in the installer; a devDependency imported here would be missing there.
+    const shipped = new Set([
+      ...Object.keys(pkg.dependencies),
+      ...Object.keys(pkg.optionalDependencies),
+      'electron',
+    ]);
+    for (const file of files.slice(0, 2)) {
+      const code = await fs.readFile(file, 'utf8');
+      const imported = [...code.matchAll(/^import\b[^;]*?["']([^"']+)["']/gm)].map((m) => m[1]!);
+      expect(imported.length).toBeGreaterThan(0);
+      for (const specifier of imported) {
+        if (specifier.startsWith('node:')) continue;
+        const name = specifier
+          .split('/')
+          .slice(0, specifier.startsWith('@') ? 2 : 1)
+          .join('/');
+        expect(shipped, `${path.basename(file)} imports ${specifier}`).toContain(name);
+      }
+    }
   });
 
   it('main keeps the hardened web preferences and never enables Node in a renderer', async () => {
