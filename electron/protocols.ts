@@ -2,14 +2,12 @@
  * The two custom protocols: `app://patchgd/…` serves the renderer's built files (so the page has an origin of
  * its own instead of file://), `slide://<id>/…` serves tiles and thumbnails through core/app/tiles.ts.
  */
-import { readFile } from 'node:fs/promises';
 import { protocol } from 'electron';
 import type { AppContext } from '../core/app/context.ts';
-import { slideRoute } from '../core/app/tiles.ts';
+import type { SlideResponse } from '../core/app/tiles.ts';
 import { SLIDE_PROTOCOL } from '../core/ipc/api.ts';
-import { resolveAppFile } from './app-files.ts';
-import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, withCspMeta } from './security.ts';
-import { slideSegments } from './slide-url.ts';
+import { appFileResponse, slideUrlResponse } from './responses.ts';
+import { APP_SCHEME } from './security.ts';
 
 /** Must run before `app.ready`: privileges cannot be granted later. */
 export function registerSchemes(): void {
@@ -22,42 +20,22 @@ export function registerSchemes(): void {
   ]);
 }
 
-const plain = (status: number, message: string): Response =>
-  new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
-
-async function appResponse(rendererDir: string, request: Request): Promise<Response> {
-  if (request.method !== 'GET') return plain(405, 'method not allowed');
-  const target = resolveAppFile(rendererDir, request.url);
-  if (!target) return plain(404, 'not found');
-  let body: Buffer;
-  try {
-    body = await readFile(target.file);
-  } catch {
-    return plain(404, 'not found');
-  }
-  return new Response(target.isHtml ? withCspMeta(body.toString('utf8')) : new Uint8Array(body), {
-    status: 200,
-    headers: {
-      'Content-Type': target.contentType,
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'no-cache',
-    },
-  });
+function toResponse({ status, headers, body }: SlideResponse): Response {
+  // 304 and other null-body statuses must not carry a body.
+  return new Response(status === 304 || status === 204 ? null : body, { status, headers });
 }
 
-async function slideResponse(ctx: AppContext, request: Request): Promise<Response> {
-  if (request.method !== 'GET') return plain(405, 'method not allowed');
-  const segments = slideSegments(request.url);
-  if (!segments) return plain(400, 'not a slide URL');
-  const answer = await slideRoute(ctx, segments, request.headers.get('if-none-match'));
-  const headers = { ...answer.headers, 'Access-Control-Allow-Origin': APP_ORIGIN };
-  // A 304 carries no body.
-  const body = answer.status === 304 ? null : answer.body;
-  return new Response(body, { status: answer.status, headers });
-}
+const methodNotAllowed = () => new Response('method not allowed', { status: 405 });
 
 export function handleProtocols(ctx: AppContext, rendererDir: string): void {
-  protocol.handle(APP_SCHEME, (request) => appResponse(rendererDir, request));
-  protocol.handle(SLIDE_PROTOCOL, (request) => slideResponse(ctx, request));
+  protocol.handle(APP_SCHEME, async (request) =>
+    request.method === 'GET'
+      ? toResponse(await appFileResponse(rendererDir, request.url))
+      : methodNotAllowed(),
+  );
+  protocol.handle(SLIDE_PROTOCOL, async (request) =>
+    request.method === 'GET'
+      ? toResponse(await slideUrlResponse(ctx, request.url, request.headers.get('if-none-match')))
+      : methodNotAllowed(),
+  );
 }
