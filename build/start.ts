@@ -22,6 +22,8 @@ function run(command: string, args: string[]): Promise<number> {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  // `tsx build/start.ts -- …` keeps the separator that `npm start -- …` removes.
+  if (args[0] === '--') args.shift();
   const electronDir = electronPackageDir(PROJECT_ROOT);
   const binary = electronDir ? electronBinary(electronDir) : null;
   if (!binary) {
