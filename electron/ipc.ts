@@ -14,16 +14,23 @@ function refused(name: RequestName): IpcOutcome<never> {
   return { ok: false, error: { code: 'invalid-request', message: problem, file: null, problem, issues: [] } };
 }
 
-/** Registers the handlers; returns the function that removes them again. */
+/**
+ * Registers the handlers; `onSuccess` hears of each request that succeeded (the shell refreshes its recent
+ * folders menu after `folders.open`). Returns the function that removes the handlers again.
+ */
 export function registerIpc(
   ipcMain: IpcMain,
   handlers: HandlerTable<AppContext>,
   ctx: AppContext,
+  onSuccess: (name: RequestName) => void = () => undefined,
 ): () => void {
   for (const name of REQUEST_NAMES) {
-    ipcMain.handle(requestChannel(name), (event, payload: unknown) =>
-      isTrustedSender(event.senderFrame?.url) ? dispatch(handlers, name, payload, ctx) : refused(name),
-    );
+    ipcMain.handle(requestChannel(name), async (event, payload: unknown) => {
+      if (!isTrustedSender(event.senderFrame?.url)) return refused(name);
+      const outcome = await dispatch(handlers, name, payload, ctx);
+      if (outcome.ok) onSuccess(name);
+      return outcome;
+    });
   }
   return () => {
     for (const name of REQUEST_NAMES) ipcMain.removeHandler(requestChannel(name));

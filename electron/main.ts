@@ -23,6 +23,7 @@ const appRoot = path.resolve(bundleDir, '..', '..');
 const PRELOAD = path.join(bundleDir, 'preload.cjs');
 const ENGINE = path.join(bundleDir, 'engine.mjs');
 const RENDERER_DIR = path.join(appRoot, 'renderer', 'dist');
+const APP_NAME = 'PatchGD Studio';
 
 interface MainState {
   ctx: AppContext;
@@ -58,7 +59,7 @@ async function recentFolders(state: MainState): Promise<string[]> {
 async function refreshMenu(state: MainState): Promise<void> {
   const template = buildMenuTemplate({
     platform: process.platform,
-    appName: app.getName(),
+    appName: APP_NAME,
     isDev: !app.isPackaged,
     recentFolders: await recentFolders(state),
     actions: {
@@ -109,7 +110,9 @@ async function start(): Promise<void> {
   });
   const state: MainState = { ctx, handlers: createAppHandlers(), window: null };
   handleProtocols(ctx, RENDERER_DIR);
-  registerIpc(ipcMain, state.handlers, ctx);
+  registerIpc(ipcMain, state.handlers, ctx, (name) => {
+    if (name === 'folders.open') void refreshMenu(state);
+  });
   await refreshMenu(state);
   await openWindow(state);
 

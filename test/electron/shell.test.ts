@@ -85,7 +85,8 @@ describe('IPC bridge', () => {
 
   it('serves the app page through the real handlers, with contract validation', async () => {
     const { ipcMain, send } = ipcStandIn();
-    const unregister = registerIpc(ipcMain, createAppHandlers(), ctx);
+    const succeeded: string[] = [];
+    const unregister = registerIpc(ipcMain, createAppHandlers(), ctx, (name) => succeeded.push(name));
     try {
       const opened = await send(APP_ENTRY_URL, 'folders.open', { path: slideFolder });
       expect(opened.ok).toBe(true);
@@ -93,6 +94,7 @@ describe('IPC bridge', () => {
       expect(recent.ok && (recent.value as { path: string }[]).map((f) => f.path)).toEqual([slideFolder]);
       const invalid = await send(APP_ENTRY_URL, 'slides.list', { folderId: 'one' });
       expect(!invalid.ok && invalid.error.code).toBe('invalid-request');
+      expect(succeeded).toEqual(['folders.open', 'folders.recent']);
     } finally {
       unregister();
     }
