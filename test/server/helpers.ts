@@ -1,6 +1,7 @@
 /** Raw HTTP and WebSocket clients for the browser-mode server tests (raw, so Host and paths go out as written). */
 import { request } from 'node:http';
 import WebSocket from 'ws';
+import type { IpcOutcome, RequestInput, RequestName, RequestResult } from '../../core/ipc/contract.ts';
 
 export interface RawResponse {
   status: number;
@@ -36,14 +37,30 @@ export function raw(
 }
 
 /** POST /api/<channel> with the token header; the parsed IpcOutcome. */
-export async function api(port: number, token: string, channel: string, params: unknown): Promise<any> {
+export async function api(
+  port: number,
+  token: string,
+  channel: string,
+  params: unknown,
+): Promise<IpcOutcome<unknown>> {
   const res = await raw(port, `/api/${channel}`, {
     method: 'POST',
     headers: { 'X-PatchGD-Token': token, 'Content-Type': 'application/json' },
     body: JSON.stringify(params),
   });
   if (res.status !== 200) throw new Error(`${channel}: HTTP ${res.status} ${res.body.toString()}`);
-  return JSON.parse(res.body.toString());
+  return JSON.parse(res.body.toString()) as IpcOutcome<unknown>;
+}
+
+/** A request that must succeed: its result, typed by the contract. */
+export async function call<C extends RequestName>(
+  server: { port: number; token: string },
+  channel: C,
+  params: RequestInput<C>,
+): Promise<RequestResult<C>> {
+  const outcome = await api(server.port, server.token, channel, params);
+  if (!outcome.ok) throw new Error(`${channel}: ${outcome.error.message}`);
+  return outcome.value as RequestResult<C>;
 }
 
 /** Connects to /events; resolves with the open socket or rejects with the HTTP status of the refusal. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../core/server/server.ts';
 import { makeTempDir, removeDir, testEngine, writePandaFolder } from '../app/helpers.ts';
-import { api, connectEvents, raw } from './helpers.ts';
+import { api, call, connectEvents, raw } from './helpers.ts';
 
 const SECRET = 'top-secret-outside-every-folder';
 
@@ -37,10 +37,9 @@ beforeAll(async () => {
     spawnEngine: testEngine(),
   });
   ({ port, token } = server);
-  const opened = await api(port, token, 'folders.open', { path: join(dir, 'opened') });
-  expect(opened.ok).toBe(true);
-  const list = await api(port, token, 'slides.list', { folderId: opened.value.folder.id });
-  slideId = list.value.rows[0].id;
+  const opened = await call(server, 'folders.open', { path: join(dir, 'opened') });
+  const list = await call(server, 'slides.list', { folderId: opened.folder.id });
+  slideId = list.rows[0]!.id;
 });
 
 afterAll(async () => {
