@@ -304,6 +304,11 @@ export const jobSchema = z.object({
   /** Why the job failed or was cancelled; null while it runs or when it succeeded. */
   error: failure.nullable(),
   at: time,
+  /**
+   * Training: epoch of the run's last checkpoint, which `training.resume` continues from (e.g. after the engine
+   * process crashed); null or absent when there is none.
+   */
+  resumeEpoch: count.nullable().optional(),
 });
 
 // ---------------------------------------------------------------------------------------------------------------

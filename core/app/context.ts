@@ -1,0 +1,84 @@
+/**
+ * Everything the request handlers need, created once per app launch: the project store, the pool of open
+ * slides, the engine host, and the event fan-out to whichever transport (Electron window, WebSocket clients)
+ * listens.
+ */
+import type { Dataset } from '../dataset/index.ts';
+import type { SlideUrls } from '../ipc/api.ts';
+import type { EventInput, EventName, EventPayload } from '../ipc/contract.ts';
+import { parseEvent } from '../ipc/validate.ts';
+import { SlidePool } from '../slide/index.ts';
+import { closeStore, openStore, type Store } from '../store/index.ts';
+import { EngineHost, type SpawnEngine } from './engine-host.ts';
+
+/** An event as transports carry it (the browser mode's WebSocket frames are this, as JSON). */
+export type AppEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
+
+export interface AppContext {
+  readonly store: Store;
+  readonly slides: SlidePool;
+  readonly engine: EngineHost;
+  readonly userDataDir: string;
+  /** Where this transport serves tiles and thumbnails. */
+  readonly urls: SlideUrls;
+  /** Datasets of the folders opened this session, by folder id (their findings are listed from here). */
+  readonly datasets: Map<number, Dataset>;
+  /** Validates an event against the contract and hands it to every subscriber. */
+  emit<E extends EventName>(event: E, payload: EventInput<E>): void;
+  subscribe(listener: (event: AppEvent) => void): () => void;
+  /** Stops the engine (letting a running job leave a valid checkpoint), closes slides and the store. */
+  close(): Promise<void>;
+}
+
+export interface AppContextOptions {
+  /** The app's own folder: the store, run folders, thumbnail cache. */
+  userDataDir: string;
+  spawnEngine: SpawnEngine;
+  urls: SlideUrls;
+  /** Slides kept open at once. */
+  maxOpenSlides?: number;
+}
+
+export function createAppContext(options: AppContextOptions): AppContext {
+  const store = openStore(options.userDataDir);
+  const slides = new SlidePool(options.maxOpenSlides ?? 16);
+  const engine = new EngineHost(options.spawnEngine);
+  const listeners = new Set<(event: AppEvent) => void>();
+  let closed = false;
+  return {
+    store,
+    slides,
+    engine,
+    userDataDir: options.userDataDir,
+    urls: options.urls,
+    datasets: new Map(),
+    emit(event, payload) {
+      const parsed = parseEvent(event, payload);
+      if (!parsed.ok) {
+        // A back-end bug: report it where developers look, never send the UI something off-contract.
+        console.error(parsed.error.message);
+        return;
+      }
+      const message = { event, payload: parsed.value } as AppEvent;
+      for (const listener of listeners) {
+        try {
+          listener(message);
+        } catch (err) {
+          console.error(`event listener failed on ${event}: ${(err as Error).message}`);
+        }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await engine.close();
+      await slides.closeAll();
+      listeners.clear();
+      closeStore(store);
+    },
+  };
+}

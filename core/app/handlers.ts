@@ -1,0 +1,186 @@
+/**
+ * Every request of the IPC contract bound to the store, the slide reader, the datasets and the engine host.
+ * Slides are addressed by store id only (never by a path from the UI), and only slides of folders in the store
+ * are served.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { DatasetError, UsageError } from '../errors.ts';
+import { openDataset, summarizeDataset, type Dataset } from '../dataset/index.ts';
+import { attentionGridSchema, type HandlerReturn } from '../ipc/contract.ts';
+import { createHandlerTable, dispatch, type HandlerTable, type IpcOutcome } from '../ipc/validate.ts';
+import {
+  currentReview,
+  getPrediction,
+  getSlide,
+  latestPrediction,
+  listRuns,
+  listSlides,
+  recentFolders,
+  reviewHistory,
+  saveReview,
+  statFiles,
+  syncSlides,
+  upsertFolder,
+  writeReviewsCsv,
+  type Folder,
+  type Run,
+  type Slide,
+} from '../store/index.ts';
+import type { AppContext } from './context.ts';
+import { cancelGrading, startGrading } from './grading.ts';
+import { appStatus } from './status.ts';
+import { cancelTraining, requireFolder, requireRun, resumeTraining, startTraining } from './training.ts';
+
+async function openFolder(ctx: AppContext, path: string): Promise<HandlerReturn<'folders.open'>> {
+  const dataset = await openDataset(resolve(path));
+  const folder = upsertFolder(ctx.store, { path: dataset.root, layout: dataset.layout });
+  const stats = await statFiles(dataset.items.map((item) => item.imagePath));
+  const sync = syncSlides(ctx.store, folder.id, dataset, stats);
+  ctx.datasets.set(folder.id, dataset);
+  return { folder, summary: summarizeDataset(dataset), sync };
+}
+
+/** The folder's dataset as opened this session, or read again (a folder from the recent list). */
+async function datasetOf(ctx: AppContext, folder: Folder): Promise<Dataset> {
+  const known = ctx.datasets.get(folder.id);
+  if (known) return known;
+  const dataset = await openDataset(folder.path);
+  ctx.datasets.set(folder.id, dataset);
+  return dataset;
+}
+
+/** A slide of a folder in the store that is still part of its dataset. */
+function presentSlide(ctx: AppContext, slideId: number): Slide {
+  const slide = getSlide(ctx.store, slideId);
+  if (!slide || slide.removedAt !== null)
+    throw new UsageError(ctx.store.file, `has no slide with id ${slideId}`);
+  return slide;
+}
+
+async function slideInfo(ctx: AppContext, slideId: number): Promise<HandlerReturn<'slides.info'>> {
+  const slide = presentSlide(ctx, slideId);
+  const info = await ctx.slides.use(slide.path, async (s) => s.info);
+  return {
+    slideId,
+    imageId: slide.imageId,
+    path: slide.path,
+    width: info.width,
+    height: info.height,
+    levels: info.levels,
+    mpp: info.mpp,
+    compression: info.compression,
+    fileSize: info.fileSize,
+    associated: info.associated,
+    tileUrlTemplate: ctx.urls.tileTemplate(slideId),
+    thumbnailUrl: ctx.urls.thumbnail(slideId),
+  };
+}
+
+function runView(run: Run): HandlerReturn<'runs.list'>[number] {
+  const config = typeof run.config === 'object' && run.config !== null ? run.config : {};
+  return { ...run, config: config as Record<string, unknown> };
+}
+
+/** The run's finished epochs from its metrics.jsonl; a line cut short by a crash is skipped. */
+async function runMetrics(ctx: AppContext, runId: number): Promise<HandlerReturn<'runs.metrics'>> {
+  const run = requireRun(ctx, runId);
+  let text: string;
+  try {
+    text = await readFile(join(run.runDir, 'metrics.jsonl'), 'utf8');
+  } catch {
+    return { runId, epochs: [] };
+  }
+  const epochs = text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as HandlerReturn<'runs.metrics'>['epochs'][number]];
+      } catch {
+        return [];
+      }
+    });
+  return { runId, epochs };
+}
+
+/** The prediction's attention grid (DSA griddata JSON next to the run), or null when it has none. */
+async function attention(ctx: AppContext, predictionId: number): Promise<HandlerReturn<'attention.get'>> {
+  const prediction = getPrediction(ctx.store, predictionId);
+  if (!prediction) throw new UsageError(ctx.store.file, `has no prediction with id ${predictionId}`);
+  if (!prediction.attentionPath) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(prediction.attentionPath, 'utf8'));
+  } catch (err) {
+    throw new DatasetError(
+      prediction.attentionPath,
+      `cannot read the attention grid (${(err as Error).message})`,
+    );
+  }
+  const grid = attentionGridSchema.safeParse({ ...(json as object), predictionId });
+  if (!grid.success) throw new DatasetError(prediction.attentionPath, 'is not a valid attention grid');
+  return grid.data;
+}
+
+export function createAppHandlers(): HandlerTable<AppContext> {
+  return createHandlerTable<AppContext>({
+    'folders.recent': ({ limit }, ctx) => recentFolders(ctx.store, limit),
+    'folders.open': ({ path }, ctx) => openFolder(ctx, path),
+    'slides.list': ({ folderId, ...options }, ctx) => {
+      requireFolder(ctx, folderId);
+      const page = listSlides(ctx.store, folderId, options);
+      return {
+        total: page.total,
+        rows: page.rows.map((row) => ({ ...row, thumbnailUrl: ctx.urls.thumbnail(row.id) })),
+      };
+    },
+    'slides.info': ({ slideId }, ctx) => slideInfo(ctx, slideId),
+    'dataset.findings': async ({ folderId, severity, offset, limit }, ctx) => {
+      const dataset = await datasetOf(ctx, requireFolder(ctx, folderId));
+      const findings = dataset.findings.filter((f) => severity === undefined || f.severity === severity);
+      return { total: findings.length, findings: findings.slice(offset, offset + limit) };
+    },
+    'training.start': (params, ctx) => startTraining(ctx, params),
+    'training.cancel': ({ runId }, ctx) => {
+      requireRun(ctx, runId);
+      return { cancelled: cancelTraining(ctx, runId) };
+    },
+    'training.resume': (params, ctx) => resumeTraining(ctx, params),
+    'runs.list': ({ folderId }, ctx) => listRuns(ctx.store, folderId).map(runView),
+    'runs.metrics': ({ runId }, ctx) => runMetrics(ctx, runId),
+    'grading.start': (params, ctx) => startGrading(ctx, params),
+    'grading.cancel': ({ jobId }, ctx) => ({ cancelled: cancelGrading(ctx, jobId) }),
+    'predictions.get': ({ slideId, runId }, ctx) => {
+      presentSlide(ctx, slideId);
+      return latestPrediction(ctx.store, slideId, runId);
+    },
+    'attention.get': ({ predictionId }, ctx) => attention(ctx, predictionId),
+    'reviews.save': (input, ctx) => {
+      presentSlide(ctx, input.slideId);
+      return saveReview(ctx.store, input);
+    },
+    'reviews.get': ({ slideId }, ctx) => currentReview(ctx.store, presentSlide(ctx, slideId).id),
+    'reviews.history': ({ slideId }, ctx) => reviewHistory(ctx.store, presentSlide(ctx, slideId).id),
+    'reviews.exportCsv': async ({ folderId, path }, ctx) => {
+      requireFolder(ctx, folderId);
+      if (!isAbsolute(path)) throw new UsageError(path, 'the export file must be an absolute path');
+      return { path, rows: await writeReviewsCsv(ctx.store, folderId, path) };
+    },
+    'app.status': (_params, ctx) => appStatus(ctx),
+  });
+}
+
+const appHandlers = createAppHandlers();
+
+/**
+ * What both transports call for one request (`ipcMain.handle`, `POST /api/<channel>`): validates the params,
+ * runs the handler, validates the result. Never rejects.
+ */
+export function handleRequest(
+  ctx: AppContext,
+  channel: string,
+  payload: unknown,
+): Promise<IpcOutcome<unknown>> {
+  return dispatch(appHandlers, channel, payload, ctx);
+}

@@ -1,0 +1,141 @@
+/**
+ * Training runs as app jobs: a run is recorded in the store, trained in the engine process, and its progress,
+ * checkpoints and outcome are written back to the store and sent to the UI as events.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { UsageError } from '../errors.ts';
+import type { RequestParams } from '../ipc/contract.ts';
+import { parseTrainConfig, type TrainConfig } from '../patchgd/config.ts';
+import {
+  getFolder,
+  getRun,
+  listCheckpoints,
+  recordCheckpoint,
+  recordRun,
+  updateRun,
+  type BestMetric,
+  type Folder,
+  type Run,
+} from '../store/index.ts';
+import type { AppContext } from './context.ts';
+import type { JobRecord } from './engine-host.ts';
+
+/** Hold-out split of the folder: fold 0 of a stratified 5-fold split validates (the CLI's default). */
+const FOLDS = 5;
+const VAL_FOLD = 0;
+/** Minimum milliseconds between two step events sent to the UI. */
+export const STEP_EVENT_INTERVAL_MS = 250;
+
+export function requireFolder(ctx: AppContext, folderId: number): Folder {
+  const folder = getFolder(ctx.store, folderId);
+  if (!folder) throw new UsageError(ctx.store.file, `has no slide folder with id ${folderId}`);
+  return folder;
+}
+
+export function requireRun(ctx: AppContext, runId: number): Run {
+  const run = getRun(ctx.store, runId);
+  if (!run) throw new UsageError(ctx.store.file, `has no run with id ${runId}`);
+  return run;
+}
+
+/** A new run folder under the user-data folder: time-ordered, unique. */
+function newRunDir(ctx: AppContext): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return join(ctx.userDataDir, 'runs', `${stamp}-${randomBytes(3).toString('hex')}`);
+}
+
+function submit(
+  ctx: AppContext,
+  run: Run,
+  folder: Folder,
+  config: TrainConfig,
+  resumeEpoch: number | null,
+): JobRecord {
+  let best: BestMetric | null = run.best;
+  let lastMetrics: Record<string, number | null> = {};
+  return ctx.engine.submit({
+    kind: 'training',
+    runId: run.id,
+    resumeEpoch,
+    request: {
+      type: 'train',
+      data: folder.path,
+      runDir: run.runDir,
+      resume: resumeEpoch !== null,
+      folds: FOLDS,
+      valFold: VAL_FOLD,
+      config,
+      stepIntervalMs: STEP_EVENT_INTERVAL_MS,
+    },
+    onMessage(message) {
+      if (message.type !== 'train-event') return;
+      const event = message.event;
+      if (event.type === 'epoch-end') lastMetrics = event.metrics;
+      if (event.type === 'checkpoint')
+        recordCheckpoint(ctx.store, {
+          runId: run.id,
+          name: event.name,
+          epoch: event.epoch,
+          path: event.path,
+          metricValue: lastMetrics[config.bestMetric] ?? null,
+        });
+      if (event.type === 'done') best = event.best;
+      ctx.emit('training.progress', { jobId: message.jobId, runId: run.id, event });
+    },
+    onState(job) {
+      updateRun(ctx.store, run.id, {
+        status: job.state,
+        best,
+        message: job.error
+          ? job.error.file
+            ? `${job.error.file}: ${job.error.problem}`
+            : job.error.problem
+          : null,
+      });
+      ctx.emit('job.state', job);
+    },
+  });
+}
+
+/** Records a new run of the folder and queues its training. */
+export function startTraining(
+  ctx: AppContext,
+  params: RequestParams<'training.start'>,
+): { runId: number; jobId: string } {
+  const folder = requireFolder(ctx, params.folderId);
+  const config = parseTrainConfig(params.config);
+  const run = recordRun(ctx.store, {
+    runDir: newRunDir(ctx),
+    folderId: folder.id,
+    config,
+    status: 'queued',
+  });
+  const job = submit(ctx, run, folder, config, null);
+  return { runId: run.id, jobId: job.jobId };
+}
+
+/** Queues a stopped run again from its `last` checkpoint, optionally to a new epoch count. */
+export function resumeTraining(
+  ctx: AppContext,
+  params: RequestParams<'training.resume'>,
+): { runId: number; jobId: string } {
+  const run = requireRun(ctx, params.runId);
+  if (ctx.engine.activeJobOfRun(run.id))
+    throw new UsageError(run.runDir, 'this run is already queued or training');
+  const last = listCheckpoints(ctx.store, run.id).find((c) => c.name === 'last');
+  if (!last) throw new UsageError(run.runDir, 'has no checkpoint to resume from');
+  if (run.folderId === null) throw new UsageError(run.runDir, 'the run has no slide folder to train on');
+  const folder = requireFolder(ctx, run.folderId);
+  const saved = parseTrainConfig(run.config, join(run.runDir, 'config.json'));
+  const config = { ...saved, epochs: params.epochs ?? saved.epochs };
+  const resumed = recordRun(ctx.store, { runDir: run.runDir, folderId: folder.id, config, status: 'queued' });
+  const job = submit(ctx, resumed, folder, config, last.epoch);
+  return { runId: run.id, jobId: job.jobId };
+}
+
+/** Cancels the run's queued or running training; false when it has none. */
+export function cancelTraining(ctx: AppContext, runId: number): boolean {
+  const job = ctx.engine.activeJobOfRun(runId);
+  return job?.kind === 'training' ? ctx.engine.cancel(job.jobId) : false;
+}
