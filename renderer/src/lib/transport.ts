@@ -9,7 +9,7 @@ import type {
   IpcOutcome,
   RequestName,
 } from '../../../core/ipc/contract.ts';
-import type { PatchgdApi } from './api.ts';
+import type { PatchgdApi } from '../../../core/ipc/api.ts';
 
 declare global {
   interface Window {
