@@ -47,16 +47,17 @@ async function viewState(): Promise<ViewState> {
 /** Waits for the viewer to settle after a zoom or pan (its animation is 0.3 s). */
 async function settled(): Promise<ViewState> {
   let last = '';
-  for (;;) {
+  for (let i = 0; i < 50; i++) {
     await page.waitForTimeout(150);
     const now = (await page.getByTestId('osd').getAttribute('data-view')) ?? '';
     if (now && now === last) return JSON.parse(now) as ViewState;
     last = now;
   }
+  throw new Error(`the viewer did not settle: ${last}`);
 }
 
 async function openFolder(): Promise<void> {
-  await page.getByLabel('Slide folder').fill(demo);
+  await page.getByRole('textbox', { name: 'Slide folder' }).fill(demo);
   await page.getByRole('button', { name: 'Open', exact: true }).click();
   await expect.poll(() => page.getByTestId('slide-count').textContent()).toBe(`${SLIDES} slides`);
 }
@@ -172,7 +173,7 @@ describe('pathologist UI in browser mode', () => {
   it('saves a review from the keyboard and still has it after a reload', async () => {
     await page.keyboard.press('Shift+Digit3');
     await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/overridden · ISUP 3/);
-    await page.getByLabel('Note').fill('cribriform focus, upper left');
+    await page.getByRole('textbox', { name: 'Note' }).fill('cribriform focus, upper left');
     await expect
       .poll(() => page.getByTestId('review-status').textContent(), { timeout: 5000 })
       .toMatch(/saved/);
@@ -183,7 +184,9 @@ describe('pathologist UI in browser mode', () => {
       .toContain('overridden (3)');
     await page.locator(`[data-slide="${slides[0]!.id}"]`).click();
     await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/overridden · ISUP 3/);
-    expect(await page.getByLabel('Note').inputValue()).toBe('cribriform focus, upper left');
+    expect(await page.getByRole('textbox', { name: 'Note' }).inputValue()).toBe(
+      'cribriform focus, upper left',
+    );
   });
 
   it('trains a tiny run from the UI with live progress, then grades a slide with it', async () => {
