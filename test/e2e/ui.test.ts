@@ -176,7 +176,7 @@ describe('pathologist UI in browser mode', () => {
     await page.getByRole('textbox', { name: 'Note' }).fill('cribriform focus, upper left');
     await expect
       .poll(() => page.getByTestId('review-status').textContent(), { timeout: 5000 })
-      .toMatch(/saved/);
+      .toMatch(/saved \d/);
     await page.reload();
     await page.getByRole('button', { name: 'demo', exact: true }).click();
     await expect
