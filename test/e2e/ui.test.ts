@@ -133,6 +133,17 @@ describe('pathologist UI in browser mode', () => {
     const first = page.locator(`[data-slide="${slides[3]!.id}"]`);
     await expect.poll(() => first.textContent()).toContain(slides[3]!.gleason);
     expect(await page.getByLabel('Dataset summary').textContent()).toContain(`${SLIDES} slides`);
+    await page.getByRole('button', { name: 'Thumbnails' }).click();
+    const thumbs = page.getByRole('img', { name: /^Thumbnail of / });
+    await expect.poll(() => thumbs.count()).toBe(SLIDES);
+    await expect
+      .poll(() =>
+        thumbs.evaluateAll(
+          (imgs) => imgs.filter((i) => (i as { naturalWidth: number }).naturalWidth > 0).length,
+        ),
+      )
+      .toBe(SLIDES);
+    await page.getByRole('button', { name: 'Table' }).click();
   });
 
   it('sorts by the true grade, descending on a second click', async () => {
@@ -269,5 +280,10 @@ describe('pathologist UI in browser mode', () => {
     await page.keyboard.press('h');
     await expect.poll(() => heatmap.isVisible()).toBe(true);
     await page.getByTestId('osd').screenshot({ path: join(ARTIFACTS, 'heatmap.png') });
+
+    // Enter keeps this slide's review and moves on to the first unreviewed slide.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('slide-title').textContent()).toBe(slides[1]!.id);
+    await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/unreviewed/);
   }, 150_000);
 });
