@@ -10,6 +10,7 @@ import { parseEvent } from '../ipc/validate.ts';
 import { SlidePool } from '../slide/index.ts';
 import { closeStore, openStore, type Store } from '../store/index.ts';
 import { EngineHost, type SpawnEngine } from './engine-host.ts';
+import { failInterruptedRuns } from './training.ts';
 
 /** An event as transports carry it (the browser mode's WebSocket frames are this, as JSON). */
 export type AppEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
@@ -41,6 +42,7 @@ export interface AppContextOptions {
 
 export function createAppContext(options: AppContextOptions): AppContext {
   const store = openStore(options.userDataDir);
+  failInterruptedRuns(store);
   const slides = new SlidePool(options.maxOpenSlides ?? 16);
   const engine = new EngineHost(options.spawnEngine);
   const listeners = new Set<(event: AppEvent) => void>();

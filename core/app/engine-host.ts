@@ -142,7 +142,7 @@ export class EngineHost {
       return true;
     }
     if (this.#current?.record.jobId !== jobId || !this.#process) return false;
-    this.#process.channel.send({ type: 'cancel', jobId });
+    this.#send(this.#process, { type: 'cancel', jobId });
     return true;
   }
 
@@ -159,7 +159,7 @@ export class EngineHost {
         resolve(status);
       };
       this.#statusWaiters.set(requestId, done);
-      process.channel.send({ type: 'status', requestId });
+      this.#send(process, { type: 'status', requestId });
     });
   }
 
@@ -236,7 +236,12 @@ export class EngineHost {
       message.event.name === 'last'
     )
       job.record.resumeEpoch = message.event.epoch;
-    job.spec.onMessage(message);
+    try {
+      job.spec.onMessage(message);
+    } catch (err) {
+      // Recording one result failed (e.g. the store is locked): report it, keep the job and the queue going.
+      console.error(`job ${job.record.jobId}: message listener failed: ${(err as Error).message}`);
+    }
   }
 
   #onExit(process: Process, exit: { code: number | null; signal: string | null }): void {
@@ -272,8 +277,17 @@ export class EngineHost {
     job.record.state = 'running';
     job.record.at = new Date().toISOString();
     this.#notify(job);
-    const process = this.#ensureProcess();
-    process.channel.send({ ...job.spec.request, jobId: job.record.jobId } as HostMessage);
+    this.#send(this.#ensureProcess(), { ...job.spec.request, jobId: job.record.jobId } as HostMessage);
+  }
+
+  /**
+   * Sends once the engine has said it is ready (or why it cannot run): a message that arrives while the process
+   * is still loading its modules would find no listener and be lost.
+   */
+  #send(process: Process, message: HostMessage): void {
+    void process.ready.then(() => {
+      if (this.#process === process) process.channel.send(message);
+    });
   }
 
   #finish(job: Job, state: RunStatus, error: Failure | null): void {

@@ -1,8 +1,7 @@
 /**
  * The engine process: starts a TensorFlow.js backend, then runs the training and grading jobs the host sends,
- * one at a time, reporting progress as typed messages (`engine-protocol.ts`). Started by `forkEngine` (Node) or
- * Electron's `utilityProcess.fork`; both give it `process.parentPort`-like messaging through `process.send` or
- * `process.parentPort`.
+ * one at a time, reporting progress as typed messages (`engine-protocol.ts`). Started by `forkEngine` (Node:
+ * messages through `process.send`) or Electron's `utilityProcess.fork` (through `process.parentPort`).
  */
 import { freemem, totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,6 +17,7 @@ import {
 } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
 import { gradeItems } from './grade-items.ts';
+import { intervalGate } from './throttle.ts';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -55,7 +55,7 @@ const controllers = new Map<string, AbortController>();
 let queue: Promise<void> = Promise.resolve();
 
 async function train(request: TrainRequest, signal: AbortSignal): Promise<boolean> {
-  let lastStep = 0;
+  const stepDue = intervalGate(request.stepIntervalMs);
   const result = await runTrainJob({
     data: request.data,
     runDir: request.runDir,
@@ -66,11 +66,7 @@ async function train(request: TrainRequest, signal: AbortSignal): Promise<boolea
     signal,
     onEvent: (event) => {
       // Steps are many and only the latest matters to the UI; every other event always goes through.
-      if (event.type === 'step') {
-        const now = Date.now();
-        if (now - lastStep < request.stepIntervalMs) return;
-        lastStep = now;
-      }
+      if (event.type === 'step' && !stepDue()) return;
       post({ type: 'train-event', jobId: request.jobId, event });
     },
   });

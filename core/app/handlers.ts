@@ -4,10 +4,9 @@
  * are served.
  */
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { DatasetError, UsageError } from '../errors.ts';
-import { openDataset, summarizeDataset, type Dataset } from '../dataset/index.ts';
-import { attentionGridSchema, type HandlerReturn } from '../ipc/contract.ts';
+import { attentionGridSchema, epochMetricsSchema, type HandlerReturn } from '../ipc/contract.ts';
 import { createHandlerTable, dispatch, type HandlerTable, type IpcOutcome } from '../ipc/validate.ts';
 import {
   currentReview,
@@ -19,36 +18,15 @@ import {
   recentFolders,
   reviewHistory,
   saveReview,
-  statFiles,
-  syncSlides,
-  upsertFolder,
   writeReviewsCsv,
-  type Folder,
   type Run,
   type Slide,
 } from '../store/index.ts';
 import type { AppContext } from './context.ts';
+import { datasetOf, openFolder } from './datasets.ts';
 import { cancelGrading, startGrading } from './grading.ts';
 import { appStatus } from './status.ts';
 import { cancelTraining, requireFolder, requireRun, resumeTraining, startTraining } from './training.ts';
-
-async function openFolder(ctx: AppContext, path: string): Promise<HandlerReturn<'folders.open'>> {
-  const dataset = await openDataset(resolve(path));
-  const folder = upsertFolder(ctx.store, { path: dataset.root, layout: dataset.layout });
-  const stats = await statFiles(dataset.items.map((item) => item.imagePath));
-  const sync = syncSlides(ctx.store, folder.id, dataset, stats);
-  ctx.datasets.set(folder.id, dataset);
-  return { folder, summary: summarizeDataset(dataset), sync };
-}
-
-/** The folder's dataset as opened this session, or read again (a folder from the recent list). */
-async function datasetOf(ctx: AppContext, folder: Folder): Promise<Dataset> {
-  const known = ctx.datasets.get(folder.id);
-  if (known) return known;
-  const dataset = await openDataset(folder.path);
-  ctx.datasets.set(folder.id, dataset);
-  return dataset;
-}
 
 /** A slide of a folder in the store that is still part of its dataset. */
 function presentSlide(ctx: AppContext, slideId: number): Slide {
@@ -82,7 +60,7 @@ function runView(run: Run): HandlerReturn<'runs.list'>[number] {
   return { ...run, config: config as Record<string, unknown> };
 }
 
-/** The run's finished epochs from its metrics.jsonl; a line cut short by a crash is skipped. */
+/** The run's finished epochs from its metrics.jsonl. */
 async function runMetrics(ctx: AppContext, runId: number): Promise<HandlerReturn<'runs.metrics'>> {
   const run = requireRun(ctx, runId);
   let text: string;
@@ -91,16 +69,16 @@ async function runMetrics(ctx: AppContext, runId: number): Promise<HandlerReturn
   } catch {
     return { runId, epochs: [] };
   }
-  const epochs = text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as HandlerReturn<'runs.metrics'>['epochs'][number]];
-      } catch {
-        return [];
-      }
-    });
+  // Lines the contract does not accept (cut short by a crash, or from another version) are left out.
+  const epochs = text.split('\n').flatMap((line) => {
+    if (line.trim() === '') return [];
+    try {
+      const parsed = epochMetricsSchema.safeParse(JSON.parse(line));
+      return parsed.success ? [parsed.data] : [];
+    } catch {
+      return [];
+    }
+  });
   return { runId, epochs };
 }
 

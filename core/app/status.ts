@@ -22,13 +22,11 @@ const TFJS_VERSION = packageVersion(require.resolve('@tensorflow/tfjs-core/packa
 const ENGINE_STATUS_TIMEOUT_MS = 2000;
 
 export async function appStatus(ctx: AppContext): Promise<HandlerReturn<'app.status'>> {
+  // Starting the engine takes a moment on first use; only its answer to the status request is timed.
+  const started = await ctx.engine.backend();
+  if ('problem' in started) throw new PatchgdError(started.file, started.problem);
   const report = await ctx.engine.status(ENGINE_STATUS_TIMEOUT_MS);
-  let backend = report?.backend ?? null;
-  if (!backend) {
-    const started = await ctx.engine.backend();
-    if ('problem' in started) throw new PatchgdError(started.file, started.problem);
-    backend = { ...started, wasm: null };
-  }
+  const backend = report?.backend ?? { ...started, wasm: null };
   const own = process.memoryUsage();
   const sqlite = ctx.store.db.prepare('SELECT sqlite_version() AS v').get() as { v: string };
   return {

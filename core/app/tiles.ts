@@ -61,6 +61,8 @@ const isIndex = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_IND
 interface Servable {
   path: string;
   etag: string;
+  /** Plain images (the `images` layout) have thumbnails but no pyramid to tile. */
+  isSlide: boolean;
 }
 
 /** The slide's file if it may be served: a present slide of a folder in the store, inside that folder. */
@@ -74,7 +76,11 @@ async function servable(ctx: AppContext, slideId: number): Promise<Servable | Sl
   try {
     const s = await stat(slide.path);
     if (!s.isFile()) return text(404, `slide ${slideId}: its file is missing`);
-    return { path: slide.path, etag: `"${s.size.toString(36)}-${Math.floor(s.mtimeMs).toString(36)}"` };
+    return {
+      path: slide.path,
+      etag: `"${s.size.toString(36)}-${Math.floor(s.mtimeMs).toString(36)}"`,
+      isSlide: folder.layout !== 'images',
+    };
   } catch {
     return text(404, `slide ${slideId}: its file is missing`);
   }
@@ -110,6 +116,7 @@ export async function tileResponse(ctx: AppContext, request: TileRequest): Promi
   if (![level, col, row].every(isIndex)) return text(400, 'tile level, column and row must be indices');
   const file = await servable(ctx, slideId);
   if ('status' in file) return file;
+  if (!file.isSlide) return text(404, `slide ${slideId} is a plain image, not a tiled slide`);
   if (matches(request.ifNoneMatch, file.etag)) return notModified(file.etag);
   try {
     return await ctx.slides.use(file.path, async (slide) => {
@@ -130,16 +137,26 @@ export async function tileResponse(ctx: AppContext, request: TileRequest): Promi
 /** Thumbnails in flight, so a list scrolling past a slide twice renders it once. */
 const renderingThumbs = new Map<string, Promise<Uint8Array>>();
 
-async function renderThumb(ctx: AppContext, path: string, cacheFile: string): Promise<Uint8Array> {
+async function thumbJpeg(ctx: AppContext, file: Servable): Promise<Buffer> {
+  if (!file.isSlide)
+    return sharp(file.path)
+      .resize(THUMB_SIDE, THUMB_SIDE, { fit: 'inside' })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: THUMB_QUALITY })
+      .toBuffer();
+  const image = await ctx.slides.use(file.path, (slide) => slide.thumbnail(THUMB_SIDE));
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .jpeg({ quality: THUMB_QUALITY })
+    .toBuffer();
+}
+
+async function renderThumb(ctx: AppContext, file: Servable, cacheFile: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(cacheFile));
   } catch {
     // Not cached yet: render it below.
   }
-  const image = await ctx.slides.use(path, (slide) => slide.thumbnail(THUMB_SIDE));
-  const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .jpeg({ quality: THUMB_QUALITY })
-    .toBuffer();
+  const jpeg = await thumbJpeg(ctx, file);
   // Atomic, so a crash mid-write never leaves a truncated thumbnail to serve later.
   const temp = `${cacheFile}.tmp-${process.pid}`;
   await writeFile(temp, jpeg);
@@ -160,7 +177,7 @@ export async function thumbResponse(ctx: AppContext, request: ThumbRequest): Pro
     await mkdir(folder, { recursive: true });
     let pending = renderingThumbs.get(cacheFile);
     if (!pending) {
-      pending = renderThumb(ctx, file.path, cacheFile).finally(() => renderingThumbs.delete(cacheFile));
+      pending = renderThumb(ctx, file, cacheFile).finally(() => renderingThumbs.delete(cacheFile));
       renderingThumbs.set(cacheFile, pending);
     }
     const body = await pending;
@@ -188,10 +205,10 @@ export async function slideRoute(
   if (slideId === null || slideId < 1) return text(400, 'invalid slide id');
   if (kind === 'thumb' && rest.length === 0) return thumbResponse(ctx, { slideId, ifNoneMatch });
   if (kind === 'tiles' && rest.length === 3) {
-    const [level, col, row] = rest.map(parseIndex);
-    if (level === null || col === null || row === null || level === undefined)
+    const [level, col, row] = rest.map(parseIndex) as [number | null, number | null, number | null];
+    if (level === null || col === null || row === null)
       return text(400, 'tile level, column and row must be indices');
-    return tileResponse(ctx, { slideId, level, col: col!, row: row!, ifNoneMatch });
+    return tileResponse(ctx, { slideId, level, col, row, ifNoneMatch });
   }
   return text(404, 'not found');
 }

@@ -15,10 +15,13 @@ import {
   recordRun,
   updateRun,
   type BestMetric,
+  listRuns,
   type Folder,
   type Run,
+  type Store,
 } from '../store/index.ts';
 import type { AppContext } from './context.ts';
+import { datasetOf } from './datasets.ts';
 import type { JobRecord } from './engine-host.ts';
 
 /** Hold-out split of the folder: fold 0 of a stratified 5-fold split validates (the CLI's default). */
@@ -98,13 +101,28 @@ function submit(
   });
 }
 
+/**
+ * Checked here rather than after the engine has started: the contract fills in `numClasses` (6, the ISUP
+ * grades), so a dataset with more classes needs it set, and unlabelled data cannot be trained on.
+ */
+async function checkClasses(ctx: AppContext, folder: Folder, config: TrainConfig): Promise<void> {
+  const dataset = await datasetOf(ctx, folder);
+  if (dataset.numClasses === null) throw new UsageError(folder.path, 'the dataset has no labels to train on');
+  if (dataset.numClasses > config.numClasses)
+    throw new UsageError(
+      folder.path,
+      `the dataset has ${dataset.numClasses} classes but the configuration ${config.numClasses} (set numClasses)`,
+    );
+}
+
 /** Records a new run of the folder and queues its training. */
-export function startTraining(
+export async function startTraining(
   ctx: AppContext,
   params: RequestParams<'training.start'>,
-): { runId: number; jobId: string } {
+): Promise<{ runId: number; jobId: string }> {
   const folder = requireFolder(ctx, params.folderId);
   const config = parseTrainConfig(params.config);
+  await checkClasses(ctx, folder, config);
   const run = recordRun(ctx.store, {
     runDir: newRunDir(ctx),
     folderId: folder.id,
@@ -138,4 +156,19 @@ export function resumeTraining(
 export function cancelTraining(ctx: AppContext, runId: number): boolean {
   const job = ctx.engine.activeJobOfRun(runId);
   return job?.kind === 'training' ? ctx.engine.cancel(job.jobId) : false;
+}
+
+/**
+ * Marks runs that a previous launch left queued or training (the app was killed, the machine lost power) as
+ * failed, so they are offered for resuming instead of showing as running forever. Called once at start, before
+ * this launch queues anything.
+ */
+export function failInterruptedRuns(store: Store): number {
+  const interrupted = listRuns(store).filter((run) => run.status === 'queued' || run.status === 'running');
+  for (const run of interrupted)
+    updateRun(store, run.id, {
+      status: 'failed',
+      message: 'PatchGD Studio stopped before this run finished; resume it from its last checkpoint',
+    });
+  return interrupted.length;
 }

@@ -125,6 +125,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   async function page(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'use GET');
     const file = await readStatic(options.rendererDir, url.pathname);
+    if (!file && url.pathname === '/')
+      return sendText(
+        res,
+        404,
+        `the renderer is not built: no index.html in ${options.rendererDir} (run vite build)`,
+      );
     if (!file) return sendText(res, 404, 'not found');
     const headers: Record<string, string> = { 'Content-Type': file.type, 'Cache-Control': 'no-cache' };
     if (file.type.startsWith('text/html')) {
@@ -143,6 +149,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const [first, ...rest] = segments;
     const inm = req.headers['if-none-match'] ?? null;
     if (first === 'api' && rest.length === 1) return api(req, res, rest[0]!);
+    if ((first === 'tiles' || first === 'thumbs') && req.method !== 'GET' && req.method !== 'HEAD')
+      return sendText(res, 405, 'use GET');
     if (first === 'tiles' && rest.length === 4)
       return sendSlide(res, await slideRoute(context, [rest[0]!, 'tiles', ...rest.slice(1)], inm));
     if (first === 'thumbs' && rest.length === 1)

@@ -1,0 +1,25 @@
+/** Opened slide folders: the dataset read from disk, synced into the store, and kept for this session. */
+import { resolve } from 'node:path';
+import { openDataset, summarizeDataset, type Dataset } from '../dataset/index.ts';
+import type { HandlerReturn } from '../ipc/contract.ts';
+import { statFiles, syncSlides, upsertFolder, type Folder } from '../store/index.ts';
+import type { AppContext } from './context.ts';
+
+/** Reads the folder's dataset, records the folder and brings its slides in the store up to date. */
+export async function openFolder(ctx: AppContext, path: string): Promise<HandlerReturn<'folders.open'>> {
+  const dataset = await openDataset(resolve(path));
+  const folder = upsertFolder(ctx.store, { path: dataset.root, layout: dataset.layout });
+  const stats = await statFiles(dataset.items.map((item) => item.imagePath));
+  const sync = syncSlides(ctx.store, folder.id, dataset, stats);
+  ctx.datasets.set(folder.id, dataset);
+  return { folder, summary: summarizeDataset(dataset), sync };
+}
+
+/** The folder's dataset as opened this session, or read again (a folder from the recent list). */
+export async function datasetOf(ctx: AppContext, folder: Folder): Promise<Dataset> {
+  const known = ctx.datasets.get(folder.id);
+  if (known) return known;
+  const dataset = await openDataset(folder.path);
+  ctx.datasets.set(folder.id, dataset);
+  return dataset;
+}
