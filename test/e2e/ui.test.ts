@@ -240,8 +240,8 @@ describe('pathologist UI in browser mode', () => {
     await page.getByTitle('Reload runs').click();
     await page.getByRole('button', { name: 'Grade this slide' }).click();
     await expect
-      .poll(() => page.getByTestId('predicted').textContent(), { timeout: 60_000 })
-      .toMatch(/ISUP \d/);
+      .poll(() => page.getByRole('region', { name: 'Prediction' }).textContent(), { timeout: 60_000 })
+      .toMatch(/ISUP \d · \d+% · run \d/);
 
     const [folder] = await api<{ id: number }[]>('folders.recent', {});
     const list = await api<{ rows: { id: number; imageId: string }[] }>('slides.list', {
