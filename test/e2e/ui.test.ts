@@ -21,6 +21,7 @@ const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const ARTIFACTS = join(tmpdir(), 'patchgd-e2e-artifacts');
 const SLIDES = 10;
+const GLEASON = ['0+0', '3+3', '3+4', '4+3', '4+4', '4+5'];
 
 let dir: string;
 let server: RunningServer;
@@ -144,6 +145,61 @@ describe('pathologist UI in browser mode', () => {
       )
       .toBe(SLIDES);
     await page.getByRole('button', { name: 'Table' }).click();
+  });
+
+  it('scrolls a 10,000-slide table smoothly, rendering only the rows in view', async () => {
+    // Empty files stand in for slides: listing and sorting never open them.
+    const big = join(dir, 'big');
+    await mkdir(join(big, 'train_images'), { recursive: true });
+    const ids = Array.from({ length: 10_000 }, (_, i) => `s${String(i).padStart(5, '0')}`);
+    await writeFile(
+      join(big, 'train.csv'),
+      [
+        'image_id,data_provider,isup_grade,gleason_score',
+        ...ids.map((id, i) => `${id},radboud,${i % 6},${GLEASON[i % 6]}`),
+      ].join('\n'),
+    );
+    for (let i = 0; i < ids.length; i += 500)
+      await Promise.all(
+        ids.slice(i, i + 500).map((id) => writeFile(join(big, 'train_images', `${id}.tiff`), '')),
+      );
+    await page.getByRole('textbox', { name: 'Slide folder' }).fill(big);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('slide-count').textContent(), { timeout: 30_000 })
+      .toBe('10000 slides');
+    const frames = await page.getByRole('region', { name: 'Slide table' }).evaluate(async (box) => {
+      // Scroll through the whole table in 60 frames and record the gaps between frames.
+      const { requestAnimationFrame: nextFrame } = globalThis as unknown as {
+        requestAnimationFrame: (callback: () => void) => void;
+      };
+      const gaps: number[] = [];
+      let last = performance.now();
+      for (let step = 1; step <= 60; step++) {
+        box.scrollTop = (box.scrollHeight * step) / 60;
+        await new Promise((r) => nextFrame(() => r(null)));
+        const now = performance.now();
+        gaps.push(now - last);
+        last = now;
+      }
+      return {
+        worst: Math.max(...gaps),
+        mean: gaps.reduce((a, b) => a + b, 0) / gaps.length,
+        rows: box.querySelectorAll('[data-slide], .loading').length,
+      };
+    });
+    console.log(
+      JSON.stringify({
+        metric: 'table-10000-scroll-frame-ms',
+        mean: +frames.mean.toFixed(1),
+        worst: +frames.worst.toFixed(1),
+      }),
+    );
+    expect(frames.rows).toBeLessThan(60);
+    await expect.poll(() => page.locator(`[data-slide="${ids.at(-1)}"]`).count()).toBe(1);
+    // Back to the demo folder for the rest.
+    await page.getByRole('button', { name: 'demo', exact: true }).click();
+    await expect.poll(() => page.getByTestId('slide-count').textContent()).toBe(`${SLIDES} slides`);
   });
 
   it('sorts by the true grade, descending on a second click', async () => {
