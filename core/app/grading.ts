@@ -15,7 +15,7 @@ import {
 import type { AppContext } from './context.ts';
 import type { GradeItem } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
-import { requireFolder, requireRun } from './training.ts';
+import { requireFolder, requireRun } from './lookups.ts';
 
 /** Every present slide of the folder (listed, file there), by image id. */
 function allSlides(ctx: AppContext, folder: Folder): GradeItem[] {

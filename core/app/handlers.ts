@@ -11,7 +11,6 @@ import { createHandlerTable, dispatch, type HandlerTable, type IpcOutcome } from
 import {
   currentReview,
   getPrediction,
-  getSlide,
   latestPrediction,
   listRuns,
   listSlides,
@@ -20,21 +19,13 @@ import {
   saveReview,
   writeReviewsCsv,
   type Run,
-  type Slide,
 } from '../store/index.ts';
 import type { AppContext } from './context.ts';
 import { datasetOf, openFolder } from './datasets.ts';
 import { cancelGrading, startGrading } from './grading.ts';
 import { appStatus } from './status.ts';
-import { cancelTraining, requireFolder, requireRun, resumeTraining, startTraining } from './training.ts';
-
-/** A slide of a folder in the store that is still part of its dataset. */
-function presentSlide(ctx: AppContext, slideId: number): Slide {
-  const slide = getSlide(ctx.store, slideId);
-  if (!slide || slide.removedAt !== null)
-    throw new UsageError(ctx.store.file, `has no slide with id ${slideId}`);
-  return slide;
-}
+import { presentSlide, requireFolder, requireRun } from './lookups.ts';
+import { cancelTraining, resumeTraining, startTraining } from './training.ts';
 
 async function slideInfo(ctx: AppContext, slideId: number): Promise<HandlerReturn<'slides.info'>> {
   const slide = presentSlide(ctx, slideId);

@@ -11,6 +11,7 @@ import { PatchgdError } from '../errors.ts';
 import type { Slide } from '../slide/index.ts';
 import { getFolder, getSlide } from '../store/index.ts';
 import type { AppContext } from './context.ts';
+import { createLimiter } from './limiter.ts';
 
 export interface SlideResponse {
   status: number;
@@ -136,6 +137,8 @@ export async function tileResponse(ctx: AppContext, request: TileRequest): Promi
 
 /** Thumbnails in flight, so a list scrolling past a slide twice renders it once. */
 const renderingThumbs = new Map<string, Promise<Uint8Array>>();
+/** Thumbnails rendered at once (each decodes a whole low pyramid level). */
+const thumbSlots = createLimiter(2);
 
 async function thumbJpeg(ctx: AppContext, file: Servable): Promise<Buffer> {
   if (!file.isSlide)
@@ -156,7 +159,7 @@ async function renderThumb(ctx: AppContext, file: Servable, cacheFile: string): 
   } catch {
     // Not cached yet: render it below.
   }
-  const jpeg = await thumbJpeg(ctx, file);
+  const jpeg = await thumbSlots(() => thumbJpeg(ctx, file));
   // Atomic, so a crash mid-write never leaves a truncated thumbnail to serve later.
   const temp = `${cacheFile}.tmp-${process.pid}`;
   await writeFile(temp, jpeg);

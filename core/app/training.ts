@@ -8,8 +8,6 @@ import { UsageError } from '../errors.ts';
 import type { RequestParams } from '../ipc/contract.ts';
 import { parseTrainConfig, type TrainConfig } from '../patchgd/config.ts';
 import {
-  getFolder,
-  getRun,
   listCheckpoints,
   recordCheckpoint,
   recordRun,
@@ -22,6 +20,7 @@ import {
 } from '../store/index.ts';
 import type { AppContext } from './context.ts';
 import { datasetOf } from './datasets.ts';
+import { requireFolder, requireRun } from './lookups.ts';
 import type { JobRecord } from './engine-host.ts';
 
 /** Hold-out split of the folder: fold 0 of a stratified 5-fold split validates (the CLI's default). */
@@ -29,18 +28,6 @@ const FOLDS = 5;
 const VAL_FOLD = 0;
 /** Minimum milliseconds between two step events sent to the UI. */
 export const STEP_EVENT_INTERVAL_MS = 250;
-
-export function requireFolder(ctx: AppContext, folderId: number): Folder {
-  const folder = getFolder(ctx.store, folderId);
-  if (!folder) throw new UsageError(ctx.store.file, `has no slide folder with id ${folderId}`);
-  return folder;
-}
-
-export function requireRun(ctx: AppContext, runId: number): Run {
-  const run = getRun(ctx.store, runId);
-  if (!run) throw new UsageError(ctx.store.file, `has no run with id ${runId}`);
-  return run;
-}
 
 /** A new run folder under the user-data folder: time-ordered, unique. */
 function newRunDir(ctx: AppContext): string {

@@ -8,7 +8,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export const TOKEN_HEADER = 'x-patchgd-token';
-export const TOKEN_COOKIE = 'patchgd_token';
+/** Cookies do not tell ports apart: each launch's cookie is named after its port, so two never clash. */
+export const tokenCookieName = (port: number) => `patchgd_token_${port}`;
 export const TOKEN_QUERY = 'token';
 
 export function newToken(): string {
@@ -51,7 +52,7 @@ export function authorize(headers: IncomingHttpHeaders, url: URL, token: string,
   const candidates = [
     typeof header === 'string' ? header : null,
     url.searchParams.get(TOKEN_QUERY),
-    cookie(headers, TOKEN_COOKIE),
+    cookie(headers, tokenCookieName(port)),
   ].filter((t): t is string => t !== null && t !== '');
   if (candidates.length === 0) return 'missing-token';
   return candidates.some((t) => sameToken(t, token)) ? 'ok' : 'wrong-token';
@@ -63,6 +64,6 @@ export function authStatus(result: Exclude<AuthResult, 'ok'>): number {
 }
 
 /** Set on the page load that carried the token: later requests of the page (scripts, tiles) carry it. */
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+export function tokenCookie(token: string, port: number): string {
+  return `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 }

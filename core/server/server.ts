@@ -135,7 +135,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const headers: Record<string, string> = { 'Content-Type': file.type, 'Cache-Control': 'no-cache' };
     if (file.type.startsWith('text/html')) {
       headers['Content-Security-Policy'] = contentSecurityPolicy(port);
-      if (url.searchParams.has(TOKEN_QUERY)) headers['Set-Cookie'] = tokenCookie(token);
+      if (url.searchParams.has(TOKEN_QUERY)) headers['Set-Cookie'] = tokenCookie(token, port);
     }
     send(res, 200, headers, file.body);
   }

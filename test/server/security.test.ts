@@ -112,6 +112,9 @@ describe('token', () => {
     expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect(page.headers['referrer-policy']).toBe('no-referrer');
     const pair = cookie.split(';')[0]!;
+    expect(pair).toBe(`patchgd_token_${port}=${token}`);
+    const otherLaunch = `patchgd_token_${port + 1}=${token}`;
+    expect((await raw(port, '/assets/app.js', { headers: { Cookie: otherLaunch } })).status).toBe(401);
     expect((await raw(port, '/assets/app.js', { headers: { Cookie: pair } })).status).toBe(200);
     expect((await raw(port, `/tiles/${slideId}/0/0/0`, { headers: { Cookie: pair } })).status).toBe(200);
   });
