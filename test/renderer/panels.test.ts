@@ -103,6 +103,7 @@ describe('review summary', () => {
     ];
     const [truthModel, truthReviewer, reviewerModel] = reviewSummary(rows);
     expect(truthModel!.n).toBe(3);
+    expect([truthModel!.rowsAre, truthModel!.colsAre]).toEqual(['truth', 'model']);
     expect(truthModel!.matrix[5]![4]).toBe(1);
     expect(truthModel!.qwk).toBeGreaterThan(0.9);
     expect(truthModel!.qwk).toBeLessThan(1);

@@ -9,6 +9,8 @@ export interface GradedRow {
   reviewed: number | null;
 }
 
+const WHO: Record<keyof GradedRow, string> = { label: 'truth', predicted: 'model', reviewed: 'reviewer' };
+
 export interface Comparison {
   title: string;
   rowsAre: string;
@@ -32,8 +34,8 @@ function compare(
   );
   return {
     title,
-    rowsAre: a,
-    colsAre: b,
+    rowsAre: WHO[a],
+    colsAre: WHO[b],
     n: pairs.length,
     matrix,
     qwk: kappaFromConfusion(matrix, 'quadratic'),
