@@ -339,5 +339,13 @@ describe('pathologist UI in browser mode', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('slide-title').textContent()).toBe(slides[1]!.id);
     await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/unreviewed/);
+
+    await page.getByRole('button', { name: 'Review summary' }).click();
+    await expect.poll(() => page.getByTestId('qwk').count()).toBe(3);
+    await expect.poll(() => page.getByRole('table').count()).toBe(3);
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    await expect
+      .poll(() => page.getByTestId('exported').textContent())
+      .toMatch(/^1 review written to .*reviews\.csv$/);
   }, 150_000);
 });
