@@ -1,0 +1,105 @@
+/**
+ * The viewer's keyboard map. Digits 1–5 are magnification presets (as in QuPath and ASAP); grades need Shift
+ * (Shift+0…Shift+5) so a stray digit never records a diagnosis. Keys typed into form fields are left alone.
+ */
+export type Action =
+  | { type: 'pan'; dx: number; dy: number }
+  | { type: 'zoom'; factor: number }
+  | { type: 'preset'; index: number }
+  | { type: 'home' }
+  | { type: 'toggle-heatmap' }
+  | { type: 'opacity'; delta: number }
+  | { type: 'next' }
+  | { type: 'prev' }
+  | { type: 'grade'; grade: number }
+  | { type: 'confirm' }
+  | { type: 'help' }
+  | { type: 'close' };
+
+export interface KeyInput {
+  key: string;
+  code: string;
+  shiftKey: boolean;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  /** Tag name of the focused element, e.g. 'INPUT'. */
+  targetTag?: string;
+}
+
+const EDITABLE = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
+/** Fraction of the visible width one arrow press pans. */
+const PAN_STEP = 0.1;
+const ZOOM_STEP = 1.5;
+
+export function actionFor(input: KeyInput): Action | null {
+  if (input.key === 'Escape') return { type: 'close' };
+  if (input.ctrlKey || input.metaKey || input.altKey) return null;
+  if (input.targetTag && EDITABLE.has(input.targetTag.toUpperCase())) return null;
+  const digit = /^Digit([0-9])$/.exec(input.code);
+  if (digit && input.shiftKey) {
+    const grade = Number(digit[1]);
+    return grade <= 5 ? { type: 'grade', grade } : null;
+  }
+  switch (input.key) {
+    case 'ArrowLeft':
+      return { type: 'pan', dx: -PAN_STEP, dy: 0 };
+    case 'ArrowRight':
+      return { type: 'pan', dx: PAN_STEP, dy: 0 };
+    case 'ArrowUp':
+      return { type: 'pan', dx: 0, dy: -PAN_STEP };
+    case 'ArrowDown':
+      return { type: 'pan', dx: 0, dy: PAN_STEP };
+    case '+':
+    case '=':
+      return { type: 'zoom', factor: ZOOM_STEP };
+    case '-':
+    case '_':
+      return { type: 'zoom', factor: 1 / ZOOM_STEP };
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+      return { type: 'preset', index: Number(input.key) - 1 };
+    case '0':
+      return { type: 'home' };
+    case 'h':
+    case 'H':
+      return { type: 'toggle-heatmap' };
+    case '[':
+      return { type: 'opacity', delta: -0.1 };
+    case ']':
+      return { type: 'opacity', delta: 0.1 };
+    case 'n':
+    case 'N':
+      return { type: 'next' };
+    case 'p':
+    case 'P':
+      return { type: 'prev' };
+    case 'Enter':
+      return { type: 'confirm' };
+    case '?':
+      return { type: 'help' };
+    default:
+      return null;
+  }
+}
+
+/** The shortcut sheet: what `?` shows. */
+export const SHORTCUTS: readonly [keys: string, what: string][] = [
+  ['← → ↑ ↓', 'pan'],
+  ['+ / −', 'zoom in / out (the mouse wheel zooms at the cursor)'],
+  ['1 2 3 4 5', 'magnification 1.25× 5× 10× 20× 40×'],
+  ['0', 'fit the whole slide'],
+  ['H', 'show / hide the attention heatmap'],
+  ['[ / ]', 'heatmap opacity down / up'],
+  ['N / P', 'next / previous slide'],
+  ['Shift+0 … Shift+5', 'set the reviewed ISUP grade (override)'],
+  [
+    'Enter',
+    'confirm (agree with the prediction, or save the chosen grade) and go to the next unreviewed slide',
+  ],
+  ['?', 'this sheet'],
+  ['Esc', 'close this sheet'],
+];
