@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', 'coverage/', '**/*.wasm'] },
+  { ignores: ['node_modules/', '**/dist/', 'out/', 'coverage/', '**/*.wasm'] },
   ...tseslint.configs.recommended,
   {
     rules: {
