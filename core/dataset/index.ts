@@ -5,6 +5,5 @@ export { readCsvFile, writeCsvFile } from './csv-file.ts';
 export { stratifiedKFold } from './folds.ts';
 export { isupFromGleason, parseGleason, type GleasonScore } from './gleason.ts';
 export { openDataset } from './open.ts';
-export { seededRandom } from './random.ts';
 export { summarizeDataset, usableItems, type DatasetSummary, type FindingGroup } from './summary.ts';
 export type { Dataset, DatasetItem, DatasetLayout, Finding, FindingCode, Severity } from './types.ts';

@@ -13,7 +13,8 @@ import {
   type Provider,
 } from './gleason.ts';
 import { drawSlidePlan, type SlidePlan } from './plan.ts';
-import { Rng } from './rng.ts';
+import { Prng } from '../random.ts';
+import { hexId } from './rng.ts';
 import { writeSlide } from './slide.ts';
 
 export const DEFAULT_SLIDES = 24;
@@ -77,14 +78,14 @@ export interface SlideAssignment {
  * Labels for `n` slides: grades cycle 0–5 before shuffling (balanced), providers alternate within each grade,
  * and grades 4 and 5 draw among the scores that give them.
  */
-export function assignSlides(rng: Rng, n: number): SlideAssignment[] {
+export function assignSlides(rng: Prng, n: number): SlideAssignment[] {
   const grades = rng.shuffle(Array.from({ length: n }, (_, i) => i % 6));
-  const nextProvider = Array.from({ length: 6 }, () => rng.int(0, 1));
+  const nextProvider = Array.from({ length: 6 }, () => rng.nextInt(2));
   return grades.map((grade) => {
     const provider: Provider = nextProvider[grade] === 0 ? 'radboud' : 'karolinska';
     nextProvider[grade] = 1 - (nextProvider[grade] as number);
     const score = rng.pick(SCORES_BY_GRADE[grade] as readonly GleasonScore[]);
-    return { imageId: rng.hexId(), provider, score, isupGrade: grade };
+    return { imageId: hexId(rng), provider, score, isupGrade: grade };
   });
 }
 
@@ -97,7 +98,7 @@ export function* planDataset(
   slides: number,
   size: number,
 ): Generator<{ assignment: SlideAssignment; plan: SlidePlan }> {
-  const rng = new Rng(seed);
+  const rng = Prng.fromSeed(seed);
   const assignments = assignSlides(rng, slides);
   for (const assignment of assignments) {
     const plan = drawSlidePlan(rng.fork(), { size, provider: assignment.provider, score: assignment.score });

@@ -18,4 +18,3 @@ export { drawSlidePlan, type SlidePlan } from './plan.ts';
 export { renderRegion, type RenderedTile } from './render.ts';
 export { writeSlide, DOWNSAMPLES, TILE_SIZE, PIXELS_PER_CM } from './slide.ts';
 export { TiledTiffWriter, type TiffImageSpec } from './tiff-writer.ts';
-export { Rng } from './rng.ts';

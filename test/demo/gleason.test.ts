@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gleasonString, gleasonToIsup, SCORES_BY_GRADE } from '../../core/demo/gleason.ts';
-import { Rng } from '../../core/demo/rng.ts';
+import { hexId } from '../../core/demo/rng.ts';
+import { Prng } from '../../core/random.ts';
 
 describe('gleasonToIsup', () => {
   it('maps every Gleason score to its ISUP grade group', () => {
@@ -37,21 +38,11 @@ describe('gleasonString', () => {
   });
 });
 
-describe('Rng', () => {
-  it('repeats for a seed and differs between seeds', () => {
-    const a = new Rng(7);
-    const b = new Rng(7);
-    const c = new Rng(8);
-    const xs = Array.from({ length: 50 }, () => a.next());
-    expect(Array.from({ length: 50 }, () => b.next())).toEqual(xs);
-    expect(Array.from({ length: 50 }, () => c.next())).not.toEqual(xs);
-    for (const x of xs) expect(x >= 0 && x < 1).toBe(true);
-  });
-  it('draws integers in range, roughly uniformly, and 32-hex ids', () => {
-    const r = new Rng(1);
-    const counts = [0, 0, 0, 0, 0, 0];
-    for (let i = 0; i < 6000; i++) counts[r.int(0, 5)]! += 1;
-    for (const c of counts) expect(c).toBeGreaterThan(850);
-    expect(r.hexId()).toMatch(/^[0-9a-f]{32}$/);
+describe('hexId', () => {
+  it('draws 32-hex ids like PANDA image ids, different each draw', () => {
+    const prng = Prng.fromSeed(1);
+    const a = hexId(prng);
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+    expect(hexId(prng)).not.toBe(a);
   });
 });

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { drawSlidePlan } from '../../core/demo/plan.ts';
-import { Rng } from '../../core/demo/rng.ts';
+import { Prng } from '../../core/random.ts';
 import { writeSlide } from '../../core/demo/slide.ts';
 
 const size = Number(process.argv[2]);
@@ -16,9 +16,9 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const dir = await mkdtemp(path.join(os.tmpdir(), 'patchgd-demo-mem-'));
 try {
   const score = { primary: 4, secondary: 5 } as const;
-  const warm = drawSlidePlan(new Rng(1), { size: 1024, provider: 'radboud', score });
+  const warm = drawSlidePlan(Prng.fromSeed(1), { size: 1024, provider: 'radboud', score });
   await writeSlide(warm, path.join(dir, 'w.tiff'), path.join(dir, 'w_mask.tiff'));
-  const plan = drawSlidePlan(new Rng(2), { size, provider: 'radboud', score });
+  const plan = drawSlidePlan(Prng.fromSeed(2), { size, provider: 'radboud', score });
   gc?.();
   const base = process.memoryUsage().rss;
   let peak = base;
