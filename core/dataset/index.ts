@@ -3,7 +3,7 @@ export type { CsvRecord } from './csv.ts';
 export { formatCsv, parseCsv } from './csv.ts';
 export { readCsvFile, writeCsvFile } from './csv-file.ts';
 export { stratifiedKFold } from './folds.ts';
-export { isupFromGleason, parseGleason, type GleasonScore } from './gleason.ts';
+export { gleasonToIsup, isupFromGleason, parseGleason, type GleasonScore } from './gleason.ts';
 export { openDataset } from './open.ts';
 export { summarizeDataset, usableItems, type DatasetSummary, type FindingGroup } from './summary.ts';
 export type { Dataset, DatasetItem, DatasetLayout, Finding, FindingCode, Severity } from './types.ts';

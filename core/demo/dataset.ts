@@ -5,13 +5,8 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError, UsageError } from '../errors.ts';
-import {
-  gleasonString,
-  gleasonToIsup,
-  SCORES_BY_GRADE,
-  type GleasonScore,
-  type Provider,
-} from './gleason.ts';
+import { gleasonToIsup } from '../dataset/gleason.ts';
+import { gleasonString, SCORES_BY_GRADE, type GleasonScore, type Provider } from './gleason.ts';
 import { drawSlidePlan, type SlidePlan } from './plan.ts';
 import { Prng } from '../random.ts';
 import { hexId } from './rng.ts';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gleasonToIsup } from '../../core/demo/gleason.ts';
+import { gleasonToIsup } from '../../core/dataset/gleason.ts';
 import { generateDemoDataset, planDataset, type DemoSummary } from '../../core/demo/index.ts';
 import { meanBlocks } from '../../core/demo/pyramid.ts';
 import { renderRegion } from '../../core/demo/render.ts';

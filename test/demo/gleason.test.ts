@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { gleasonString, gleasonToIsup, SCORES_BY_GRADE } from '../../core/demo/gleason.ts';
+import { gleasonToIsup } from '../../core/dataset/gleason.ts';
+import { gleasonString, SCORES_BY_GRADE } from '../../core/demo/gleason.ts';
 import { hexId } from '../../core/demo/rng.ts';
 import { Prng } from '../../core/random.ts';
 
-describe('gleasonToIsup', () => {
-  it('maps every Gleason score to its ISUP grade group', () => {
-    const table: [number, number, number][] = [
-      [0, 0, 0],
-      [3, 3, 1],
-      [3, 4, 2],
-      [4, 3, 3],
-      [4, 4, 4],
-      [3, 5, 4],
-      [5, 3, 4],
-      [4, 5, 5],
-      [5, 4, 5],
-      [5, 5, 5],
-    ];
-    for (const [p, s, isup] of table) expect(gleasonToIsup(p, s), `${p}+${s}`).toBe(isup);
-  });
-  it('rejects patterns that are not 3, 4 or 5', () => {
-    expect(() => gleasonToIsup(2, 3)).toThrow(RangeError);
-    expect(() => gleasonToIsup(3, 0)).toThrow(RangeError);
-  });
-  it('agrees with the score table the generator draws from', () => {
+describe('SCORES_BY_GRADE', () => {
+  it('agrees with the ISUP table', () => {
     SCORES_BY_GRADE.forEach((scores, grade) => {
       for (const s of scores) expect(s ? gleasonToIsup(s.primary, s.secondary) : 0).toBe(grade);
     });
