@@ -2,9 +2,10 @@
  * The synthetic PANDA-like dataset: `train.csv`, `train_images/<id>.tiff` and
  * `train_label_masks/<id>_mask.tiff`, deterministic for a seed.
  */
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError, UsageError } from '../errors.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import { gleasonToIsup } from '../dataset/gleason.ts';
 import { gleasonString, SCORES_BY_GRADE, type GleasonScore, type Provider } from './gleason.ts';
 import { drawSlidePlan, type SlidePlan } from './plan.ts';
@@ -130,12 +131,6 @@ async function makeDir(dir: string): Promise<void> {
   }
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
-
 /** Generates the whole dataset under `opts.out`; same options, same bytes. */
 export async function generateDemoDataset(opts: DemoOptions): Promise<DemoSummary> {
   const slides = checkInt('slides', opts.slides ?? DEFAULT_SLIDES, 1, MAX_SLIDES);
@@ -180,11 +175,7 @@ export async function generateDemoDataset(opts: DemoOptions): Promise<DemoSummar
   }
   const csv = trainCsv(records);
   const csvPath = path.join(opts.out, 'train.csv');
-  try {
-    await writeAtomic(csvPath, csv);
-  } catch (err) {
-    throw new DatasetError(csvPath, `cannot write: ${(err as Error).message}`, { cause: err });
-  }
+  await writeFileAtomic(csvPath, csv);
   bytes += Buffer.byteLength(csv);
   const perGrade = [0, 0, 0, 0, 0, 0];
   const perProvider: Record<Provider, number> = { radboud: 0, karolinska: 0 };
