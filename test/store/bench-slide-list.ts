@@ -15,7 +15,8 @@ import {
   type SlideListOptions,
   type SlideSort,
 } from '../../core/store/index.ts';
-import { item, makeTempDir, probs, removeDir, seedStore } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { item, probs, seedStore } from './helpers.ts';
 
 const SLIDES = 10_000;
 const REPEATS = 15;
