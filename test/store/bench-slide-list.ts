@@ -15,6 +15,7 @@ import {
   type SlideListOptions,
   type SlideSort,
 } from '../../core/store/index.ts';
+import { slideSortSchema } from '../../core/ipc/contract.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { item, probs, seedStore } from './helpers.ts';
 
@@ -60,15 +61,7 @@ try {
     }
     return Number(median(runs).toFixed(2));
   };
-  const sorts: SlideSort[] = [
-    'imageId',
-    'label',
-    'predicted',
-    'confidence',
-    'reviewed',
-    'reviewStatus',
-    'reviewedAt',
-  ];
+  const sorts: readonly SlideSort[] = slideSortSchema.options;
   const pageMs = Object.fromEntries(
     sorts.map((sort) => [sort, time({ sort, direction: 'desc', limit: 100 })]),
   );
