@@ -1,15 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 const BIN = path.join(import.meta.dirname, '../../core/cli/bin.mjs');
 const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 
 describe('patchgd demo-data', () => {
   it('writes the dataset and prints a JSON summary', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'patchgd-demo-cli-'));
+    const dir = await makeTempDir('patchgd-demo-cli-');
     try {
       const r = run(['demo-data', '--out', dir, '--slides', '2', '--seed', '9', '--size', '768']);
       expect(r.status, r.stderr).toBe(0);
@@ -20,7 +21,7 @@ describe('patchgd demo-data', () => {
       const csv = await readFile(path.join(dir, 'train.csv'), 'utf8');
       expect(csv.trim().split('\n')).toHaveLength(3);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeDir(dir);
     }
   });
 

@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,13 +8,14 @@ import { Prng } from '../../core/random.ts';
 import { writeSlide } from '../../core/demo/slide.ts';
 import { TiledTiffWriter, type TiffImageSpec } from '../../core/demo/tiff-writer.ts';
 import { mad, openslideInfo, openslideRead } from './openslide.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'patchgd-tiffw-'));
+  dir = await makeTempDir('patchgd-tiffw-');
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await removeDir(dir);
 });
 
 describe('TiledTiffWriter', () => {

@@ -1,15 +1,15 @@
-import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatchgdError } from '../../core/errors.ts';
 import { commitTemp, tempPathFor, writeFileAtomic } from '../../core/fs/atomic.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'patchgd-atomic-'));
+  dir = await makeTempDir('patchgd-atomic-');
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => removeDir(dir));
 
 describe('atomic file writes', () => {
   it('names temporary files hidden, unique and next to the target', () => {
