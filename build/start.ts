@@ -32,8 +32,8 @@ async function main(): Promise<number> {
     );
     return run('npm', ['run', 'serve', '--', ...args]);
   }
-  if (!existsSync(path.join(PROJECT_ROOT, 'renderer', 'dist', 'index.html')))
-    console.warn('warning: renderer/dist/index.html is missing: build the renderer first (vite build)');
+  const built = await run('npm', ['run', 'build:renderer', '--silent']);
+  if (built !== 0) return built;
   await bundleElectron();
   return run(binary, ['.', ...args]);
 }

@@ -1,6 +1,6 @@
 /** Stratified k-fold assignment: every class spread over the folds as evenly as possible, reproducibly. */
 import { UsageError } from '../errors.ts';
-import { seededRandom, shuffled } from './random.ts';
+import { Prng } from '../random.ts';
 
 /**
  * Returns the fold (0 … k−1) of each item. Within each class the items are shuffled with the seed, then dealt
@@ -20,11 +20,11 @@ export function stratifiedKFold(labels: readonly number[], k: number, seed: numb
     if (members) members.push(i);
     else byClass.set(label, [i]);
   }
-  const random = seededRandom(seed);
+  const prng = Prng.fromSeed(seed);
   const folds = new Array<number>(labels.length).fill(0);
   let next = 0;
   for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
-    for (const i of shuffled(byClass.get(label) ?? [], random)) {
+    for (const i of prng.shuffle(byClass.get(label) ?? [])) {
       folds[i] = next;
       next = (next + 1) % k;
     }

@@ -15,15 +15,25 @@ export function parseGleason(score: string): GleasonScore | null {
   return { benign: false, primary: Number(match[1]), secondary: Number(match[2]) };
 }
 
-/** ISUP grade group of a parsed score (Epstein et al. 2016, as PANDA uses it). */
-export function isupOf(score: GleasonScore): number {
-  if (score.benign) return 0;
-  const { primary, secondary } = score;
+/**
+ * ISUP grade group of a Gleason pattern pair (Epstein et al. 2016, as PANDA uses it); `0+0` is benign, grade 0.
+ * Patterns other than 3–5 are a RangeError: callers pass patterns they already checked.
+ */
+export function gleasonToIsup(primary: number, secondary: number): number {
+  if (primary === 0 && secondary === 0) return 0;
+  const valid = (p: number): boolean => p === 3 || p === 4 || p === 5;
+  if (!valid(primary) || !valid(secondary))
+    throw new RangeError(`not a Gleason score: ${primary}+${secondary}`);
   const sum = primary + secondary;
   if (sum <= 6) return 1;
   if (sum === 7) return primary === 3 ? 2 : 3;
   if (sum === 8) return 4;
   return 5;
+}
+
+/** ISUP grade group of a parsed score. */
+export function isupOf(score: GleasonScore): number {
+  return score.benign ? 0 : gleasonToIsup(score.primary, score.secondary);
 }
 
 /** ISUP grade implied by a Gleason score string; null when the string is not a valid score. */

@@ -2,18 +2,15 @@
  * The synthetic PANDA-like dataset: `train.csv`, `train_images/<id>.tiff` and
  * `train_label_masks/<id>_mask.tiff`, deterministic for a seed.
  */
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError, UsageError } from '../errors.ts';
-import {
-  gleasonString,
-  gleasonToIsup,
-  SCORES_BY_GRADE,
-  type GleasonScore,
-  type Provider,
-} from './gleason.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
+import { gleasonToIsup } from '../dataset/gleason.ts';
+import { gleasonString, SCORES_BY_GRADE, type GleasonScore, type Provider } from './gleason.ts';
 import { drawSlidePlan, type SlidePlan } from './plan.ts';
-import { Rng } from './rng.ts';
+import { Prng } from '../random.ts';
+import { hexId } from './rng.ts';
 import { writeSlide } from './slide.ts';
 
 export const DEFAULT_SLIDES = 24;
@@ -77,14 +74,14 @@ export interface SlideAssignment {
  * Labels for `n` slides: grades cycle 0–5 before shuffling (balanced), providers alternate within each grade,
  * and grades 4 and 5 draw among the scores that give them.
  */
-export function assignSlides(rng: Rng, n: number): SlideAssignment[] {
+export function assignSlides(rng: Prng, n: number): SlideAssignment[] {
   const grades = rng.shuffle(Array.from({ length: n }, (_, i) => i % 6));
-  const nextProvider = Array.from({ length: 6 }, () => rng.int(0, 1));
+  const nextProvider = Array.from({ length: 6 }, () => rng.nextInt(2));
   return grades.map((grade) => {
     const provider: Provider = nextProvider[grade] === 0 ? 'radboud' : 'karolinska';
     nextProvider[grade] = 1 - (nextProvider[grade] as number);
     const score = rng.pick(SCORES_BY_GRADE[grade] as readonly GleasonScore[]);
-    return { imageId: rng.hexId(), provider, score, isupGrade: grade };
+    return { imageId: hexId(rng), provider, score, isupGrade: grade };
   });
 }
 
@@ -97,7 +94,7 @@ export function* planDataset(
   slides: number,
   size: number,
 ): Generator<{ assignment: SlideAssignment; plan: SlidePlan }> {
-  const rng = new Rng(seed);
+  const rng = Prng.fromSeed(seed);
   const assignments = assignSlides(rng, slides);
   for (const assignment of assignments) {
     const plan = drawSlidePlan(rng.fork(), { size, provider: assignment.provider, score: assignment.score });
@@ -132,12 +129,6 @@ async function makeDir(dir: string): Promise<void> {
       if (!(await stat(sub)).isDirectory()) throw new Error(`${sub} is not a folder`, { cause: err });
     }
   }
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
 }
 
 /** Generates the whole dataset under `opts.out`; same options, same bytes. */
@@ -184,11 +175,7 @@ export async function generateDemoDataset(opts: DemoOptions): Promise<DemoSummar
   }
   const csv = trainCsv(records);
   const csvPath = path.join(opts.out, 'train.csv');
-  try {
-    await writeAtomic(csvPath, csv);
-  } catch (err) {
-    throw new DatasetError(csvPath, `cannot write: ${(err as Error).message}`, { cause: err });
-  }
+  await writeFileAtomic(csvPath, csv);
   bytes += Buffer.byteLength(csv);
   const perGrade = [0, 0, 0, 0, 0, 0];
   const perProvider: Record<Provider, number> = { radboud: 0, karolinska: 0 };

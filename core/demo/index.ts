@@ -13,9 +13,8 @@ export {
   type DemoSummary,
   type SlideAssignment,
 } from './dataset.ts';
-export { gleasonToIsup, gleasonString, type GleasonScore, type Pattern, type Provider } from './gleason.ts';
+export { gleasonString, type GleasonScore, type Pattern, type Provider } from './gleason.ts';
 export { drawSlidePlan, type SlidePlan } from './plan.ts';
 export { renderRegion, type RenderedTile } from './render.ts';
 export { writeSlide, DOWNSAMPLES, TILE_SIZE, PIXELS_PER_CM } from './slide.ts';
 export { TiledTiffWriter, type TiffImageSpec } from './tiff-writer.ts';
-export { Rng } from './rng.ts';

@@ -8,7 +8,8 @@
  */
 import { buildField, sampleField, type CoarseField } from './field.ts';
 import type { GleasonScore, Pattern, Provider } from './gleason.ts';
-import { Rng, valueNoise } from './rng.ts';
+import type { Prng } from '../random.ts';
+import { valueNoise } from './rng.ts';
 
 /** Gland kinds double as Radboud labels: 2 benign epithelium, 3/4 Gleason pattern. */
 export type GlandKind = 2 | 3 | 4;
@@ -101,7 +102,7 @@ function coreField(core: Core, x: number, y: number): number {
   return best;
 }
 
-function drawCores(rng: Rng, width: number, height: number): Core[] {
+function drawCores(rng: Prng, width: number, height: number): Core[] {
   const n = height / width < 0.62 ? 2 : 3;
   const band = height / n;
   const cores: Core[] = [];
@@ -141,7 +142,7 @@ export function regionField(r: TumourRegion, x: number, y: number): number {
 const FILL: Record<Pattern, number> = { 3: 0.5, 4: 0.85, 5: 0.8 };
 
 /** Places the tumour regions in distinct slots (halves of cores) so they never overlap. */
-function drawRegions(rng: Rng, cores: Core[], score: GleasonScore, width: number): TumourRegion[] {
+function drawRegions(rng: Prng, cores: Core[], score: GleasonScore, width: number): TumourRegion[] {
   if (score === null) return [];
   const patterns: Pattern[] =
     score.primary === score.secondary
@@ -175,7 +176,7 @@ function drawRegions(rng: Rng, cores: Core[], score: GleasonScore, width: number
       sin,
       a,
       b,
-      noiseSeed: rng.nextU32(),
+      noiseSeed: rng.nextUint32(),
       box: [x0 - ex, y0 - ey, x0 + ex, y0 + ey] as [number, number, number, number],
     };
   });
@@ -226,7 +227,7 @@ const STYLES: Record<GlandKind, GlandStyle> = {
   },
 };
 
-function makeGland(rng: Rng, kind: GlandKind, cx: number, cy: number): Gland {
+function makeGland(rng: Prng, kind: GlandKind, cx: number, cy: number): Gland {
   const st = STYLES[kind];
   const r = rng.range(...st.radius);
   const ry = r * rng.range(...st.aspect);
@@ -254,7 +255,7 @@ function makeGland(rng: Rng, kind: GlandKind, cx: number, cy: number): Gland {
     ry,
     cos: Math.cos(ang),
     sin: Math.sin(ang),
-    k: rng.int(...st.k),
+    k: rng.intBetween(...st.k),
     amp,
     phase: rng.range(0, Math.PI * 2),
     amp2,
@@ -267,7 +268,7 @@ function makeGland(rng: Rng, kind: GlandKind, cx: number, cy: number): Gland {
 
 /** Jittered-grid placement of one gland kind over a box, keeping centres where `accept` agrees. */
 function scatterGlands(
-  rng: Rng,
+  rng: Prng,
   kind: GlandKind,
   box: readonly [number, number, number, number],
   accept: (x: number, y: number, r: number) => boolean,
@@ -318,12 +319,12 @@ export interface PlanOptions {
 }
 
 /** Draws the complete plan of one slide. */
-export function drawSlidePlan(rng: Rng, opts: PlanOptions): SlidePlan {
+export function drawSlidePlan(rng: Prng, opts: PlanOptions): SlidePlan {
   const width = opts.size;
   const height = Math.max(256, Math.round(opts.size * rng.range(0.5, 0.78)));
   const cores = drawCores(rng, width, height);
-  const noiseA = rng.nextU32();
-  const noiseB = rng.nextU32();
+  const noiseA = rng.nextUint32();
+  const noiseB = rng.nextUint32();
   const thick = Math.max(...cores.flatMap((c) => c.hw));
   // Coarse enough that a huge slide's field stays small; fine noise at render time restores a ragged edge.
   const step = Math.max(16, Math.ceil(Math.max(width, height) / 768));
@@ -365,7 +366,7 @@ export function drawSlidePlan(rng: Rng, opts: PlanOptions): SlidePlan {
     score: opts.score,
     stainH: rng.range(0.85, 1.15),
     stainE: rng.range(0.85, 1.15),
-    textureSeed: rng.nextU32(),
+    textureSeed: rng.nextUint32(),
     tissue,
     regions,
     glands,

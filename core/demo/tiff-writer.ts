@@ -4,9 +4,8 @@
  * once every tile's offset is known, and the header is patched to point at them. The file is written under a
  * temporary name and renamed into place on close, so a reader never sees a half-written TIFF.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { commitTemp, tempPathFor } from '../fs/atomic.ts';
 
 export interface TiffImageSpec {
   width: number;
@@ -160,10 +159,7 @@ export class TiledTiffWriter {
     images: TiffImageSpec[],
     bigTiff: boolean,
   ): Promise<TiledTiffWriter> {
-    const tmpPath = path.join(
-      path.dirname(finalPath),
-      `.${path.basename(finalPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-    );
+    const tmpPath = tempPathFor(finalPath);
     const file = await open(tmpPath, 'wx');
     const writer = new TiledTiffWriter(file, tmpPath, finalPath, images, bigTiff);
     const header = Buffer.alloc(bigTiff ? 16 : 8);
@@ -224,7 +220,7 @@ export class TiledTiffWriter {
     else await this.file.write(first, 0, 4, 4);
     await this.file.sync();
     await this.file.close();
-    await rename(this.tmpPath, this.finalPath);
+    await commitTemp(this.tmpPath, this.finalPath);
   }
 
   /** Drops the temporary file after a failure. */

@@ -33,20 +33,39 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /**
+ * A unique hidden temporary name next to `file`: the same folder keeps the final rename on one file system, and
+ * the leading dot keeps it out of listings while it is written.
+ */
+export function tempPathFor(file: string): string {
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
+}
+
+/**
+ * Moves a complete temporary file (already flushed with fsync) over `file`, then flushes the folder so the
+ * rename itself survives a crash.
+ */
+export async function commitTemp(tmp: string, file: string): Promise<void> {
+  await fs.rename(tmp, file);
+  await syncDir(path.dirname(file));
+}
+
+/**
  * Atomic file write: a uniquely named temp file in the same folder, fsync, rename over the target. A failure
  * (full disk, missing folder, permissions) removes the temp file and leaves the target as it was.
  */
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = tempPathFor(file);
   try {
     await writeDurable(tmp, data);
-    await fs.rename(tmp, file);
+    await commitTemp(tmp, file);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
     throw new PatchgdError(file, `cannot be written (${code ?? (err as Error).message})`, { cause: err });
   }
-  await syncDir(path.dirname(file));
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -5,7 +5,7 @@ import { layersModelFiles, loadLayersModelDir, readJsonFile } from '../models/we
 import { UsageError } from '../errors.ts';
 import type { AdamState } from './adam.ts';
 import { recoverDir, writeDirAtomic } from '../fs/atomic.ts';
-import type { PrngState } from './prng.ts';
+import type { PrngState } from '../random.ts';
 
 /** Where training stands: enough to continue exactly where a checkpoint was written. */
 export interface TrainState {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Adam } from './adam.ts';
 import type { RunModels } from './models.ts';
-import { accumulate, argMaxRows } from './step.ts';
+import { accumulate, argMaxRows, oneHotLabels } from './step.ts';
 
 /**
  * Downscales [B, H, H, 3] images to `size` (takes ownership): box-average by the largest whole factor first so
@@ -57,9 +57,7 @@ export function gdStep(
   lr: number,
 ): { loss: number; predictions: number[] } {
   const small = downscale(images, models.inputSize);
-  const oneHot = tf.tidy(
-    () => tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), numClasses) as tf.Tensor2D,
-  );
+  const oneHot = oneHotLabels(labels, numClasses);
   const r = gdGradients(models, variables, small, oneHot);
   const grads = accumulate(null, r.grads);
   optimizer.step(grads, lr);

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.ts';
 import { downscale, gdGradients } from './gd.ts';
 import type { GridPlan } from './grid.ts';
 import type { RunModels } from './models.ts';
-import { accumulate, embedChunk, innerIteration, toPatches } from './step.ts';
+import { accumulate, embedChunk, innerIteration, oneHotLabels, toPatches } from './step.ts';
 
 /** The wasm backend addresses at most 4 GiB; no budget there can exceed it. */
 export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
@@ -74,9 +74,7 @@ export async function measurePatchgdPeak(
     const rest = numPatches > p ? [tf.zeros([b, numPatches - p, d]) as tf.Tensor3D] : [];
     const z = rest.length > 0 ? tf.concat([embedded, ...rest], 1) : embedded;
     if (rest.length > 0) tf.dispose([embedded, ...rest]);
-    const oneHot = tf.tidy(
-      () => tf.oneHot(tf.zeros([batchSize], 'int32') as tf.Tensor1D, numClasses) as tf.Tensor2D,
-    );
+    const oneHot = oneHotLabels(new Array<number>(batchSize).fill(0), numClasses);
     const first = innerIteration(models, variables, z, patches, chunk, oneHot, 1, 0);
     // A second iteration while the first one's gradients are held, as during accumulation.
     const second = innerIteration(models, variables, first.z, patches, chunk, oneHot, 1, 1);
@@ -95,9 +93,7 @@ export async function measureGdPeak(
 ): Promise<number> {
   return profilePeak(models, () => {
     const small = downscale(tf.zeros([batchSize, imageSize, imageSize, 3]), models.inputSize);
-    const oneHot = tf.tidy(
-      () => tf.oneHot(tf.zeros([batchSize], 'int32') as tf.Tensor1D, numClasses) as tf.Tensor2D,
-    );
+    const oneHot = oneHotLabels(new Array<number>(batchSize).fill(0), numClasses);
     const r = gdGradients(models, variables, small, oneHot);
     tf.dispose([small, oneHot, r.logits, ...r.grads]);
   });

@@ -22,7 +22,7 @@ import {
 } from './memory.ts';
 import { buildModels, disposeModels, trainableVariables, type RunModels } from './models.ts';
 import { evaluateModels, readRunConfig } from './predict.ts';
-import { Prng } from './prng.ts';
+import { Prng } from '../random.ts';
 import { learningRate } from './schedule.ts';
 import { patchgdStep } from './step.ts';
 

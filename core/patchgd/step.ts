@@ -152,9 +152,7 @@ export function patchgdStep(
   lr: number,
 ): StepResult {
   const patches = toPatches(images, models.inputSize);
-  const oneHot = tf.tidy(
-    () => tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), numClasses) as tf.Tensor2D,
-  );
+  const oneHot = oneHotLabels(labels, numClasses);
   let z = fillZ(models.backbone, patches, plan.patchesPerIteration, true);
   let sum: tf.Tensor[] | null = null;
   let lossTotal = 0;
@@ -194,6 +192,11 @@ export function patchgdStep(
     optimizerSteps,
     patchesEncoded: patchesEncoded * labels.length,
   };
+}
+
+/** One-hot targets of a batch's labels, the cross-entropy input. */
+export function oneHotLabels(labels: readonly number[], numClasses: number): tf.Tensor2D {
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), numClasses) as tf.Tensor2D);
 }
 
 /** Row-wise argmax of logits as plain numbers. */

@@ -5,6 +5,7 @@
 import { UsageError } from '../errors.ts';
 import type { Store } from './open.ts';
 import type { ReviewStatus } from './reviews.ts';
+import { slideFields, type SlideColumns } from './slides.ts';
 
 export type SlideSort =
   'imageId' | 'label' | 'predicted' | 'confidence' | 'reviewed' | 'reviewStatus' | 'reviewedAt';
@@ -71,14 +72,7 @@ const SORT_SQL: Record<SlideSort, string> = {
   reviewedAt: 'r.reviewed_at',
 };
 
-interface ListRow {
-  id: number;
-  image_id: string;
-  path: string;
-  file_size: number | null;
-  label: number | null;
-  provider: string | null;
-  gleason: string | null;
+interface ListRow extends SlideColumns {
   p_id: number | null;
   p_run_id: number;
   p_grade: number;
@@ -96,13 +90,7 @@ interface ListRow {
 
 function toRow(row: ListRow): SlideListRow {
   return {
-    id: row.id,
-    imageId: row.image_id,
-    path: row.path,
-    fileSize: row.file_size,
-    label: row.label,
-    provider: row.provider,
-    gleason: row.gleason,
+    ...slideFields(row),
     prediction:
       row.p_id === null
         ? null

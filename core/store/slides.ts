@@ -34,16 +34,20 @@ export interface Slide {
   removedAt: string | null;
 }
 
-interface SlideRow {
+/** The `slides` columns that every slide query returns to callers. */
+export interface SlideColumns {
   id: number;
-  folder_id: number;
   image_id: string;
   path: string;
   file_size: number | null;
-  file_mtime_ms: number | null;
   label: number | null;
   provider: string | null;
   gleason: string | null;
+}
+
+interface SlideRow extends SlideColumns {
+  folder_id: number;
+  file_mtime_ms: number | null;
   removed_at: string | null;
 }
 
@@ -158,18 +162,21 @@ export function syncSlides(
   });
 }
 
-function toSlide(row: SlideRow): Slide {
+/** A slide's shared columns as API fields. */
+export function slideFields(row: SlideColumns) {
   return {
     id: row.id,
-    folderId: row.folder_id,
     imageId: row.image_id,
     path: row.path,
     fileSize: row.file_size,
     label: row.label,
     provider: row.provider,
     gleason: row.gleason,
-    removedAt: row.removed_at,
   };
+}
+
+function toSlide(row: SlideRow): Slide {
+  return { ...slideFields(row), folderId: row.folder_id, removedAt: row.removed_at };
 }
 
 export function getSlide(store: Store, slideId: number): Slide | null {

@@ -1,4 +1,4 @@
-import type { Rng } from './rng.ts';
+import type { Prng } from '../random.ts';
 
 /** Canvas side of the UltraMNIST benchmark; digit sizes are defined relative to it. */
 export const BENCHMARK_CANVAS = 4000;
@@ -40,18 +40,18 @@ export function digitSide(factor: number, halved: boolean, canvasSize: number): 
  * Digit values summing to `label` (0..45): the count is drawn uniformly from the counts 3..5 that can reach
  * the sum, then each digit uniformly among the values that keep the rest reachable; the order is shuffled.
  */
-export function drawDigitValues(label: number, rng: Rng): number[] {
+export function drawDigitValues(label: number, rng: Prng): number[] {
   const counts: number[] = [];
   for (let n = MIN_DIGITS; n <= MAX_DIGITS; n++) if (9 * n >= label) counts.push(n);
   if (!Number.isInteger(label) || label < 0 || counts.length === 0)
     throw new RangeError(`no ${MIN_DIGITS}–${MAX_DIGITS} digits sum to ${label}`);
-  const n = counts[rng.int(counts.length)]!;
+  const n = counts[rng.nextInt(counts.length)]!;
   const values: number[] = [];
   let rest = label;
   for (let left = n; left > 0; left--) {
     const lo = Math.max(0, rest - 9 * (left - 1));
     const hi = Math.min(9, rest);
-    const v = lo + rng.int(hi - lo + 1);
+    const v = rng.intBetween(lo, hi);
     values.push(v);
     rest -= v;
   }
@@ -72,27 +72,32 @@ function isFree(box: Box, placed: readonly Box[]): boolean {
  * the top: any free box can slide left and up until it touches such an edge, so if none of these is free, the
  * box does not fit anywhere.
  */
-export function findFreeSpot(side: number, placed: readonly Box[], canvasSize: number, rng: Rng): Box | null {
+export function findFreeSpot(
+  side: number,
+  placed: readonly Box[],
+  canvasSize: number,
+  rng: Prng,
+): Box | null {
   const span = canvasSize - side + 1;
   if (span <= 0) return null;
   for (let t = 0; t < RANDOM_TRIES; t++) {
-    const box = { x: rng.int(span), y: rng.int(span), side };
+    const box = { x: rng.nextInt(span), y: rng.nextInt(span), side };
     if (isFree(box, placed)) return box;
   }
   const edges = [0, ...placed.map((p) => p.x + p.side)].filter((v) => v < span);
   const rows = [0, ...placed.map((p) => p.y + p.side)].filter((v) => v < span);
   const free: Box[] = [];
   for (const x of edges) for (const y of rows) if (isFree({ x, y, side }, placed)) free.push({ x, y, side });
-  return free.length > 0 ? free[rng.int(free.length)]! : null;
+  return free.length > 0 ? free[rng.nextInt(free.length)]! : null;
 }
 
-function drawFactor(rng: Rng, below = FACTOR_WEIGHTS.length + 1): { factor: number; halved: boolean } {
+function drawFactor(rng: Prng, below = FACTOR_WEIGHTS.length + 1): { factor: number; halved: boolean } {
   const factor = 1 + rng.weighted(FACTOR_WEIGHTS.slice(0, below - 1));
   return { factor, halved: factor === 1 && rng.next() < 0.5 };
 }
 
 /** Last resort: every digit at the smallest size in distinct cells of a grid (always fits on a legal canvas). */
-export function gridLayout(count: number, canvasSize: number, rng: Rng): DigitLayout[] {
+export function gridLayout(count: number, canvasSize: number, rng: Prng): DigitLayout[] {
   const perRow = Math.floor(canvasSize / MIN_DIGIT_SIDE);
   if (perRow * perRow < count) throw new RangeError(`${count} digits do not fit a ${canvasSize}-px canvas`);
   const cells = rng.shuffle(Array.from({ length: perRow * perRow }, (_, i) => i)).slice(0, count);
@@ -110,7 +115,7 @@ export function gridLayout(count: number, canvasSize: number, rng: Rng): DigitLa
  * is redrawn with a smaller factor (then as the halved f = 1 digit); if even that fails, the whole image falls
  * back to `gridLayout`. Every step shrinks something, so this always ends.
  */
-export function layoutDigits(count: number, canvasSize: number, rng: Rng): DigitLayout[] {
+export function layoutDigits(count: number, canvasSize: number, rng: Prng): DigitLayout[] {
   const placed: DigitLayout[] = [];
   for (let i = 0; i < count; i++) {
     let { factor, halved } = drawFactor(rng);

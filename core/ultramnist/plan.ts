@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.ts';
 import { MIN_CANVAS, drawDigitValues, layoutDigits } from './layout.ts';
 import { splitRange, type Split } from './mnistDigits.ts';
-import { createRng, type Rng } from './rng.ts';
+import { Prng } from '../random.ts';
 
 /** Largest canvas accepted: one 8-bit canvas is held in memory per image being written (≤ 64 MiB each). */
 export const MAX_CANVAS = 8192;
@@ -65,7 +65,7 @@ export function imageId(split: Split, index: number, count: number): string {
  * all classes, the last round cut short (so a small set still samples classes from the whole range), then
  * shuffled together.
  */
-export function balancedLabels(count: number, classes: number, rng: Rng): number[] {
+export function balancedLabels(count: number, classes: number, rng: Prng): number[] {
   const labels: number[] = [];
   while (labels.length < count) {
     const round = rng.shuffle(Array.from({ length: classes }, (_, c) => c));
@@ -83,7 +83,7 @@ export function planUltraMnist(p: UltraMnistParams, samplesPerDigit: readonly nu
   validateParams(p);
   // Each split draws its own sequence: with one seed for both, test images would otherwise repeat the train
   // images' labels and layouts with other digit samples, and a model could score by remembering layouts.
-  const rng = createRng(p.seed, p.split === 'train' ? 0 : 1);
+  const rng = Prng.fromSeed(p.seed, p.split === 'train' ? 0 : 1);
   const ranges = samplesPerDigit.map((n) => splitRange(n, p.split));
   const labels = balancedLabels(p.count, p.classes, rng);
   return labels.map((label, index) => {
@@ -95,7 +95,7 @@ export function planUltraMnist(p: UltraMnistParams, samplesPerDigit: readonly nu
       const box = boxes[k]!;
       return {
         digit,
-        sampleIndex: range.start + rng.int(range.end - range.start),
+        sampleIndex: range.start + rng.nextInt(range.end - range.start),
         factor: box.factor,
         halved: box.halved,
         x: box.x,

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 // End to end through the real command: UltraMNIST folders → train on wasm → predict → eval → resume.
 let tmp: string;
@@ -24,7 +24,7 @@ const TRAIN = [
 ];
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'cli-train-'));
+  tmp = await makeTempDir('cli-train-');
   train = path.join(tmp, 'train');
   test = path.join(tmp, 'test');
   runDir = path.join(tmp, 'run');
@@ -36,7 +36,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
+  await removeDir(tmp);
 });
 
 describe('patchgd train / predict / eval', () => {

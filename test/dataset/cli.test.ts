@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
-import { makeTempDir, removeDir, writePanda, writeTree } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { writePanda, writeTree } from './helpers.ts';
 
 const patchgd = (...args: string[]) => cli(args);
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatCsv, parseCsv } from '../../core/dataset/csv.ts';
 import { MAX_CSV_BYTES, readCsvFile, writeCsvFile } from '../../core/dataset/csv-file.ts';
 import { DatasetError } from '../../core/errors.ts';
-import { makeTempDir, removeDir } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 const fields = (text: string): string[][] => parseCsv(text, 'x.csv').map((r) => r.fields);
 

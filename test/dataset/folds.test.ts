@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stratifiedKFold } from '../../core/dataset/folds.ts';
-import { seededRandom } from '../../core/dataset/random.ts';
 import { UsageError } from '../../core/errors.ts';
+import { Prng } from '../../core/random.ts';
 
 /** counts[fold][label] */
 function countsPerFold(labels: number[], folds: number[], k: number, classes: number): number[][] {
@@ -19,8 +19,8 @@ const spread = (values: number[]): number => Math.max(...values) - Math.min(...v
 
 describe('stratifiedKFold', () => {
   // Unbalanced classes like PANDA's, with sizes that do not divide by k.
-  const random = seededRandom(7);
-  const labels = Array.from({ length: 1003 }, () => Math.min(5, Math.floor(random() * random() * 8)));
+  const prng = Prng.fromSeed(7);
+  const labels = Array.from({ length: 1003 }, () => Math.min(5, Math.floor(prng.next() * prng.next() * 8)));
 
   it('spreads every class over the folds within ±1, and the fold sizes too', () => {
     for (const k of [2, 5, 7]) {
@@ -63,21 +63,5 @@ describe('stratifiedKFold', () => {
     expect(() => stratifiedKFold([0, 1], 3, 0)).toThrow('cannot split 2 items into 3 folds');
     expect(() => stratifiedKFold([0, 1], 2, 0.5)).toThrow('seed must be an integer');
     expect(() => stratifiedKFold([0, Number.NaN], 2, 0)).toThrow('label NaN of item 1 is not an integer');
-  });
-});
-
-describe('seededRandom', () => {
-  it('gives the same stream for a seed, floats in [0, 1) that look uniform', () => {
-    const a = seededRandom(123);
-    const b = seededRandom(123);
-    const xs = Array.from({ length: 10_000 }, () => a());
-    expect(Array.from({ length: 10_000 }, () => b())).toEqual(xs);
-    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
-    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-    expect(Math.abs(mean - 0.5)).toBeLessThan(0.02);
-    const buckets = new Array<number>(10).fill(0);
-    for (const x of xs) buckets[Math.floor(x * 10)]!++;
-    expect(Math.min(...buckets)).toBeGreaterThan(850);
-    expect(seededRandom(124)()).not.toBe(seededRandom(123)());
   });
 });

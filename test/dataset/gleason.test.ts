@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isupFromGleason, parseGleason } from '../../core/dataset/gleason.ts';
+import { gleasonToIsup, isupFromGleason, parseGleason } from '../../core/dataset/gleason.ts';
 
 describe('isupFromGleason', () => {
   it('follows the ISUP grade-group table', () => {
@@ -33,5 +33,28 @@ describe('isupFromGleason', () => {
     expect(parseGleason('negative')).toEqual({ benign: true, form: 'negative' });
     expect(parseGleason('0+0')).toEqual({ benign: true, form: '0+0' });
     expect(parseGleason('5+3')).toEqual({ benign: false, primary: 5, secondary: 3 });
+  });
+});
+
+describe('gleasonToIsup', () => {
+  it('maps every Gleason pattern pair to its ISUP grade group', () => {
+    const table: [number, number, number][] = [
+      [0, 0, 0],
+      [3, 3, 1],
+      [3, 4, 2],
+      [4, 3, 3],
+      [4, 4, 4],
+      [3, 5, 4],
+      [5, 3, 4],
+      [4, 5, 5],
+      [5, 4, 5],
+      [5, 5, 5],
+    ];
+    for (const [p, s, isup] of table) expect(gleasonToIsup(p, s), `${p}+${s}`).toBe(isup);
+  });
+
+  it('rejects patterns that are not 3, 4 or 5', () => {
+    expect(() => gleasonToIsup(2, 3)).toThrow(RangeError);
+    expect(() => gleasonToIsup(3, 0)).toThrow(RangeError);
   });
 });

@@ -1,15 +1,6 @@
 /** Builds dataset folders for the tests in a temporary directory (empty files stand in for slides). */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-
-export async function makeTempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'patchgd-dataset-'));
-}
-
-export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-}
 
 /** Writes each `relative path → content` (empty content when only the file's presence matters). */
 export async function writeTree(root: string, files: Record<string, string>): Promise<void> {

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDataset } from '../../core/dataset/open.ts';
 import { usableItems } from '../../core/dataset/summary.ts';
-import { makeTempDir, removeDir, writeTree } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { writeTree } from './helpers.ts';
 
 describe('openDataset on labelled image folders', () => {
   let root = '';

@@ -4,7 +4,8 @@ import { openDataset } from '../../core/dataset/open.ts';
 import { usableItems } from '../../core/dataset/summary.ts';
 import type { Dataset, FindingCode } from '../../core/dataset/types.ts';
 import { DatasetError } from '../../core/errors.ts';
-import { makeTempDir, PANDA_HEADER, removeDir, writePanda, writeTree } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { PANDA_HEADER, writePanda, writeTree } from './helpers.ts';
 
 /** The findings of one code, as `line imageId severity` strings (compact to compare). */
 function found(dataset: Dataset, code: FindingCode): string[] {

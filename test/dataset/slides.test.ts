@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDataset } from '../../core/dataset/open.ts';
 import { usableItems } from '../../core/dataset/summary.ts';
 import { DatasetError } from '../../core/errors.ts';
-import { makeTempDir, removeDir, writeTree } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { writeTree } from './helpers.ts';
 
 describe('openDataset on plain slide folders', () => {
   let root = '';

@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,13 +10,14 @@ import {
 } from '../../core/dataset/square-image.ts';
 import { DatasetError } from '../../core/errors.ts';
 import { SlidePool } from '../../core/slide/index.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'square-'));
+  dir = await makeTempDir('square-');
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await removeDir(dir);
 });
 
 describe('fitLongerSide', () => {

@@ -1,16 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 const BIN = path.join(import.meta.dirname, '../../core/cli/bin.mjs');
 const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 
 describe('patchgd demo-data', () => {
   it('writes the dataset and prints a JSON summary', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'patchgd-demo-cli-'));
+    const dir = await makeTempDir('patchgd-demo-cli-');
     try {
       const r = run(['demo-data', '--out', dir, '--slides', '2', '--seed', '9', '--size', '768']);
       expect(r.status, r.stderr).toBe(0);
@@ -21,7 +21,7 @@ describe('patchgd demo-data', () => {
       const csv = await readFile(path.join(dir, 'train.csv'), 'utf8');
       expect(csv.trim().split('\n')).toHaveLength(3);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeDir(dir);
     }
   });
 
@@ -36,8 +36,8 @@ describe('patchgd demo-data', () => {
 });
 
 describe('patchgd demo', () => {
-  it('builds the demo dataset and prints its dataset summary', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'demo-main-'));
+  it('builds the demo dataset and prints its dataset summary', async () => {
+    const dir = await makeTempDir('demo-main-');
     try {
       const out = path.join(dir, 'demo');
       const r = run(['demo', '--out', out, '--slides', '6', '--size', '1024', '--seed', '3']);
@@ -48,7 +48,7 @@ describe('patchgd demo', () => {
       expect(r.stdout).toContain('classes    6: 0=1 1=1 2=1 3=1 4=1 5=1');
       expect(r.stdout).toContain('findings   0 errors, 0 warnings');
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await removeDir(dir);
     }
   });
 });

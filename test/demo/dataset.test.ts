@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gleasonToIsup } from '../../core/demo/gleason.ts';
+import { gleasonToIsup } from '../../core/dataset/gleason.ts';
 import { generateDemoDataset, planDataset, type DemoSummary } from '../../core/demo/index.ts';
 import { meanBlocks } from '../../core/demo/pyramid.ts';
 import { renderRegion } from '../../core/demo/render.ts';
 import { DatasetError, UsageError } from '../../core/errors.ts';
 import { mad, openslideInfo, openslideRead } from './openslide.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 const SEED = 11;
 const SLIDES = 12;
@@ -21,13 +21,13 @@ let out: string;
 let summary: DemoSummary;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'patchgd-demo-'));
+  dir = await makeTempDir('patchgd-demo-');
   out = path.join(dir, 'a');
   summary = await generateDemoDataset({ out, slides: SLIDES, seed: SEED, size: SIZE });
 });
 
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await removeDir(dir);
 });
 
 const slidePath = (id: string): string => path.join(out, 'train_images', `${id}.tiff`);

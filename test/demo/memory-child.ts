@@ -2,23 +2,22 @@
  * Child process for the memory test: writes one large slide and reports RSS growth over a baseline taken
  * after a small warm-up slide (which loads sharp/libvips and the JIT-compiled renderer).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { drawSlidePlan } from '../../core/demo/plan.ts';
-import { Rng } from '../../core/demo/rng.ts';
+import { Prng } from '../../core/random.ts';
 import { writeSlide } from '../../core/demo/slide.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 const size = Number(process.argv[2]);
 // With --expose-gc: collect garbage at each tile row, so the figure is what the writer holds, not what V8
 // has yet to collect.
 const gc = (globalThis as { gc?: () => void }).gc;
-const dir = await mkdtemp(path.join(os.tmpdir(), 'patchgd-demo-mem-'));
+const dir = await makeTempDir('patchgd-demo-mem-');
 try {
   const score = { primary: 4, secondary: 5 } as const;
-  const warm = drawSlidePlan(new Rng(1), { size: 1024, provider: 'radboud', score });
+  const warm = drawSlidePlan(Prng.fromSeed(1), { size: 1024, provider: 'radboud', score });
   await writeSlide(warm, path.join(dir, 'w.tiff'), path.join(dir, 'w_mask.tiff'));
-  const plan = drawSlidePlan(new Rng(2), { size, provider: 'radboud', score });
+  const plan = drawSlidePlan(Prng.fromSeed(2), { size, provider: 'radboud', score });
   gc?.();
   const base = process.memoryUsage().rss;
   let peak = base;
@@ -37,5 +36,5 @@ try {
     JSON.stringify({ width: plan.width, height: plan.height, growth: peak - base }) + '\n',
   );
 } finally {
-  await rm(dir, { recursive: true, force: true });
+  await removeDir(dir);
 }

@@ -1,26 +1,26 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drawSlidePlan } from '../../core/demo/plan.ts';
 import { renderRegion } from '../../core/demo/render.ts';
-import { Rng } from '../../core/demo/rng.ts';
+import { Prng } from '../../core/random.ts';
 import { writeSlide } from '../../core/demo/slide.ts';
 import { TiledTiffWriter, type TiffImageSpec } from '../../core/demo/tiff-writer.ts';
 import { mad, openslideInfo, openslideRead } from './openslide.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'patchgd-tiffw-'));
+  dir = await makeTempDir('patchgd-tiffw-');
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await removeDir(dir);
 });
 
 describe('TiledTiffWriter', () => {
   it('writes BigTIFF on request, readable by OpenSlide and geotiff with the same pixels', async () => {
-    const plan = drawSlidePlan(new Rng(5), {
+    const plan = drawSlidePlan(Prng.fromSeed(5), {
       size: 1200,
       provider: 'karolinska',
       score: { primary: 3, secondary: 4 },

@@ -23,7 +23,8 @@ import {
   type Store,
 } from '../../core/store/index.ts';
 import { writePanda } from '../dataset/helpers.ts';
-import { makeTempDir, probs, removeDir } from '../store/helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { probs } from '../store/helpers.ts';
 
 /** What the transport hands each handler; here it records which handlers ran. */
 interface Context {

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,14 +10,15 @@ import {
   loadWeightsByName,
 } from '../../core/models/index.ts';
 import { UsageError } from '../../core/errors.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let root: string;
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'patchgd-weights-'));
+  root = await makeTempDir('patchgd-weights-');
 });
 afterAll(async () => {
-  await fs.rm(root, { recursive: true, force: true });
+  await removeDir(root);
 });
 
 async function saveTo(model: Parameters<typeof layersModelFiles>[0], dir: string): Promise<void> {

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,16 +9,17 @@ import { UsageError } from '../../core/errors.ts';
 import { writeDirAtomic, recoverDir } from '../../core/fs/atomic.ts';
 import { loadCheckpoint } from '../../core/patchgd/checkpoint.ts';
 import { loadModel } from '../../core/patchgd/predict.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/save-loop.ts', import.meta.url));
 let root: string;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'patchgd-ckpt-'));
+  root = await makeTempDir('patchgd-ckpt-');
 });
 afterAll(async () => {
-  await fs.rm(root, { recursive: true, force: true });
+  await removeDir(root);
 });
 
 /** Runs the save loop until it has completed `minSaves` saves, then SIGKILLs it `delayMs` later. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../core/errors.ts';
 import { parseTrainConfig } from '../../core/patchgd/config.ts';
 import { chunkIndices, gridSize, planGrid } from '../../core/patchgd/grid.ts';
-import { Prng } from '../../core/patchgd/prng.ts';
+import { Prng } from '../../core/random.ts';
 import { learningRate } from '../../core/patchgd/schedule.ts';
 
 describe('grid plan', () => {
@@ -79,15 +79,7 @@ describe('configuration', () => {
   });
 });
 
-describe('PRNG and schedule', () => {
-  it('reproduces draws from a saved state', () => {
-    const a = Prng.fromSeed(9);
-    a.permutation(10);
-    const b = Prng.fromState(a.state);
-    expect(b.permutation(50)).toEqual(a.permutation(50));
-    expect(Prng.fromSeed(1).nextUint32()).not.toBe(Prng.fromSeed(2).nextUint32());
-  });
-
+describe('schedule', () => {
   it('warms up linearly, then decays linearly to the final fraction', () => {
     const lr = (step: number) => learningRate(step, 100, 10, 1e-3, 0.5);
     expect(lr(0)).toBeCloseTo(1e-4);

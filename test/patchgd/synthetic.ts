@@ -1,6 +1,6 @@
 import type { RgbImage } from '../../core/slide/types.ts';
 import type { Sample } from '../../core/patchgd/image.ts';
-import { Prng } from '../../core/patchgd/prng.ts';
+import { Prng } from '../../core/random.ts';
 
 /**
  * Synthetic task for tests: a dark, noisy square image with one bright square blob; the label is the quadrant

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetError, UsageError } from '../../core/errors.ts';
@@ -20,14 +19,15 @@ import {
   type TrainEvent,
 } from '../../core/patchgd/index.ts';
 import { quadrantSamples } from './synthetic.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let root: string;
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'patchgd-train-'));
+  root = await makeTempDir('patchgd-train-');
 });
 afterAll(async () => {
-  await fs.rm(root, { recursive: true, force: true });
+  await removeDir(root);
 });
 
 const dir = (name: string) => path.join(root, name);

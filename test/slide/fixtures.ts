@@ -1,17 +1,16 @@
 /** Test-time slide fixtures: synthetic images, sharp-written TIFFs, hand-built TIFFs and OpenSlide as a reference. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import type { RgbImage } from '../../core/slide/index.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 const run = promisify(execFile);
 
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'patchgd-slide-'));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const dir = await makeTempDir('patchgd-slide-');
+  return { dir, cleanup: () => removeDir(dir) };
 }
 
 /**

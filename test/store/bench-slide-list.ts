@@ -15,7 +15,9 @@ import {
   type SlideListOptions,
   type SlideSort,
 } from '../../core/store/index.ts';
-import { item, makeTempDir, probs, removeDir, seedStore } from './helpers.ts';
+import { slideSortSchema } from '../../core/ipc/contract.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { item, probs, seedStore } from './helpers.ts';
 
 const SLIDES = 10_000;
 const REPEATS = 15;
@@ -59,15 +61,7 @@ try {
     }
     return Number(median(runs).toFixed(2));
   };
-  const sorts: SlideSort[] = [
-    'imageId',
-    'label',
-    'predicted',
-    'confidence',
-    'reviewed',
-    'reviewStatus',
-    'reviewedAt',
-  ];
+  const sorts: readonly SlideSort[] = slideSortSchema.options;
   const pageMs = Object.fromEntries(
     sorts.map((sort) => [sort, time({ sort, direction: 'desc', limit: 100 })]),
   );

@@ -11,7 +11,8 @@ import {
   syncSlides,
   writeReviewsCsv,
 } from '../../core/store/index.ts';
-import { item, makeTempDir, probs, removeDir, seedStore, type Seeded } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { item, probs, seedStore, type Seeded } from './helpers.ts';
 
 let dir: string;
 let seeded: Seeded;

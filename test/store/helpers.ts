@@ -1,6 +1,4 @@
 /** Temporary stores and in-memory datasets for the store tests. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatasetItem } from '../../core/dataset/types.ts';
 import {
@@ -11,14 +9,6 @@ import {
   type FileStat,
   type Store,
 } from '../../core/store/index.ts';
-
-export async function makeTempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'patchgd-store-'));
-}
-
-export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-}
 
 /** A labelled PANDA-like item at `/slides/<id>.tiff` (the file need not exist: stats are passed separately). */
 export function item(id: string, label: number | null, extra: Partial<DatasetItem> = {}): DatasetItem {

@@ -3,7 +3,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeStore, currentReview, openStore, reviewHistory } from '../../core/store/index.ts';
-import { item, makeTempDir, removeDir, seedStore } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { item, seedStore } from './helpers.ts';
 
 const WRITER = fileURLToPath(new URL('./review-writer.ts', import.meta.url));
 const ROUNDS = 5;

@@ -14,7 +14,7 @@ import {
   STORE_FILE,
   StoreError,
 } from '../../core/store/index.ts';
-import { makeTempDir, removeDir } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let dir: string;
 beforeEach(async () => {

@@ -10,7 +10,8 @@ import {
   type SlideListOptions,
   type SlideSort,
 } from '../../core/store/index.ts';
-import { item, makeTempDir, probs, removeDir, seedStore, type Seeded } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { item, probs, seedStore, type Seeded } from './helpers.ts';
 
 /** The expected state of one slide, kept beside the store to check its answers against. */
 interface Model {

@@ -15,7 +15,8 @@ import {
   type Store,
 } from '../../core/store/index.ts';
 import { writePanda } from '../dataset/helpers.ts';
-import { item, makeTempDir, removeDir, statsFor } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { item, statsFor } from './helpers.ts';
 
 let dir: string;
 let store: Store;

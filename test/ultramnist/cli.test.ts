@@ -1,16 +1,16 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let tmp: string;
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'ultramnist-cli-'));
+  tmp = await makeTempDir('ultramnist-cli-');
 });
 afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
+  await removeDir(tmp);
 });
 
 describe('patchgd ultramnist', () => {

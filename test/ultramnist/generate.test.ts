@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { DatasetError } from '../../core/errors.ts';
 import { generateUltraMnist, loadMnistDigits, type UltraMnistSummary } from '../../core/ultramnist/index.ts';
 import { decodeDigitFile } from '../../core/ultramnist/mnistDigits.ts';
 import { resizeBilinear } from '../../core/ultramnist/resize.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let tmp: string;
 const SIZE = 256;
@@ -15,7 +15,7 @@ let summary: UltraMnistSummary;
 let progress: [number, number][];
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'ultramnist-'));
+  tmp = await makeTempDir('ultramnist-');
   progress = [];
   summary = await generateUltraMnist({
     ...opts,
@@ -24,7 +24,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
+  await removeDir(tmp);
 });
 
 async function pixels(

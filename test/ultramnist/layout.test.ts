@@ -10,7 +10,7 @@ import {
   overlaps,
   type Box,
 } from '../../core/ultramnist/layout.ts';
-import { createRng } from '../../core/ultramnist/rng.ts';
+import { Prng } from '../../core/random.ts';
 
 function expectDisjointInside(boxes: readonly Box[], size: number): void {
   boxes.forEach((a, i) => {
@@ -42,7 +42,7 @@ describe('overlaps', () => {
 
 describe('drawDigitValues', () => {
   it('draws 3–5 digits in 0..9 that sum to the label, every label 0..27', () => {
-    const rng = createRng(5);
+    const rng = Prng.fromSeed(5);
     for (let label = 0; label <= 27; label++) {
       for (let k = 0; k < 20; k++) {
         const values = drawDigitValues(label, rng);
@@ -53,7 +53,7 @@ describe('drawDigitValues', () => {
     }
   });
   it('uses four or five digits only when three cannot reach the sum', () => {
-    const rng = createRng(6);
+    const rng = Prng.fromSeed(6);
     for (let k = 0; k < 30; k++) expect(drawDigitValues(40, rng).length).toBe(5);
     expect(() => drawDigitValues(46, rng)).toThrow(RangeError);
   });
@@ -73,19 +73,19 @@ describe('findFreeSpot', () => {
       { x: 40, y: 80, side: 20 },
       { x: 60, y: 80, side: 20 },
     ];
-    expect(findFreeSpot(20, placed, 100, createRng(1))).toEqual({ x: 80, y: 80, side: 20 });
+    expect(findFreeSpot(20, placed, 100, Prng.fromSeed(1))).toEqual({ x: 80, y: 80, side: 20 });
   });
   it('returns null when no position is free', () => {
     // Four 14-px digits that block every 14-px position on a 64-px canvas.
     const placed = [11, 37].flatMap((x) => [11, 37].map((y) => ({ x, y, side: 14 })));
-    expect(findFreeSpot(14, placed, 64, createRng(1))).toBeNull();
-    expect(findFreeSpot(65, [], 64, createRng(1))).toBeNull();
+    expect(findFreeSpot(14, placed, 64, Prng.fromSeed(1))).toBeNull();
+    expect(findFreeSpot(65, [], 64, Prng.fromSeed(1))).toBeNull();
   });
 });
 
 describe('layoutDigits', () => {
   it('places digits inside the canvas without overlapping boxes', () => {
-    const rng = createRng(9);
+    const rng = Prng.fromSeed(9);
     for (const size of [64, 96, 256, 512, 4000]) {
       for (let k = 0; k < 60; k++) {
         const boxes = layoutDigits(3 + (k % 3), size, rng);
@@ -97,7 +97,7 @@ describe('layoutDigits', () => {
   });
 
   it('draws scale factors with the benchmark weights on a canvas with room', () => {
-    const rng = createRng(10);
+    const rng = Prng.fromSeed(10);
     const hist = new Array<number>(9).fill(0);
     let halved = 0;
     let ones = 0;
@@ -116,14 +116,14 @@ describe('layoutDigits', () => {
   });
 
   it('always completes on the smallest canvas, where earlier digits can box the last one in', () => {
-    const rng = createRng(11);
+    const rng = Prng.fromSeed(11);
     for (let k = 0; k < 2000; k++) expectDisjointInside(layoutDigits(5, 64, rng), 64);
   });
 
   it('falls back to a grid of the smallest digits', () => {
-    const boxes = gridLayout(5, 64, createRng(12));
+    const boxes = gridLayout(5, 64, Prng.fromSeed(12));
     expectDisjointInside(boxes, 64);
     expect(boxes.every((b) => b.side === MIN_DIGIT_SIDE && b.factor === 1 && b.halved)).toBe(true);
-    expect(() => gridLayout(5, 28, createRng(12))).toThrow(RangeError);
+    expect(() => gridLayout(5, 28, Prng.fromSeed(12))).toThrow(RangeError);
   });
 });

@@ -8,7 +8,7 @@ import {
   planUltraMnist,
   type UltraMnistParams,
 } from '../../core/ultramnist/plan.ts';
-import { createRng } from '../../core/ultramnist/rng.ts';
+import { Prng } from '../../core/random.ts';
 
 // Sample counts per digit class of the mnist package.
 const SAMPLES = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
@@ -101,9 +101,10 @@ describe('planUltraMnist', () => {
 describe('balancedLabels', () => {
   it('covers the whole class range even when there are fewer images than classes', () => {
     const seen = new Set<number>();
-    for (let seed = 0; seed < 20; seed++) for (const l of balancedLabels(5, 28, createRng(seed))) seen.add(l);
+    for (let seed = 0; seed < 20; seed++)
+      for (const l of balancedLabels(5, 28, Prng.fromSeed(seed))) seen.add(l);
     expect(Math.max(...seen)).toBeGreaterThan(20);
-    expect(new Set(balancedLabels(28, 28, createRng(1))).size).toBe(28);
+    expect(new Set(balancedLabels(28, 28, Prng.fromSeed(1))).size).toBe(28);
   });
 });
 
