@@ -3,8 +3,6 @@
  * mode (`npm run serve`, which prints the URL to open). Arguments after `--` go to whichever starts.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { bundleElectron, PROJECT_ROOT } from './bundle.ts';
 import { electronBinary, electronPackageDir } from './electron-binary.mjs';
 
