@@ -5,6 +5,8 @@ import { register as registerTrain } from './commands/train.ts';
 import { register as registerPredict } from './commands/predict.ts';
 import { register as registerDataset } from './commands/dataset.ts';
 import { register as registerSlide } from './commands/slide.ts';
+import { register as registerGrade } from './commands/grade.ts';
+import { register as registerReport } from './commands/report.ts';
 
 /** Builds the `patchgd` command tree. Each command lives in its own module under ./commands. */
 export function buildProgram(): Command {
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerPredict(program);
   registerDataset(program);
   registerSlide(program);
+  registerGrade(program);
+  registerReport(program);
   return program;
 }
 
