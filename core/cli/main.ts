@@ -5,6 +5,8 @@ import { register as registerTrain } from './commands/train.ts';
 import { register as registerPredict } from './commands/predict.ts';
 import { register as registerDataset } from './commands/dataset.ts';
 import { register as registerSlide } from './commands/slide.ts';
+import { register as registerDemoData } from './commands/demo-data.ts';
+import { register as registerDemo } from './commands/demo.ts';
 import { register as registerGrade } from './commands/grade.ts';
 import { register as registerReport } from './commands/report.ts';
 
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerPredict(program);
   registerDataset(program);
   registerSlide(program);
+  registerDemoData(program);
+  registerDemo(program);
   registerGrade(program);
   registerReport(program);
   return program;

@@ -1,7 +1,7 @@
 /** Reading and atomically writing CSV files, with the checks that keep a wrong file from becoming a crash. */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { DatasetError } from '../errors.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import { type CsvRecord, formatCsv, parseCsv } from './csv.ts';
 
 /** Label files are small (PANDA's train.csv is ~0.5 MB); anything far larger is the wrong file. */
@@ -43,18 +43,5 @@ export async function readCsvFile(path: string): Promise<CsvRecord[]> {
 
 /** Writes CSV through a temporary file and a rename, so readers never see half a file. */
 export async function writeCsvFile(path: string, rows: readonly (readonly string[])[]): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, formatCsv(rows));
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new DatasetError(
-      path,
-      `cannot be written (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      {
-        cause: err,
-      },
-    );
-  }
+  await writeFileAtomic(path, formatCsv(rows));
 }

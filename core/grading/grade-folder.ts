@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { formatCsv, openDataset, usableItems, type DatasetItem } from '../dataset/index.ts';
 import { DatasetError, PatchgdError } from '../errors.ts';
 import { evaluatePredictions, type EvaluationReport } from '../jobs/predict.ts';
-import { writeFileAtomic } from '../patchgd/atomic.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import { disposeModel, loadModel, type PatchgdModel } from '../patchgd/index.ts';
 import { SlidePool, type RgbImage } from '../slide/index.ts';
 import type { AttentionMethod } from './geometry.ts';

@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { layersModelFiles, loadLayersModelDir, readJsonFile } from '../models/weights.ts';
 import { UsageError } from '../errors.ts';
 import type { AdamState } from './adam.ts';
-import { recoverDir, writeDirAtomic } from './atomic.ts';
+import { recoverDir, writeDirAtomic } from '../fs/atomic.ts';
 import type { PrngState } from './prng.ts';
 
 /** Where training stands: enough to continue exactly where a checkpoint was written. */

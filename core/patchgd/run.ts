@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import { loadWeightsByName } from '../models/weights.ts';
 import { Adam } from './adam.ts';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import { checkpointDir, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
 import type { EpochMetrics, TrainEvent } from './events.ts';

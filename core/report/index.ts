@@ -1,6 +1,6 @@
 /** Public API of the evaluation report. */
 import path from 'node:path';
-import { writeFileAtomic } from '../patchgd/atomic.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import { renderReport } from './html.ts';
 import { loadReportInput } from './load.ts';
 

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { DatasetError } from '../errors.ts';
-import { writeFileAtomic } from './atomicWrite.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import { loadMnistDigits, type MnistDigits } from './mnistDigits.ts';
 import { planUltraMnist, validateParams, type UltraMnistImage, type UltraMnistParams } from './plan.ts';
 import { renderCanvas } from './render.ts';

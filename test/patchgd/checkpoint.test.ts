@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../core/errors.ts';
-import { writeDirAtomic, recoverDir } from '../../core/patchgd/atomic.ts';
+import { writeDirAtomic, recoverDir } from '../../core/fs/atomic.ts';
 import { loadCheckpoint } from '../../core/patchgd/checkpoint.ts';
 import { loadModel } from '../../core/patchgd/predict.ts';
 

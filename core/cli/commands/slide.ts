@@ -1,16 +1,8 @@
-import { rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import sharp from 'sharp';
 import { openSlide, type Slide, type SlideInfo } from '../../slide/index.ts';
+import { writeFileAtomic } from '../../fs/atomic.ts';
 import { integer } from '../parse.ts';
-
-/** Writes next to the target and renames, so a failed run never leaves a half-written file. */
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  await writeFile(temp, bytes);
-  await rename(temp, path);
-}
 
 async function withSlide<T>(file: string, fn: (slide: Slide) => Promise<T>): Promise<T> {
   const slide = await openSlide(file);
@@ -80,7 +72,7 @@ export function register(program: Command): void {
         })
           .png()
           .toBuffer();
-        await writeAtomic(o.out, png);
+        await writeFileAtomic(o.out, png);
       },
     );
 
@@ -94,7 +86,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'output file (.jpg or .png, as the tile is)')
     .action(async (file: string, o: { level: number; col: number; row: number; out: string }) => {
       const tile = await withSlide(file, (s) => s.readTile(o.level, o.col, o.row));
-      await writeAtomic(o.out, tile.bytes);
+      await writeFileAtomic(o.out, tile.bytes);
       process.stderr.write(
         `${tile.mime}, ${tile.bytes.length} bytes${tile.passthrough ? ' (passthrough)' : ''}\n`,
       );

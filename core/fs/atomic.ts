@@ -1,5 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { PatchgdError } from '../errors.ts';
+
+/**
+ * Crash-safe writes: a reader (or a restarted process) sees either the old or the new content, never half of it,
+ * even if the process is killed or the disk fills up mid-write.
+ */
 
 /** Writes a file and flushes it to disk before returning. */
 async function writeDurable(file: string, data: Uint8Array | string): Promise<void> {
@@ -25,11 +32,20 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Atomic file write: temp file in the same folder, fsync, rename over the target. */
+/**
+ * Atomic file write: a uniquely named temp file in the same folder, fsync, rename over the target. A failure
+ * (full disk, missing folder, permissions) removes the temp file and leaves the target as it was.
+ */
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeDurable(tmp, data);
-  await fs.rename(tmp, file);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeDurable(tmp, data);
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new PatchgdError(file, `cannot be written (${code ?? (err as Error).message})`, { cause: err });
+  }
   await syncDir(path.dirname(file));
 }
 
