@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { formatCsv, openDataset, usableItems, type DatasetItem } from '../dataset/index.ts';
-import { DatasetError, PatchgdError } from '../errors.ts';
+import { DatasetError, PatchgdError, UsageError } from '../errors.ts';
 import { evaluatePredictions, type EvaluationReport } from '../jobs/predict.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { disposeModel, loadModel, type PatchgdModel } from '../patchgd/index.ts';
@@ -175,6 +175,13 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<GradeRep
   const items = usableItems(dataset);
   if (items.length === 0) throw new DatasetError(dataset.root, 'no usable slides to grade');
   const model = await loadModel(options.runDir, options.checkpoint);
+  if (model.config.method !== 'patchgd') {
+    disposeModel(model);
+    throw new UsageError(
+      options.runDir,
+      'grading with attention needs a PatchGD run (this one is the GD baseline)',
+    );
+  }
   const pool = new SlidePool(4);
   const slides: SlideResult[] = [];
   const cells: { scores: number[]; positive: boolean[] }[] = [];
