@@ -107,6 +107,7 @@ async function gradeItem(
   };
   const start = performance.now();
   let grade: SlideGrade;
+  let thumbnail: RgbImage;
   try {
     grade = await gradeSlide(model, item.imagePath, {
       attention: options.attention,
@@ -114,6 +115,7 @@ async function gradeItem(
       onProgress,
       pool,
     });
+    thumbnail = await pool.use(item.imagePath, (slide) => slide.thumbnail(options.thumbnailSize ?? 384));
   } catch (err) {
     if (options.signal?.aborted) throw err;
     result.error = describe(err);
@@ -122,7 +124,6 @@ async function gradeItem(
   }
   result.predicted = grade.predicted;
   result.probabilities = grade.probabilities;
-  const thumbnail = await pool.use(item.imagePath, (slide) => slide.thumbnail(options.thumbnailSize ?? 384));
   const files = { json: `attention/${item.id}.json`, png: `attention/${item.id}.png` };
   const { slideWidth, slideHeight } = grade.geometry;
   await writeFileAtomic(
