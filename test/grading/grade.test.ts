@@ -163,12 +163,14 @@ describe('grading runs', () => {
     expect(csv).not.toMatch(/zz-bad/);
   });
 
-  it('gradeSlide reports its stages in order and stops when aborted', async () => {
+  it('gradeSlide reports its stages in order, frees its tensors and stops when aborted', async () => {
     const model = await loadModel(runDir());
     try {
       const path = join(data(), 'train_images', `${slides[1]!.id}.tiff`);
       const progress: GradeProgress[] = [];
+      const tensors = tf.memory().numTensors;
       const grade = await gradeSlide(model, path, { onProgress: (p) => progress.push(p) });
+      expect(tf.memory().numTensors).toBe(tensors);
       expect(progress.map((p) => p.stage)).toEqual(['read', 'embed', 'attention', 'tissue', 'done']);
       expect(progress.map((p) => p.fraction)).toEqual(
         [...progress.map((p) => p.fraction)].sort((a, b) => a - b),
