@@ -88,12 +88,11 @@ export async function gradeSlide(
             });
       signal?.throwIfAborted();
       onProgress?.({ stage: 'tissue', fraction: 0.8 });
-      const k = z.shape[1];
-      const { width, height } = await pool.use(slidePath, async (slide) => slide.info);
-      const geometry = patchGridGeometry(k, patchSize, square.scale, width, height);
-      const mask = await pool.use(slidePath, (slide) =>
-        slide.tissueMask({ cellSize: geometry.cell / TISSUE_SUBCELLS }),
-      );
+      const { geometry, mask } = await pool.use(slidePath, async (slide) => {
+        const { width, height } = slide.info;
+        const geometry = patchGridGeometry(z.shape[1], patchSize, square.scale, width, height);
+        return { geometry, mask: await slide.tissueMask({ cellSize: geometry.cell / TISSUE_SUBCELLS }) };
+      });
       const attention = attentionGrid(raw, tissueOnPatchGrid(mask, geometry), geometry, method, predicted);
       onProgress?.({ stage: 'done', fraction: 1 });
       return { probabilities, predicted, attention, geometry, seconds: (performance.now() - start) / 1000 };
