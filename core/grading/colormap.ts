@@ -31,10 +31,6 @@ export const COLORMAPS = {
 
 export type ColormapName = keyof typeof COLORMAPS;
 
-export function isColormapName(name: string): name is ColormapName {
-  return Object.hasOwn(COLORMAPS, name);
-}
-
 function hexToRgb(hex: string): [number, number, number] {
   const v = Number.parseInt(hex.slice(1), 16);
   return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
