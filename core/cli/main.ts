@@ -7,6 +7,8 @@ import { register as registerDataset } from './commands/dataset.ts';
 import { register as registerSlide } from './commands/slide.ts';
 import { register as registerDemoData } from './commands/demo-data.ts';
 import { register as registerDemo } from './commands/demo.ts';
+import { register as registerGrade } from './commands/grade.ts';
+import { register as registerReport } from './commands/report.ts';
 
 /** Builds the `patchgd` command tree. Each command lives in its own module under ./commands. */
 export function buildProgram(): Command {
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerSlide(program);
   registerDemoData(program);
   registerDemo(program);
+  registerGrade(program);
+  registerReport(program);
   return program;
 }
 
