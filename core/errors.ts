@@ -22,3 +22,9 @@ export class DatasetError extends PatchgdError {}
 
 /** Invalid command-line or configuration input. */
 export class UsageError extends PatchgdError {}
+
+/** One line for any thrown value: `<file>: <problem>` for our typed errors, else the message. */
+export function describeError(err: unknown): string {
+  if (err instanceof PatchgdError) return err.file ? `${err.file}: ${err.problem}` : err.problem;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { PatchgdError } from '../errors.ts';
+import { describeError } from '../errors.ts';
 import { register as registerUltramnist } from './commands/ultramnist.ts';
 import { register as registerTrain } from './commands/train.ts';
 import { register as registerPredict } from './commands/predict.ts';
@@ -31,10 +31,7 @@ export function buildProgram(): Command {
 
 /** Formats a failure as the one-line `error: <file>: <problem>` the CLI promises. */
 export function formatError(err: unknown): string {
-  if (err instanceof PatchgdError)
-    return err.file ? `error: ${err.file}: ${err.problem}` : `error: ${err.problem}`;
-  if (err instanceof Error) return `error: ${err.message}`;
-  return `error: ${String(err)}`;
+  return `error: ${describeError(err)}`;
 }
 
 /** Runs the CLI and returns the process exit code; never throws. */

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { formatCsv, openDataset, usableItems, type DatasetItem } from '../dataset/index.ts';
-import { DatasetError, PatchgdError, UsageError } from '../errors.ts';
+import { DatasetError, describeError, UsageError } from '../errors.ts';
 import { evaluatePredictions, type EvaluationReport } from '../jobs/predict.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { disposeModel, loadModel, type PatchgdModel } from '../patchgd/index.ts';
@@ -68,11 +68,6 @@ export interface GradeFolderOptions {
   onSlide?: (done: number, total: number, result: SlideResult) => void;
 }
 
-function describe(err: unknown): string {
-  if (err instanceof PatchgdError) return err.file ? `${err.file}: ${err.problem}` : err.problem;
-  return err instanceof Error ? err.message : String(err);
-}
-
 async function png(image: RgbImage): Promise<Buffer> {
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .png()
@@ -118,7 +113,7 @@ async function gradeItem(
     thumbnail = await pool.use(item.imagePath, (slide) => slide.thumbnail(options.thumbnailSize ?? 384));
   } catch (err) {
     if (options.signal?.aborted) throw err;
-    result.error = describe(err);
+    result.error = describeError(err);
     result.seconds = (performance.now() - start) / 1000;
     return { result, cells: null };
   }
@@ -150,7 +145,7 @@ async function gradeItem(
       cells = scoredCells(grade.attention, await tumourOnPatchGrid(item.maskPath, grade.geometry, rule));
       result.localizationAuroc = summarizeLocalization([cells]).auroc;
     } catch (err) {
-      result.localizationError = describe(err);
+      result.localizationError = describeError(err);
     }
   }
   result.seconds = (performance.now() - start) / 1000;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { openDataset, usableItems } from '../dataset/index.ts';
-import { DatasetError, PatchgdError } from '../errors.ts';
+import { DatasetError, describeError } from '../errors.ts';
 import {
   accuracy,
   classificationReport,
@@ -31,11 +31,6 @@ export interface PredictOptions {
   checkpoint?: 'best' | 'last';
   onItem?: (done: number, total: number, item: ItemPrediction) => void;
   signal?: AbortSignal;
-}
-
-function describe(err: unknown): string {
-  if (err instanceof PatchgdError) return err.file ? `${err.file}: ${err.problem}` : err.problem;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Predicts every usable item of a folder with a run's model; an unreadable item is reported, not fatal. */
@@ -73,7 +68,7 @@ export async function predictFolder(
           label,
           predicted: null,
           probabilities: null,
-          error: describe(err),
+          error: describeError(err),
           seconds: 0,
         };
       }
