@@ -8,14 +8,8 @@ import type WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../core/app/context.ts';
 import { startServer, type RunningServer } from '../../core/server/server.ts';
-import {
-  makeTempDir,
-  removeDir,
-  tenSlides,
-  testEngine,
-  tinyConfig,
-  writePandaFolder,
-} from '../app/helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { tenSlides, testEngine, tinyConfig, writePandaFolder } from '../app/helpers.ts';
 import type { RequestInput, RequestName } from '../../core/ipc/contract.ts';
 import { call as callApi, connectEvents } from './helpers.ts';
 
