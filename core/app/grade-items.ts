@@ -1,44 +1,83 @@
 /**
  * Grades chosen slides (or images) of a folder with a run's checkpoint, one at a time, inside the engine
- * process. An item that cannot be read or predicted is reported and the others still are.
+ * process. Slides of a PatchGD run go through `core/grading` (probabilities plus a tissue-masked attention grid,
+ * written next to the run); plain images and GD-baseline runs are predicted without attention. An item that
+ * cannot be read or predicted is reported and the others still are.
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { readImageFileSquare, readSlideSquare } from '../dataset/square-image.ts';
-import { disposeModel, loadModel, predict } from '../patchgd/index.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
+import { gradeSlide } from '../grading/index.ts';
+import { disposeModel, loadModel, predict, type PatchgdModel } from '../patchgd/index.ts';
 import { SlidePool } from '../slide/pool.ts';
 import type { Failure, GradeItem, GradeRequest } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
 
 export type GradeResult = { predicted: number; probabilities: number[]; attentionPath: string | null };
 
+type Request = Omit<GradeRequest, 'type'>;
+
+/** A slide graded with attention; the grid is stored in the contract's shape (`attentionFileSchema`). */
+async function gradeWithAttention(
+  model: PatchgdModel,
+  item: GradeItem,
+  request: Request,
+  pool: SlidePool,
+  signal: AbortSignal,
+): Promise<GradeResult> {
+  const grade = await gradeSlide(model, item.imagePath, { pool, signal });
+  const { origin, dx, dy, gridWidth, gridHeight, values } = grade.attention;
+  const folder = join(request.runDir, 'attention', request.jobId);
+  await mkdir(folder, { recursive: true });
+  const attentionPath = join(folder, `${item.slideId}.json`);
+  await writeFileAtomic(
+    attentionPath,
+    JSON.stringify({ origin: { x: origin[0], y: origin[1] }, dx, dy, gridWidth, gridHeight, values }),
+  );
+  return { predicted: grade.predicted, probabilities: grade.probabilities, attentionPath };
+}
+
+/** Probabilities only: plain images, and runs of the GD baseline (attention lives on PatchGD's patch grid). */
+async function predictOnly(
+  model: PatchgdModel,
+  item: GradeItem,
+  request: Request,
+  pool: SlidePool,
+): Promise<GradeResult> {
+  const size = model.config.imageSize;
+  const sample = {
+    id: item.imageId,
+    label: -1,
+    load: async () =>
+      (request.layout === 'images'
+        ? await readImageFileSquare(item.imagePath, size)
+        : await readSlideSquare(pool, item.imagePath, size)
+      ).image,
+  };
+  const [prediction] = await predict(model, [sample]);
+  return { predicted: prediction!.predicted, probabilities: prediction!.probabilities, attentionPath: null };
+}
+
 /** Returns true when cancelled before the last item. */
 export async function gradeItems(
-  request: Omit<GradeRequest, 'type' | 'jobId'>,
+  request: Request,
   signal: AbortSignal,
   onItem: (item: GradeItem, result: GradeResult | null, error: Failure | null) => void,
 ): Promise<boolean> {
   const model = await loadModel(request.runDir, request.checkpoint);
   const pool = new SlidePool(4);
-  const size = model.config.imageSize;
+  const withAttention = request.layout !== 'images' && model.config.method === 'patchgd';
   try {
     for (const item of request.items) {
       if (signal.aborted) return true;
-      const sample = {
-        id: item.imageId,
-        label: -1,
-        load: async () =>
-          (request.layout === 'images'
-            ? await readImageFileSquare(item.imagePath, size)
-            : await readSlideSquare(pool, item.imagePath, size)
-          ).image,
-      };
       try {
-        const [prediction] = await predict(model, [sample]);
-        onItem(
-          item,
-          { predicted: prediction!.predicted, probabilities: prediction!.probabilities, attentionPath: null },
-          null,
-        );
+        const result = withAttention
+          ? await gradeWithAttention(model, item, request, pool, signal)
+          : await predictOnly(model, item, request, pool);
+        onItem(item, result, null);
       } catch (err) {
+        if (signal.aborted) return true;
         onItem(item, null, toFailure(err));
       }
     }

@@ -5,14 +5,15 @@ import type { AppContext, AppEvent } from '../../core/app/context.ts';
 import { forkEngine } from '../../core/app/engine-node.ts';
 import { handleRequest } from '../../core/app/handlers.ts';
 import { getRun } from '../../core/store/index.ts';
-import { makeTempDir, removeDir, tenSlides, testContext, tinyConfig, writePandaFolder } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { tenSlides, testContext, tinyConfig, writePandaFolder } from './helpers.ts';
 
 let dir: string;
 let ctx: AppContext;
 const events: AppEvent[] = [];
 
 beforeAll(async () => {
-  dir = await makeTempDir();
+  dir = await makeTempDir('patchgd-app-');
   await writePandaFolder(join(dir, 'panda'), tenSlides().slice(0, 4));
   // tfjs-node is an optional dependency that is not installed here, so asking for it cannot work.
   ctx = testContext(

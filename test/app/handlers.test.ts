@@ -12,7 +12,8 @@ import {
   recordRun,
   upsertFolder,
 } from '../../core/store/index.ts';
-import { makeTempDir, removeDir, testContext, writePandaFolder } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { testContext, writePandaFolder } from './helpers.ts';
 
 let dir: string;
 let data: string;
@@ -31,7 +32,7 @@ async function failure(channel: string, params: unknown) {
 }
 
 beforeAll(async () => {
-  dir = await makeTempDir();
+  dir = await makeTempDir('patchgd-app-');
   data = join(dir, 'panda');
   await writePandaFolder(data, [
     { id: 'a1', grade: 0 },

@@ -1,6 +1,5 @@
 /** A small PANDA-like folder of real pyramidal JPEG TIFF slides (sharp's writer), and app contexts over it. */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createAppContext, type AppContext } from '../../core/app/context.ts';
@@ -8,13 +7,8 @@ import type { SpawnEngine } from '../../core/app/engine-host.ts';
 import { forkEngine } from '../../core/app/engine-node.ts';
 import { electronSlideUrls } from '../../core/ipc/api.ts';
 
-export async function makeTempDir(prefix = 'patchgd-app-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
-export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-}
+/** Re-exported for tests that build app folders (test/electron imports them from here). */
+export { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 export interface SlideSpec {
   id: string;

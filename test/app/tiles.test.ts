@@ -13,7 +13,8 @@ import {
   TILE_CACHE_CONTROL,
 } from '../../core/app/tiles.ts';
 import { openSlide } from '../../core/slide/index.ts';
-import { makeTempDir, removeDir, testContext, writePandaFolder } from './helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { testContext, writePandaFolder } from './helpers.ts';
 
 let dir: string;
 let ctx: AppContext;
@@ -21,7 +22,7 @@ let slideId: number;
 let slidePath: string;
 
 beforeAll(async () => {
-  dir = await makeTempDir();
+  dir = await makeTempDir('patchgd-app-');
   await writePandaFolder(join(dir, 'panda'), [{ id: 'a1', grade: 1, width: 600, height: 400 }]);
   ctx = testContext(join(dir, 'user'));
   const opened = await handleRequest(ctx, 'folders.open', { path: join(dir, 'panda') });

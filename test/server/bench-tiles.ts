@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startServer } from '../../core/server/server.ts';
 import { openSlide } from '../../core/slide/index.ts';
-import { makeTempDir, removeDir, testEngine, writeSlide } from '../app/helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { testEngine, writeSlide } from '../app/helpers.ts';
 import { call } from './helpers.ts';
 
 const SIDE = 4096;

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, removeDir, writePandaFolder } from '../app/helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { writePandaFolder } from '../app/helpers.ts';
 import { call } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../../core/server/main.ts', import.meta.url));

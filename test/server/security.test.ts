@@ -8,7 +8,8 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../core/server/server.ts';
-import { makeTempDir, removeDir, testEngine, writePandaFolder } from '../app/helpers.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { testEngine, writePandaFolder } from '../app/helpers.ts';
 import { api, call, connectEvents, raw } from './helpers.ts';
 
 const SECRET = 'top-secret-outside-every-folder';
