@@ -139,7 +139,15 @@ async function benchBackbone(name: BackboneName) {
 const loadBefore = os.loadavg();
 const backend = await selectBackend({ prefer: args.backend as BackendPreference });
 const results = [];
-for (const name of args.backbones.split(',')) results.push(await benchBackbone(name as BackboneName));
+for (const name of args.backbones.split(',')) {
+  try {
+    results.push(await benchBackbone(name as BackboneName));
+  } catch (err) {
+    // One backbone failing (e.g. its training step exhausting the 4 GiB wasm heap) still reports the others.
+    log(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    results.push({ backbone: name, tfjs_backend: tf.getBackend(), error: String(err) });
+  }
+}
 const summary = {
   bench: 'train-throughput',
   date: new Date().toISOString(),
