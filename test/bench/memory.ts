@@ -12,6 +12,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../../core/errors.ts';
 import { selectBackend, type BackendPreference } from '../../core/engine/backend.ts';
 import type { BackboneName } from '../../core/models/names.ts';
 import { Adam } from '../../core/patchgd/adam.ts';
@@ -84,7 +85,10 @@ for (const size of sizes) {
   } else {
     const [lo, hi] = gdMeasured.slice(-2);
     if (!lo || !hi)
-      throw new Error('GD extrapolation needs two measured sizes: lower the sizes or raise --gd-max');
+      throw new UsageError(
+        null,
+        'GD extrapolation needs two measured sizes: lower the sizes or raise --gd-max',
+      );
     const perPixel = (hi.bytes - lo.bytes) / (hi.side ** 2 - lo.side ** 2);
     gd = Math.round(hi.bytes + perPixel * (size ** 2 - hi.side ** 2));
     estimated = true;

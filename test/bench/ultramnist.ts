@@ -5,8 +5,8 @@
  * after the last epoch. At a tight budget GD has to shrink the whole canvas (digits become illegible) while PatchGD
  * keeps full resolution and only lowers P.
  *
- *   npx tsx test/bench/ultramnist.ts --json [--train 600] [--test 300] [--epochs 8] [--size 512] [--patch 32]
- *     [--classes 10] [--budget 12MB] [--backbone small] [--width 1] [--latent 64] [--batch 4] [--lr 1e-3]
+ *   npx tsx test/bench/ultramnist.ts --json [--train 160] [--test 100] [--epochs 4] [--size 512] [--patch 32]
+ *     [--classes 10] [--budget 100MB] [--backbone small] [--width 1] [--latent 64] [--batch 4] [--lr 1e-3]
  *     [--backend wasm] [--seed 42] [--only patchgd|gd]
  *
  * Prints one JSON object on stdout; progress goes to stderr.
@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeBackend, selectBackend, type BackendPreference } from '../../core/engine/backend.ts';
+import { UsageError } from '../../core/errors.ts';
 import { parseBytes } from '../../core/jobs/bytes.ts';
 import { runTrainJob } from '../../core/jobs/train.ts';
 import type { BackboneName } from '../../core/models/names.ts';
@@ -25,13 +26,13 @@ import { generateUltraMnist, loadMnistDigits } from '../../core/ultramnist/index
 const { values: args } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    train: { type: 'string', default: '600' },
-    test: { type: 'string', default: '300' },
-    epochs: { type: 'string', default: '8' },
+    train: { type: 'string', default: '160' },
+    test: { type: 'string', default: '100' },
+    epochs: { type: 'string', default: '4' },
     size: { type: 'string', default: '512' },
     patch: { type: 'string', default: '32' },
     classes: { type: 'string', default: '10' },
-    budget: { type: 'string', default: '12MB' },
+    budget: { type: 'string', default: '100MB' },
     backbone: { type: 'string', default: 'small' },
     width: { type: 'string', default: '1' },
     latent: { type: 'string', default: '64' },
@@ -45,7 +46,8 @@ const { values: args } = parseArgs({
 
 const num = (name: keyof typeof args): number => {
   const v = Number(args[name]);
-  if (!Number.isFinite(v)) throw new Error(`--${name} must be a number, got ${String(args[name])}`);
+  if (!Number.isFinite(v))
+    throw new UsageError(null, `--${name} must be a number, got ${String(args[name])}`);
   return v;
 };
 
