@@ -69,6 +69,7 @@ async function stepPeak(method: 'patchgd' | 'gd', imageSize: number): Promise<nu
 }
 
 const loadBefore = os.loadavg();
+const startedAt = new Date().toISOString();
 const started = performance.now();
 const backend = await selectBackend({ prefer: args.backend as BackendPreference });
 const gdMeasured: { side: number; bytes: number }[] = [];
@@ -103,7 +104,7 @@ for (const size of sizes) {
 }
 const summary = {
   bench: 'step-peak-memory',
-  date: new Date().toISOString(),
+  started_at: startedAt,
   backend: backend.name,
   backbone: args.backbone,
   latent_dim: Number(args.latent),

@@ -137,6 +137,7 @@ async function benchBackbone(name: BackboneName) {
 }
 
 const loadBefore = os.loadavg();
+const startedAt = new Date().toISOString();
 const backend = await selectBackend({ prefer: args.backend as BackendPreference });
 const results = [];
 for (const name of args.backbones.split(',')) {
@@ -150,7 +151,7 @@ for (const name of args.backbones.split(',')) {
 }
 const summary = {
   bench: 'train-throughput',
-  date: new Date().toISOString(),
+  started_at: startedAt,
   backend: backend.name,
   wasm: describeBackend().wasm,
   batch,

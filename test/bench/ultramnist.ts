@@ -137,6 +137,7 @@ async function trainMethod(
 }
 
 const loadBefore = os.loadavg();
+const startedAt = new Date().toISOString();
 const started = performance.now();
 const backend = await selectBackend({ prefer: args.backend as BackendPreference });
 const work = await mkdtemp(path.join(os.tmpdir(), 'bench-ultramnist-'));
@@ -159,7 +160,7 @@ try {
   const gd = results.find((r) => r.method === 'gd');
   const summary = {
     bench: 'ultramnist-patchgd-vs-gd',
-    date: new Date().toISOString(),
+    started_at: startedAt,
     backend: backend.name,
     wasm: describeBackend().wasm,
     classes: num('classes'),
