@@ -1,18 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GradeReport, SlideResult } from '../../core/grading/index.ts';
 import { evaluatePredictions } from '../../core/jobs/predict.ts';
 import { parseTrainConfig } from '../../core/patchgd/index.ts';
 import { parseCurves, parseGradeReport, worstDisagreements, writeReport } from '../../core/report/index.ts';
+import { cli } from '../helpers/cli.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 
-const run = promisify(execFile);
 let root: string;
 let browser: Browser;
 
@@ -94,17 +93,7 @@ async function writeGrades(dir: string): Promise<GradeReport> {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'patchgd-report-'));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -147,14 +136,8 @@ describe('HTML report', () => {
   it('renders in headless Chromium without errors or requests and shows every section', async () => {
     await writeGrades(root);
     const file = join(root, 'report.html');
-    const { stdout } = await run(process.execPath, [
-      'core/cli/bin.mjs',
-      'report',
-      '--grades',
-      join(root, 'grades'),
-      '--out',
-      file,
-    ]);
+    const { stdout, code } = await cli(['report', '--grades', join(root, 'grades'), '--out', file]);
+    expect(code).toBe(0);
     expect(stdout).toMatch(/wrote .*report\.html/);
     const html = await readFile(file, 'utf8');
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
@@ -202,17 +185,9 @@ describe('HTML report', () => {
   }, 60_000);
 
   it('says so when the grades folder or the training curves are missing', async () => {
-    const failure = run(process.execPath, [
-      'core/cli/bin.mjs',
-      'report',
-      '--grades',
-      join(root, 'none'),
-      '--out',
-      join(root, 'x.html'),
-    ]);
-    await expect(failure).rejects.toMatchObject({
-      stderr: expect.stringMatching(/^error: .*none.*predictions\.json: no grading results/m),
-    });
+    const failure = await cli(['report', '--grades', join(root, 'none'), '--out', join(root, 'x.html')]);
+    expect(failure.code).not.toBe(0);
+    expect(failure.stderr).toMatch(/^error: .*none.*predictions\.json: no grading results/m);
     await rm(join(root, 'run', 'metrics.jsonl'));
     await writeReport(join(root, 'grades'), join(root, 'no-curves.html'));
     const html = await readFile(join(root, 'no-curves.html'), 'utf8');
