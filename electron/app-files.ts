@@ -3,21 +3,8 @@
  * URL may read, so no path from a URL can reach outside the renderer folder.
  */
 import path from 'node:path';
+import { CONTENT_TYPES } from '../core/server/static.ts';
 import { APP_ENTRY_URL, isAppUrl } from './security.ts';
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-};
 
 export interface AppFile {
   /** Absolute path inside the renderer folder. */

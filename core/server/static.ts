@@ -2,7 +2,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
 
-const TYPES: Record<string, string> = {
+/** Content types of the files a renderer build holds (Electron's `app://` protocol uses them too). */
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -45,7 +46,7 @@ export async function readStatic(root: string, pathname: string): Promise<Static
   if (!file) return null;
   try {
     if (!(await stat(file)).isFile()) return null;
-    return { body: await readFile(file), type: TYPES[extname(file)] ?? 'application/octet-stream' };
+    return { body: await readFile(file), type: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' };
   } catch {
     return null;
   }
