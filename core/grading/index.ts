@@ -25,5 +25,5 @@ export {
   tumourRule,
   type LocalizationSummary,
 } from './localization.ts';
-export { COLORMAPS, colorAt, type ColormapName } from './colormap.ts';
+export { COLORMAPS, colorAt, type ColormapName } from '../colormap.ts';
 export { blendAttention, overlayPng, DEFAULT_OVERLAY_STYLE, type OverlayStyle } from './overlay.ts';

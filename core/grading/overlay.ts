@@ -1,7 +1,7 @@
 /** The attention grid drawn over a slide thumbnail, with a colour legend, as a PNG. */
 import sharp from 'sharp';
 import type { RgbImage } from '../slide/index.ts';
-import { colorAt, type ColormapName } from './colormap.ts';
+import { colorAt, type ColormapName } from '../colormap.ts';
 import type { AttentionGrid } from './geometry.ts';
 
 export interface OverlayStyle {

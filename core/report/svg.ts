@@ -1,5 +1,5 @@
 /** Small inline SVG charts for the evaluation report: heat-coloured matrix, grouped bars, line chart. */
-import { colorAt } from '../grading/colormap.ts';
+import { colorAt } from '../colormap.ts';
 
 /** Escapes text for HTML and SVG content and attribute values. */
 export function escapeXml(text: string): string {

@@ -1,6 +1,7 @@
 /**
- * Colormaps for attention heatmaps as evenly spaced colour stops with linear interpolation between them:
- * viridis and cividis (perceptually uniform, colour-blind safe), turbo (high contrast), coolwarm (diverging).
+ * Colormaps for attention heatmaps (the viewer overlay, the PNG overlays and the report) as evenly spaced colour
+ * stops with linear interpolation between them: viridis and cividis (perceptually uniform, colour-blind safe),
+ * turbo (high contrast), coolwarm (diverging), gray.
  */
 export const COLORMAPS = {
   viridis: [
@@ -46,6 +47,7 @@ export const COLORMAPS = {
     '#7a0402',
   ],
   coolwarm: ['#3b4cc0', '#6788ee', '#9abbff', '#c9d7f0', '#edd1c2', '#f7a889', '#e26952', '#b40426'],
+  gray: ['#000000', '#ffffff'],
 } as const;
 
 export type ColormapName = keyof typeof COLORMAPS;

@@ -5,14 +5,14 @@ import {
   colorAt,
   cssGradient,
   lookupTable,
-} from '../../renderer/src/lib/colormaps.ts';
+} from '../../core/colormap.ts';
 import { cellAt, gridBounds, gridPixels } from '../../renderer/src/lib/heatmap.ts';
 
 const luminance = ([r, g, b]: number[]) => 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
 
 describe('colormaps', () => {
-  it('offers the four maps with their end colours', () => {
-    expect(COLORMAP_NAMES).toEqual(['viridis', 'cividis', 'turbo', 'coolwarm']);
+  it('offers the viewer's and the overlays' maps with their end colours', () => {
+    expect(COLORMAP_NAMES).toEqual(['viridis', 'cividis', 'turbo', 'coolwarm', 'gray']);
     expect(colorAt('viridis', 0)).toEqual([0x44, 0x01, 0x54]);
     expect(colorAt('viridis', 1)).toEqual([0xfd, 0xe7, 0x25]);
     expect(colorAt('coolwarm', 0)).toEqual([0x3b, 0x4c, 0xc0]);
