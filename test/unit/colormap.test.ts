@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  COLORMAP_NAMES,
-  COLORMAPS,
-  colorAt,
-  cssGradient,
-  lookupTable,
-} from '../../core/colormap.ts';
+import { COLORMAP_NAMES, COLORMAPS, colorAt, cssGradient, lookupTable } from '../../core/colormap.ts';
 import { cellAt, gridBounds, gridPixels } from '../../renderer/src/lib/heatmap.ts';
 
 const luminance = ([r, g, b]: number[]) => 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
 
 describe('colormaps', () => {
-  it('offers the viewer's and the overlays' maps with their end colours', () => {
+  it('offers every map with its end colours', () => {
     expect(COLORMAP_NAMES).toEqual(['viridis', 'cividis', 'turbo', 'coolwarm', 'gray']);
     expect(colorAt('viridis', 0)).toEqual([0x44, 0x01, 0x54]);
     expect(colorAt('viridis', 1)).toEqual([0xfd, 0xe7, 0x25]);
