@@ -1,16 +1,17 @@
 /**
  * A faster gradient for FusedBatchNorm (tf.batchNorm), replacing tfjs-core 4.22's for every backend.
  *
- * y = (x − mean)·s·g + offset with s = 1/√(variance + ε) and g = scale (1 when absent). For NHWC input with
+ * y = (x − mean)·s·g + offset with s = 1/√(variance + ε) and g = scale (1 when absent, as in tfjs-core's; tfjs
+ * 4.22 cannot yet record a batchNorm without scale or offset for gradients). For NHWC input with
  * per-channel [C] statistics, every partial derivative is a per-channel factor times one of two channel sums:
  *   dx = dy·(g·s)                     dmean     = −g·s·Σdy
  *   doffset = Σdy                     dvariance = −½·g·s³·Σdy·(x − mean)
  *                                     dscale    = s·Σdy·(x − mean)
  * tfjs-core's version `tile`s s to the full activation for dx (the wasm backend's Tile is a scalar loop: about
  * 20× an elementwise op), and runs a full-size multiply chain and reduction per statistic. Here the [C] factors
- * broadcast, and the two sums are computed once, when the gradient function runs, so all five gradients share
- * them; only x's gradient needs none, and then the sums cost two reductions that tfjs-core's eager
- * (x − mean) and dy·g roughly match. Other layouts keep tfjs-core's gradient.
+ * broadcast, and the two sums are computed once, when the gradient function runs, so all the gradients asked
+ * for share them. When only dx is asked for (frozen batch norm) they are wasted work, about what tfjs-core's
+ * eagerly computed full-size (x − mean) and dy·g cost there. Other layouts keep tfjs-core's gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FusedBatchNorm, getGradient, registerGradient, type GradConfig } from '@tensorflow/tfjs-core';
@@ -27,11 +28,13 @@ function channelSum(t: tf.Tensor): tf.Tensor1D {
   const channels = t.shape[t.rank - 1]!;
   const rows = t.size / channels;
   // The wasm backend's Sum transposes the whole tensor to put the reduced axes last; a matrix product with a
-  // ones vector reduces the rows in place and is 3–4× faster there.
+  // ones vector reduces the rows in place and is 3–4× faster there. The tidy frees the ones vector at once (and
+  // with it the copy XNNPACK packs of it).
   if (tf.getBackend() === 'wasm')
-    return tf.reshape(tf.matMul(tf.reshape(t, [rows, channels]), tf.ones([rows, 1]), true, false), [
-      channels,
-    ]);
+    return tf.tidy(() => {
+      const sums = tf.matMul(tf.reshape(t, [rows, channels]), tf.ones([rows, 1]), true, false);
+      return tf.reshape(sums, [channels]);
+    });
   return tf.sum(t, [...t.shape.keys()].slice(0, -1)) as tf.Tensor1D;
 }
 
