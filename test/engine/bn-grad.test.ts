@@ -1,9 +1,10 @@
 /**
  * The project's FusedBatchNorm gradient against tfjs-core's own, on cpu and wasm: random NHWC shapes, statistics from the batch (as training-mode batch norm computes them) or fixed, the
- * fallback for non-[C] statistics, and proof that training uses ours (no Tile kernel in a step).
+ * fallback for non-[C] statistics, and proof that a tfjs-layers BatchNormalization trains with ours.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FusedBatchNorm, getGradient, registerGradient, type GradConfig } from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
 import { shippedBatchNormGradient } from '../../core/engine/wasm-kernels/batch-norm-grad.ts';
@@ -124,30 +125,41 @@ describe('FusedBatchNorm gradient', () => {
     });
   }
 
-  it('leaves no tensors behind and runs no Tile in a training-mode step on wasm', async () => {
+  it('is what a tfjs-layers BatchNormalization trains with on wasm: same gradients, no Tile, no leak', async () => {
     await tf.setBackend('wasm');
-    const x = random([2, 6, 6, 8], 7);
-    const scale = random([8], 8, 0.5, 1.5);
-    const offset = random([8], 9);
-    const step = () =>
-      tf.grads((xi: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
-        const { mean, variance } = tf.moments(xi, [0, 1, 2]);
-        return tf.sum(tf.square(tf.batchNorm(xi, mean, variance, o, s, 1e-3)));
-      })([x, scale, offset]);
-    tf.dispose(step());
+    const layer = tfl.layers.batchNormalization({ axis: -1 });
+    // x a variable too: its gradient flows back through the batch moments as well as directly.
+    const x = tf.variable(random([2, 6, 6, 8], 7, -1, 3));
+    const weights = random([2, 6, 6, 8], 8);
+    const loss = () => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, weights)) as tf.Scalar;
+    tf.dispose(loss()); // builds the layer
+    const variables = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
+    const step = () => {
+      const { value, grads } = tf.variableGrads(loss, variables);
+      const values = Object.keys(grads)
+        .sort()
+        .map((name) => grads[name]!.dataSync() as Float32Array);
+      tf.dispose([value, ...Object.values(grads)]);
+      return values;
+    };
+    const fast = step();
+    expect(fast.length).toBe(3); // x, gamma and beta
     const before = tf.memory().numTensors;
-    const profile = await tf.profile(() => tf.dispose(step()));
+    const profile = await tf.profile(() => void step());
     expect(tf.memory().numTensors).toBe(before);
     const kernels = new Set(profile.kernels.map((k) => k.name));
     expect(kernels.has('FusedBatchNorm')).toBe(true);
     expect(kernels.has('Tile')).toBe(false);
     registerGradient(shippedBatchNormGradient()!);
     try {
-      const shippedProfile = await tf.profile(() => tf.dispose(step()));
+      const shippedProfile = await tf.profile(() => {
+        step().forEach((reference, i) => expect(relativeError(fast[i]!, reference)).toBeLessThan(1e-4));
+      });
       expect(shippedProfile.kernels.some((k) => k.name === 'Tile')).toBe(true);
     } finally {
       registerGradient(ours);
     }
-    tf.dispose([x, scale, offset]);
+    layer.dispose();
+    tf.dispose([x, weights]);
   });
 });
