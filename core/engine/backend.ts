@@ -20,6 +20,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { UsageError } from '../errors.ts';
 import { registerWasmKernels } from './wasm-kernels/index.ts';
+import { registerBatchNormGradient } from './wasm-kernels/batch-norm-grad.ts';
 
 import { BACKEND_NAMES, type BackendName } from './backend-names.ts';
 
@@ -125,6 +126,7 @@ async function start(name: BackendName): Promise<void> {
 export async function selectBackend(
   options: { prefer?: BackendPreference; env?: Record<string, string | undefined> } = {},
 ): Promise<BackendChoice> {
+  registerBatchNormGradient();
   const asked = options.prefer !== undefined && options.prefer !== 'auto' ? options.prefer : undefined;
   const fromEnv = (options.env ?? process.env)[ENV_VAR];
   const prefer = asked
