@@ -79,3 +79,14 @@ export async function writeDemoFolder(root: string, count: number): Promise<Demo
   for (const s of slides) await writePandaSlide(join(root, 'train_images', `${s.id}.tiff`), 1536, 1024);
   return slides;
 }
+
+/** One slide large enough to pan across at 20× and 40× (`pan000`, 6144 × 4096 px at 0.5 µm/px). */
+export async function writePanFolder(root: string): Promise<string> {
+  await mkdir(join(root, 'train_images'), { recursive: true });
+  await writeFile(
+    join(root, 'train.csv'),
+    'image_id,data_provider,isup_grade,gleason_score\npan000,radboud,2,3+4\n',
+  );
+  await writePandaSlide(join(root, 'train_images', 'pan000.tiff'), 6144, 4096);
+  return 'pan000';
+}

@@ -91,6 +91,14 @@ describe('training progress', () => {
     p = applyEvent(p, { type: 'done', epochs: 2, cancelled: false, best: null });
     expect(p).toMatchObject({ done: true, cancelled: false, fraction: 1, eta: 0 });
   });
+
+  it('shows a resumed run as training again after its cancelled end', () => {
+    let p = applyEvent(emptyProgress(), { type: 'epoch-start', epoch: 0, epochs: 3, batches: 2 });
+    p = applyEvent(p, { type: 'done', epochs: 3, cancelled: true, best: null });
+    expect(p).toMatchObject({ done: true, cancelled: true });
+    p = applyEvent(p, { type: 'epoch-start', epoch: 1, epochs: 3, batches: 2 });
+    expect(p).toMatchObject({ done: false, cancelled: false, epoch: 1 });
+  });
 });
 
 describe('review summary', () => {

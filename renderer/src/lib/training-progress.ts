@@ -49,7 +49,16 @@ export function applyEvent(p: TrainingProgress, e: TrainEvent): TrainingProgress
     case 'plan':
       return { ...p, peakBytes: e.peakBytes, budgetBytes: e.budgetBytes, planMessage: e.message };
     case 'epoch-start':
-      return { ...p, epoch: e.epoch, epochs: e.epochs, batches: e.batches, batch: 0 };
+      // A resumed run starts epochs again after its cancelled or failed end.
+      return {
+        ...p,
+        epoch: e.epoch,
+        epochs: e.epochs,
+        batches: e.batches,
+        batch: 0,
+        done: false,
+        cancelled: false,
+      };
     case 'step': {
       const stepLoss = [...p.stepLoss, e.loss].slice(-MAX_STEPS);
       const fraction =
