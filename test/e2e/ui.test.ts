@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../core/server/server.ts';
@@ -18,6 +18,7 @@ import { gridBounds, type AttentionGrid } from '../../renderer/src/lib/heatmap.t
 import { toScreen, type ViewState } from '../../renderer/src/lib/viewport.ts';
 import { writeDemoFolder, writePanFolder, type DemoSlide } from './demo-folder.ts';
 import { PAN_RECORDER, panTimings, type PanRecording } from './pan-recorder.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -142,18 +143,7 @@ beforeAll(async () => {
     ),
   ]);
   server = await startServer({ port: 0, userDataDir: join(dir, 'user'), rendererDir });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (err) => console.error('page error:', err.message));
   await page.goto(server.url);
