@@ -7,19 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
+import { relError } from '../helpers/tensors.ts';
 
 const BATCH = 2;
 const TOLERANCE = 1e-4;
-
-function relError(a: Float32Array, b: Float32Array): number {
-  let err = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs((a[i] as number) - (b[i] as number)));
-    scale = Math.max(scale, Math.abs(b[i] as number));
-  }
-  return err / scale;
-}
 
 /** conv (strides 1/2, same/valid, with/without bias), depthwise 1/2, BN, ReLU/ReLU6, add, pools, spatial dropout, dense. */
 function buildNet(): tfl.LayersModel {

@@ -8,6 +8,7 @@ import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
 import { wasmScope, type WasmOps } from '../../core/engine/wasm-kernels/wasm-ops.ts';
+import { relError } from '../helpers/tensors.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | backend_util.ExplicitPadding;
@@ -38,17 +39,6 @@ async function runKernel(backend: string, name: string, inputs: Record<string, H
   const result = { values: (await out.data()) as Float32Array, shape: out.shape };
   tf.dispose([out, ...Object.values(tensors)]);
   return result;
-}
-
-/** max |a − b| / max |b|: the error relative to the reference's scale. */
-function relError(a: Float32Array, b: Float32Array): number {
-  let err = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs((a[i] as number) - (b[i] as number)));
-    scale = Math.max(scale, Math.abs(b[i] as number));
-  }
-  return err / scale;
 }
 
 /**
