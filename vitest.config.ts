@@ -15,5 +15,7 @@ export default defineConfig({
     // Generous: CI machines can be loaded; speed targets live in benchmarks, not in test timeouts.
     testTimeout: 180_000,
     hookTimeout: 120_000,
+    // expect.poll waits 1 s by default: a UI round trip can take longer than that when CI is busy.
+    expect: { poll: { timeout: 15_000 } },
   },
 });
