@@ -57,6 +57,8 @@ export interface GradeFolderOptions {
   dataDir: string;
   outDir: string;
   checkpoint?: 'best' | 'last';
+  /** Grade only these slide ids (e.g. the run's held-out fold); every one must be a usable slide of the folder. */
+  only?: ReadonlySet<string>;
   attention?: AttentionMethod;
   overlay?: OverlayStyle;
   /** Longer side of the thumbnails and overlays, px. */
@@ -160,6 +162,25 @@ function submissionCsv(slides: readonly SlideResult[]): string {
   ]);
 }
 
+/** The usable items to grade: all of them, or exactly the `only` ids (a missing one is an error). */
+function selectItems(
+  usable: readonly DatasetItem[],
+  only: ReadonlySet<string> | undefined,
+  root: string,
+): DatasetItem[] {
+  const items = only ? usable.filter((item) => only.has(item.id)) : [...usable];
+  if (only && items.length < only.size) {
+    const found = new Set(items.map((item) => item.id));
+    const missing = [...only].filter((id) => !found.has(id));
+    throw new DatasetError(
+      root,
+      `${missing.length} of the requested slides are not usable slides of this folder: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+    );
+  }
+  if (items.length === 0) throw new DatasetError(root, 'no usable slides to grade');
+  return items;
+}
+
 /** Grades a dataset folder into `outDir`; an unreadable slide is reported with its error, the rest still graded. */
 export async function gradeFolder(options: GradeFolderOptions): Promise<GradeReport> {
   const dataset = await openDataset(options.dataDir);
@@ -168,8 +189,7 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<GradeRep
       dataset.root,
       'grading needs slides (a PANDA or slide folder), not an image folder',
     );
-  const items = usableItems(dataset);
-  if (items.length === 0) throw new DatasetError(dataset.root, 'no usable slides to grade');
+  const items = selectItems(usableItems(dataset), options.only, dataset.root);
   const model = await loadModel(options.runDir, options.checkpoint);
   if (model.config.method !== 'patchgd') {
     disposeModel(model);

@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { openDataset, type Dataset } from '../dataset/index.ts';
 import { UsageError } from '../errors.ts';
 import { quadraticWeightedKappa } from '../engine/metrics.ts';
 import { trainRun, type TrainConfigInput, type TrainEvent, type TrainResult } from '../patchgd/index.ts';
 import { SlidePool } from '../slide/pool.ts';
 import { datasetSamples, labelledItems, splitByFold } from './samples.ts';
+import { splitRecord } from './split-record.ts';
 
 export interface TrainJob {
   /** Training data folder (PANDA layout, image folder with labels.csv, …). */
@@ -45,6 +47,15 @@ export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
   } else {
     split = splitByFold(items, job.folds, job.valFold, seed);
   }
+  const record = splitRecord({
+    data: path.resolve(job.data),
+    source: job.valData ? 'folder' : 'fold',
+    folds: job.valData ? null : job.folds,
+    valFold: job.valData ? null : job.valFold,
+    valData: job.valData ? path.resolve(job.valData) : null,
+    train: split.train.map((item) => item.id),
+    val: split.val.map((item) => item.id),
+  });
   const numClasses = classCount([dataset, valDataset], job.config.numClasses);
   const config = { ...job.config, numClasses };
   const imageSize = config.imageSize ?? 512;
@@ -59,6 +70,7 @@ export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
         resume: job.resume,
         onEvent: job.onEvent,
         signal: job.signal,
+        runFiles: record,
         metrics: { qwk: (labels, predictions) => quadraticWeightedKappa(labels, predictions, numClasses) },
       },
     );

@@ -41,6 +41,8 @@ export interface TrainOptions {
   metrics?: Record<string, MetricFn>;
   /** Minimum milliseconds between two step events (default 250). */
   progressIntervalMs?: number;
+  /** Files (name → text) written into the run folder once it is known to be usable, e.g. the data split. */
+  runFiles?: Record<string, string>;
 }
 
 export interface TrainResult {
@@ -205,6 +207,8 @@ export async function trainRun(
   const ckpt = options.resume ? await loadCheckpoint(runDir, 'last') : null;
   if (options.resume && !ckpt)
     throw new UsageError(path.join(runDir, 'checkpoints', 'last'), 'no checkpoint to resume from');
+  for (const [name, text] of Object.entries(options.runFiles ?? {}))
+    await writeFileAtomic(path.join(runDir, name), text);
   const planned: Planned = ckpt
     ? {
         // A resumed run keeps what its plan chose, so it repeats the uninterrupted run exactly.

@@ -48,5 +48,19 @@ describe('patchgd train on PANDA-layout slides', () => {
     expect(report.n).toBe(12);
     expect(report.confusion_matrix).toHaveLength(6);
     expect(report.confusion_matrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(12);
+
+    // The run records its split, and `grade --held-out` grades exactly the held-out fold.
+    const split = JSON.parse(await readFile(path.join(run, 'split.json'), 'utf8'));
+    expect(split).toMatchObject({ data: path.resolve(data), source: 'fold', folds: 3, valFold: 0 });
+    expect(split.val).toHaveLength(result.valItems);
+    expect(new Set([...split.train, ...split.val]).size).toBe(12);
+    const out = path.join(tmp, 'graded');
+    const graded = await cli(['grade', '--model', run, '--data', data, '--out', out, '--held-out', '--json']);
+    expect(graded.code).toBe(0);
+    const ids = JSON.parse(graded.stdout).slides.map((s: { id: string }) => s.id);
+    expect(ids.sort()).toEqual([...split.val].sort());
+    const elsewhere = await cli(['grade', '--model', run, '--data', tmp, '--out', out, '--held-out']);
+    expect(elsewhere.code).not.toBe(0);
+    expect(elsewhere.stderr).toMatch(/split\.json: the run held out items of .*demo, not of /);
   }, 180_000);
 });

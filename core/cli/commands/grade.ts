@@ -9,6 +9,7 @@ import {
   type ColormapName,
   type SlideResult,
 } from '../../grading/index.ts';
+import { heldOutIds } from '../../jobs/split-record.ts';
 import { startBackend, withBackendOption } from '../backend-option.ts';
 import { decimal, integer } from '../parse.ts';
 
@@ -18,6 +19,7 @@ interface GradeOptions {
   out: string;
   json?: boolean;
   checkpoint?: 'best' | 'last';
+  heldOut?: boolean;
   attention: AttentionMethod;
   colormap: ColormapName;
   alpha: number;
@@ -52,6 +54,7 @@ export function register(program: Command): void {
           'last',
         ]),
       )
+      .option('--held-out', 'grade only the slides the run held out for validation (its split.json)')
       .addOption(
         new Option('--attention <method>', 'attention method')
           .choices(['gradcam', 'occlusion'])
@@ -73,6 +76,7 @@ export function register(program: Command): void {
       dataDir: o.data,
       outDir: o.out,
       checkpoint: o.checkpoint,
+      only: o.heldOut ? await heldOutIds(o.model, o.data) : undefined,
       attention: o.attention,
       overlay: { colormap: o.colormap, alpha: o.alpha },
       thumbnailSize: o.thumbnail,
