@@ -6,14 +6,36 @@ import * as tf from '@tensorflow/tfjs-core';
 import { headLogits, type PatchgdModel } from '../patchgd/index.ts';
 
 /**
- * Grad-CAM on Z: channel weights are the spatial mean of ∂logit[target]/∂Z, the map is ReLU(Σ_c w_c·Z[…, c]).
+ * What a map explains: one class's score, or 'cancer' — every class above 0 (ISUP ≥ 1) against class 0 (benign).
+ * Grades are ordinal, so a single grade's score also holds what separates it from the neighbouring grades, which is
+ * spread over the slide; the cancer score is what the tumour itself contributes.
+ */
+export type AttentionScore = number | 'cancer';
+
+/** The differentiable score of `target` from logits [1, C]: a logit, or log-odds of any class above 0. */
+function scoreOf(logits: tf.Tensor2D, target: AttentionScore): tf.Scalar {
+  if (target !== 'cancer') return tf.sum(tf.slice(logits, [0, target], [1, 1]));
+  const classes = logits.shape[1];
+  const above = tf.logSumExp(tf.slice(logits, [0, 1], [1, classes - 1]));
+  return tf.sub(above, tf.sum(tf.slice(logits, [0, 0], [1, 1])));
+}
+
+/** Probability of `target` per row of probabilities [n, C]: the class's, or 1 − p(class 0). */
+function probabilityOf(probs: tf.Tensor2D, target: AttentionScore): tf.Tensor2D {
+  const n = probs.shape[0];
+  return target === 'cancer'
+    ? tf.sub(1, tf.slice(probs, [0, 0], [n, 1]))
+    : tf.slice(probs, [0, target], [n, 1]);
+}
+
+/**
+ * Grad-CAM on Z: channel weights are the spatial mean of ∂score/∂Z, the map is ReLU(Σ_c w_c·Z[…, c]).
  * Returns k² row-major scores (≥ 0).
  */
-export function gradCam(model: PatchgdModel, z: tf.Tensor4D, target: number): Float32Array {
+export function gradCam(model: PatchgdModel, z: tf.Tensor4D, target: AttentionScore): Float32Array {
   const cam = tf.tidy(() => {
-    const logit = (zz: tf.Tensor) =>
-      tf.sum(tf.slice(headLogits(model, zz as tf.Tensor4D), [0, target], [1, 1]));
-    const grad = tf.grad(logit)(z);
+    const score = (zz: tf.Tensor) => scoreOf(headLogits(model, zz as tf.Tensor4D), target);
+    const grad = tf.grad(score)(z);
     const weights = tf.mean(grad, [1, 2], true);
     return tf.relu(tf.sum(tf.mul(z, weights), -1));
   });
@@ -36,21 +58,21 @@ function defaultChunk(cells: number, depth: number): number {
 }
 
 /**
- * Occlusion on Z: each cell in turn is replaced by the mean embedding of all cells and the drop of the target
- * class probability is its score (negative drops, where hiding the cell helps the class, count as 0).
+ * Occlusion on Z: each cell in turn is replaced by the mean embedding of all cells and the drop of the target's
+ * probability is its score (negative drops, where hiding the cell helps the target, count as 0).
  * Returns k² row-major scores. Yields to the event loop between chunks so that `signal` can stop it.
  */
 export async function occlusion(
   model: PatchgdModel,
   z: tf.Tensor4D,
-  target: number,
+  target: AttentionScore,
   options: OcclusionOptions = {},
 ): Promise<Float32Array> {
   const [, k, , d] = z.shape;
   const cells = k * k;
   const chunk = options.chunkSize ?? defaultChunk(cells, d);
-  const baseProbs = tf.tidy(() => tf.softmax(headLogits(model, z)));
-  const base = (await baseProbs.data())[target]!;
+  const baseProbs = tf.tidy(() => probabilityOf(tf.softmax(headLogits(model, z)), target));
+  const base = (await baseProbs.data())[0]!;
   baseProbs.dispose();
   const flat = tf.reshape(z, [1, cells, d]);
   const mean = tf.mean(flat, 1, true);
@@ -64,7 +86,7 @@ export async function occlusion(
         const onehot = tf.reshape(tf.oneHot(tf.range(start, start + n, 1, 'int32'), cells), [n, cells, 1]);
         const occluded = tf.add(tf.mul(flat, tf.sub(1, onehot)), tf.mul(mean, onehot));
         const logits = headLogits(model, tf.reshape(occluded, [n, k, k, d]) as tf.Tensor4D);
-        return tf.slice(tf.softmax(logits), [0, target], [n, 1]);
+        return probabilityOf(tf.softmax(logits), target);
       });
       const values = await p.data();
       p.dispose();

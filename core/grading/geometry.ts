@@ -7,10 +7,20 @@ import type { TissueMask } from '../slide/index.ts';
 
 export type AttentionMethod = 'gradcam' | 'occlusion';
 
-export interface AttentionGrid {
+/**
+ * 'cancer': the evidence for cancer (any grade ≥ 1 against benign), scaled by the model's probability of cancer so
+ * that maps compare across slides; 'grade': the predicted grade's own score, scaled per slide.
+ */
+export type AttentionTarget = 'cancer' | 'grade';
+
+export interface AttentionLabel {
   method: AttentionMethod;
-  /** Class the attention explains (the predicted grade). */
+  explains: AttentionTarget;
+  /** The predicted grade. */
   target: number;
+}
+
+export interface AttentionGrid extends AttentionLabel {
   gridWidth: number;
   gridHeight: number;
   /** Level-0 position of the top-left corner of cell 0 ([x, y, z] as DSA writes it). */
@@ -84,14 +94,15 @@ export function tissueOnPatchGrid(
 
 /**
  * The attention grid from raw non-negative scores per patch: masked to tissue and divided by the largest tissue
- * score, so the strongest tissue patch is 1 (all 0 when no tissue patch scores above 0).
+ * score, then multiplied by `scale` (0–1), so the strongest tissue patch is `scale` (all 0 when no tissue patch
+ * scores above 0).
  */
 export function attentionGrid(
   raw: ArrayLike<number>,
   tissue: ArrayLike<number>,
   geometry: PatchGridGeometry,
-  method: AttentionMethod,
-  target: number,
+  label: AttentionLabel,
+  scale = 1,
 ): AttentionGrid {
   const { k, cell } = geometry;
   if (raw.length !== k * k || tissue.length !== k * k)
@@ -101,7 +112,7 @@ export function attentionGrid(
   let max = 0;
   for (let i = 0; i < raw.length; i++) if (tissue[i] && raw[i]! > max) max = raw[i]!;
   const values = Array.from({ length: k * k }, (_, i) =>
-    tissue[i] ? (max > 0 ? Math.max(0, raw[i]!) / max : 0) : null,
+    tissue[i] ? (max > 0 ? (Math.max(0, raw[i]!) / max) * scale : 0) : null,
   );
-  return { method, target, gridWidth: k, gridHeight: k, origin: [0, 0, 0], dx: cell, dy: cell, values };
+  return { ...label, gridWidth: k, gridHeight: k, origin: [0, 0, 0], dx: cell, dy: cell, values };
 }

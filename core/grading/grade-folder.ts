@@ -12,7 +12,7 @@ import { evaluatePredictions, type EvaluationReport } from '../jobs/predict.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { disposeModel, loadModel, type PatchgdModel } from '../patchgd/index.ts';
 import { SlidePool, type RgbImage } from '../slide/index.ts';
-import type { AttentionMethod } from './geometry.ts';
+import type { AttentionMethod, AttentionTarget } from './geometry.ts';
 import { gradeSlide, type GradeProgress, type SlideGrade } from './grade-slide.ts';
 import {
   scoredCells,
@@ -47,6 +47,7 @@ export interface GradeReport {
   data: string;
   backend: string | null;
   attentionMethod: AttentionMethod;
+  attentionTarget: AttentionTarget;
   slides: SlideResult[];
   metrics: EvaluationReport | null;
   localization: LocalizationSummary | null;
@@ -60,6 +61,8 @@ export interface GradeFolderOptions {
   /** Grade only these slide ids (e.g. the run's held-out fold); every one must be a usable slide of the folder. */
   only?: ReadonlySet<string>;
   attention?: AttentionMethod;
+  /** What the maps explain (default 'cancer'). */
+  attentionTarget?: AttentionTarget;
   overlay?: OverlayStyle;
   /** Longer side of the thumbnails and overlays, px. */
   thumbnailSize?: number;
@@ -108,6 +111,7 @@ async function gradeItem(
   try {
     grade = await gradeSlide(model, item.imagePath, {
       attention: options.attention,
+      attentionTarget: options.attentionTarget,
       signal: options.signal,
       onProgress,
       pool,
@@ -223,6 +227,7 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<GradeRep
     data: dataset.root,
     backend: options.backend ?? null,
     attentionMethod: options.attention ?? 'gradcam',
+    attentionTarget: options.attentionTarget ?? 'cancer',
     slides,
     metrics: labelled.length
       ? evaluatePredictions(

@@ -12,6 +12,7 @@ import {
   tissueOnPatchGrid,
   type AttentionGrid,
   type AttentionMethod,
+  type AttentionTarget,
   type PatchGridGeometry,
 } from './geometry.ts';
 
@@ -25,6 +26,8 @@ export interface GradeProgress {
 
 export interface GradeSlideOptions {
   attention?: AttentionMethod;
+  /** What the map explains (default 'cancer'). */
+  attentionTarget?: AttentionTarget;
   signal?: AbortSignal;
   onProgress?: (progress: GradeProgress) => void;
   /** Pool to open the slide from (the caller's, so that a folder run keeps its slides cached). */
@@ -55,6 +58,7 @@ export async function gradeSlide(
   const start = performance.now();
   const { signal, onProgress } = options;
   const method = options.attention ?? 'gradcam';
+  const explains = options.attentionTarget ?? 'cancer';
   const { imageSize, patchSize, normalization } = model.config;
   const pool = options.pool ?? new SlidePool(1);
   try {
@@ -78,10 +82,11 @@ export async function gradeSlide(
       const predicted = argmax(probabilities);
       signal?.throwIfAborted();
       onProgress?.({ stage: 'attention', fraction: 0.5 });
+      const target = explains === 'cancer' ? 'cancer' : predicted;
       const raw =
         method === 'gradcam'
-          ? gradCam(model, z, predicted)
-          : await occlusion(model, z, predicted, {
+          ? gradCam(model, z, target)
+          : await occlusion(model, z, target, {
               signal,
               onChunk: (done, total) =>
                 onProgress?.({ stage: 'attention', fraction: 0.5 + (0.3 * done) / total }),
@@ -93,7 +98,11 @@ export async function gradeSlide(
         const geometry = patchGridGeometry(z.shape[1], patchSize, square.scale, width, height);
         return { geometry, mask: await slide.tissueMask({ cellSize: geometry.cell / TISSUE_SUBCELLS }) };
       });
-      const attention = attentionGrid(raw, tissueOnPatchGrid(mask, geometry), geometry, method, predicted);
+      const tissue = tissueOnPatchGrid(mask, geometry);
+      const label = { method, explains, target: predicted };
+      // Cancer maps carry the slide's cancer probability, so a slide the model calls benign stays dark.
+      const scale = explains === 'cancer' ? 1 - probabilities[0]! : 1;
+      const attention = attentionGrid(raw, tissue, geometry, label, scale);
       onProgress?.({ stage: 'done', fraction: 1 });
       return { probabilities, predicted, attention, geometry, seconds: (performance.now() - start) / 1000 };
     } finally {

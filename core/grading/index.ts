@@ -7,14 +7,16 @@ export {
   type SlideGrade,
 } from './grade-slide.ts';
 export { gradeFolder, type GradeFolderOptions, type GradeReport, type SlideResult } from './grade-folder.ts';
-export { gradCam, occlusion, type OcclusionOptions } from './attention.ts';
+export { gradCam, occlusion, type AttentionScore, type OcclusionOptions } from './attention.ts';
 export {
   attentionGrid,
   cellRect,
   patchGridGeometry,
   tissueOnPatchGrid,
   type AttentionGrid,
+  type AttentionLabel,
   type AttentionMethod,
+  type AttentionTarget,
   type PatchGridGeometry,
 } from './geometry.ts';
 export { auroc } from './auroc.ts';

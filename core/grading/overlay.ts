@@ -80,7 +80,10 @@ export async function overlayPng(
     const rgb = colorAt(style.colormap, x / Math.max(1, barWidth - 1));
     for (let y = blended.height + 4; y < blended.height + 16; y++) data.set(rgb, (y * width + barX + x) * 3);
   }
-  const caption = `attention (${grid.method}) for grade ${grid.target}`;
+  const caption =
+    grid.explains === 'cancer'
+      ? `cancer attention (${grid.method}), predicted grade ${grid.target}`
+      : `attention (${grid.method}) for grade ${grid.target}`;
   return sharp(data, { raw: { width, height, channels: 3 } })
     .composite([{ input: legendSvg(width, barX, barWidth, caption), top: blended.height, left: 0 }])
     .png()

@@ -33,7 +33,7 @@ function summary(input: ReportInput): string {
   return (
     `<section id="summary"><div class="cards">${cards.join('')}</div>` +
     `<p class="muted">run ${escapeXml(grades.run.dir)} (${escapeXml(config.method)}, ${escapeXml(config.backbone)}, ` +
-    `${config.imageSize} px, patch ${config.patchSize}); data ${escapeXml(grades.data)}; attention ${escapeXml(grades.attentionMethod)}; ` +
+    `${config.imageSize} px, patch ${config.patchSize}); data ${escapeXml(grades.data)}; attention ${escapeXml(grades.attentionMethod)} (${escapeXml(grades.attentionTarget)}); ` +
     `backend ${escapeXml(grades.backend ?? 'unknown')}; graded ${escapeXml(grades.createdAt)}</p></section>`
   );
 }

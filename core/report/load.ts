@@ -45,7 +45,8 @@ export function parseGradeReport(text: string, file: string): GradeReport {
   json.slides.forEach((s, i) => {
     if (!isObject(s) || typeof s.id !== 'string') throw new UsageError(file, `slide ${i} has no id`);
   });
-  return json as unknown as GradeReport;
+  // Results written before maps could explain cancer explained the predicted grade.
+  return { attentionTarget: 'grade', ...json } as unknown as GradeReport;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

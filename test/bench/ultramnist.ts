@@ -7,10 +7,14 @@
  *
  *   npx tsx test/bench/ultramnist.ts --json [--train 160] [--test 100] [--epochs 4] [--size 512] [--patch 32]
  *     [--classes 10] [--budget 100MB] [--backbone small] [--width 1] [--latent 64] [--batch 4] [--lr 1e-3]
- *     [--backend wasm] [--seed 42] [--only patchgd|gd]
+ *     [--backend wasm] [--seed 42] [--only patchgd|gd] [--kernels project|fallback]
+ *
+ * --kernels fallback runs the wasm backend as tfjs ships it, its missing gradient kernels done on the cpu backend
+ * (`cpu-fallback.ts`): the baseline of the engine-speed issue.
  *
  * Prints one JSON object on stdout; progress goes to stderr.
  */
+import '@tensorflow/tfjs-backend-wasm';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +26,7 @@ import { runTrainJob } from '../../core/jobs/train.ts';
 import type { BackboneName } from '../../core/models/names.ts';
 import type { EpochMetrics, TrainEvent } from '../../core/patchgd/index.ts';
 import { generateUltraMnist, loadMnistDigits } from '../../core/ultramnist/index.ts';
+import { captureShippedKernels, useShippedKernelsWithCpuFallback } from './cpu-fallback.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +46,7 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     seed: { type: 'string', default: '42' },
     only: { type: 'string' },
+    kernels: { type: 'string', default: 'project' },
   },
 });
 
@@ -139,7 +145,14 @@ async function trainMethod(
 const loadBefore = os.loadavg();
 const startedAt = new Date().toISOString();
 const started = performance.now();
+if (args.kernels !== 'project' && args.kernels !== 'fallback')
+  throw new UsageError(null, `--kernels must be project or fallback, got ${args.kernels}`);
+const shippedKernels = captureShippedKernels();
 const backend = await selectBackend({ prefer: args.backend as BackendPreference });
+const cpuFallbacks =
+  args.kernels === 'fallback' && backend.name === 'wasm'
+    ? useShippedKernelsWithCpuFallback(shippedKernels)
+    : [];
 const work = await mkdtemp(path.join(os.tmpdir(), 'bench-ultramnist-'));
 try {
   const digits = await loadMnistDigits();
@@ -163,6 +176,8 @@ try {
     started_at: startedAt,
     backend: backend.name,
     wasm: describeBackend().wasm,
+    kernels: args.kernels,
+    cpu_fallback_kernels: cpuFallbacks,
     classes: num('classes'),
     train_count: num('train'),
     test_count: num('test'),

@@ -89,6 +89,15 @@ describe('attention on Z', () => {
     expect(occ[7]).toBe(0);
   });
 
+  it("explains 'cancer' as every class above 0 against class 0", async () => {
+    // Two classes: the cancer log-odds is logit₁ − logit₀ = 2·logit₁, and 1 − p₀ is p₁.
+    const cam = gradCam(model, z, 'cancer');
+    score.forEach((s, i) => expect(cam[i]).toBeCloseTo(2 * Math.max(0, s), 5));
+    const occ = await occlusion(model, z, 'cancer');
+    const occ1 = await occlusion(model, z, 1);
+    occ1.forEach((v, i) => expect(occ[i]).toBeCloseTo(v, 6));
+  });
+
   it('gives the same occlusion scores whatever the chunk size, and reports progress', async () => {
     const whole = await occlusion(model, z, 1);
     const progress: number[] = [];

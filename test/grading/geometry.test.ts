@@ -47,7 +47,8 @@ describe('patch grid geometry', () => {
   it('normalises tissue scores to [0, 1] and masks the rest as null', () => {
     const raw = Array.from({ length: 25 }, (_, i) => i);
     const tissue = Array.from({ length: 25 }, (_, i) => (i < 15 && i !== 3 ? 1 : 0));
-    const grid = attentionGrid(raw, tissue, geometry, 'gradcam', 2);
+    const label = { method: 'gradcam', explains: 'grade', target: 2 } as const;
+    const grid = attentionGrid(raw, tissue, geometry, label);
     expect(grid).toMatchObject({
       gridWidth: 5,
       gridHeight: 5,
@@ -61,8 +62,13 @@ describe('patch grid geometry', () => {
     expect(grid.values[3]).toBeNull();
     expect(grid.values.slice(15).every((v) => v === null)).toBe(true);
     // No positive score on tissue: all zeros, not NaN.
-    expect(attentionGrid(new Array(25).fill(0), tissue, geometry, 'occlusion', 0).values[0]).toBe(0);
-    expect(() => attentionGrid([1, 2], tissue, geometry, 'gradcam', 0)).toThrow(/25 scores/);
+    expect(attentionGrid(new Array(25).fill(0), tissue, geometry, label).values[0]).toBe(0);
+    expect(() => attentionGrid([1, 2], tissue, geometry, label)).toThrow(/25 scores/);
+    // A scale (the slide's cancer probability) caps the map below 1.
+    const scaled = attentionGrid(raw, tissue, geometry, { ...label, explains: 'cancer' }, 0.25);
+    expect(scaled.values[14]).toBeCloseTo(0.25, 12);
+    expect(scaled.values[7]).toBeCloseTo((0.25 * 7) / 14, 12);
+    expect(scaled.values[3]).toBeNull();
   });
 });
 
@@ -81,6 +87,7 @@ describe('overlay', () => {
     values[1 * 5 + 3] = 1; // row 1, column 3 → thumbnail x 6–7, y 2–3
     const grid = {
       method: 'gradcam' as const,
+      explains: 'grade' as const,
       target: 0,
       gridWidth: 5,
       gridHeight: 5,

@@ -76,6 +76,8 @@ describe('gradeFolder', () => {
       dataDir: data(),
       outDir: out(),
       attention: 'occlusion',
+      // The fixture's grade is the tumour's corner, not a severity: explain the predicted grade itself.
+      attentionTarget: 'grade',
       backend: 'cpu',
     });
   }, 120_000);
@@ -96,7 +98,7 @@ describe('gradeFolder', () => {
     expect(csv.slice(1)).toEqual(report.slides.map((s) => `${s.id},${s.predicted}`));
     const json = JSON.parse(await readFile(join(out(), 'predictions.json'), 'utf8'));
     expect(json).toEqual(JSON.parse(JSON.stringify(report)));
-    expect(json).toMatchObject({ backend: 'cpu', attentionMethod: 'occlusion' });
+    expect(json).toMatchObject({ backend: 'cpu', attentionMethod: 'occlusion', attentionTarget: 'grade' });
   });
 
   it('places attention on the slide: padding masked, the top cell covers the tumour', async () => {
@@ -175,8 +177,14 @@ describe('grading runs', () => {
       expect(progress.map((p) => p.fraction)).toEqual(
         [...progress.map((p) => p.fraction)].sort((a, b) => a - b),
       );
-      expect(grade.attention.method).toBe('gradcam');
-      expect(grade.attention.target).toBe(grade.predicted);
+      expect(grade.attention).toMatchObject({
+        method: 'gradcam',
+        explains: 'cancer',
+        target: grade.predicted,
+      });
+      // A cancer map is capped by the slide's probability of cancer (1 − p(ISUP 0)), so slides compare.
+      const peak = Math.max(...grade.attention.values.map((v) => v ?? 0));
+      expect(peak).toBeLessThanOrEqual(1 - grade.probabilities[0]! + 1e-6);
       expect(grade.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
       const controller = new AbortController();
       const stopped = gradeSlide(model, path, {

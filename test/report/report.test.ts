@@ -80,6 +80,7 @@ async function writeGrades(dir: string): Promise<GradeReport> {
     data: '/data/panda',
     backend: 'cpu',
     attentionMethod: 'gradcam',
+    attentionTarget: 'cancer',
     slides,
     metrics: evaluatePredictions(
       slides.map((s) => ({ ...s, label: s.truth })),

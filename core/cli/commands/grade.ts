@@ -6,6 +6,7 @@ import {
   COLORMAPS,
   gradeFolder,
   type AttentionMethod,
+  type AttentionTarget,
   type ColormapName,
   type SlideResult,
 } from '../../grading/index.ts';
@@ -21,6 +22,7 @@ interface GradeOptions {
   checkpoint?: 'best' | 'last';
   heldOut?: boolean;
   attention: AttentionMethod;
+  attentionTarget: AttentionTarget;
   colormap: ColormapName;
   alpha: number;
   thumbnail: number;
@@ -61,6 +63,14 @@ export function register(program: Command): void {
           .default('gradcam'),
       )
       .addOption(
+        new Option(
+          '--attention-target <what>',
+          "what the maps explain: 'cancer' (any grade ≥ 1 against benign, scaled by the slide's cancer probability) or the predicted 'grade'",
+        )
+          .choices(['cancer', 'grade'])
+          .default('cancer'),
+      )
+      .addOption(
         new Option('--colormap <name>', 'overlay colormap')
           .choices(Object.keys(COLORMAPS))
           .default('viridis'),
@@ -78,6 +88,7 @@ export function register(program: Command): void {
       checkpoint: o.checkpoint,
       only: o.heldOut ? await heldOutIds(o.model, o.data) : undefined,
       attention: o.attention,
+      attentionTarget: o.attentionTarget,
       overlay: { colormap: o.colormap, alpha: o.alpha },
       thumbnailSize: o.thumbnail,
       backend,
