@@ -2,7 +2,7 @@ import svelte from 'eslint-plugin-svelte';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '**/dist/', 'out/', 'coverage/', '**/*.wasm'] },
+  { ignores: ['node_modules/', '**/dist/', 'out/', 'coverage/', '**/*.wasm', '.scratch/'] },
   ...tseslint.configs.recommended,
   ...svelte.configs.recommended,
   {
