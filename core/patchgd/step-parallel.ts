@@ -31,6 +31,23 @@ export function parallelFillZ(
   return pool.fill(fillChunks(numPatches, chunkSize), training);
 }
 
+/** Logits of a batch of normalised images (consumed) in inference mode, Z filled by the pool. */
+export async function parallelLogits(
+  pool: EnginePool,
+  models: RunModels,
+  images: tf.Tensor4D,
+  chunkSize: number,
+): Promise<tf.Tensor2D> {
+  const numPatches = (images.shape[1] / models.inputSize) ** 2;
+  pool.setImages(images, models.inputSize);
+  images.dispose();
+  const z = await parallelFillZ(pool, numPatches, chunkSize, false);
+  pool.dropImages();
+  const logits = headOnZ(models.head, z, false);
+  z.dispose();
+  return logits;
+}
+
 /**
  * One inner iteration: the workers embed the chunk with gradient; here the embeddings are written into the
  * detached Z, the head runs, and dL/d(embeddings) goes back to the workers, which finish their backward passes
@@ -74,8 +91,8 @@ export async function parallelInnerIteration(
 }
 
 export interface ParallelStepResult extends StepResult {
-  /** The largest tensor-memory peak of one worker during the step. */
-  workerPeakBytes: number;
+  /** Each worker's tensor-memory peak during the step. */
+  workerPeakBytes: number[];
 }
 
 /**
@@ -104,7 +121,7 @@ export async function parallelPatchgdStep(
   let headSum: tf.Tensor[] | null = null;
   let lossTotal = 0;
   let optimizerSteps = 0;
-  let workerPeakBytes = 0;
+  let workerPeakBytes = new Array<number>(pool.size).fill(0);
   let patchesEncoded = plan.numPatches;
   try {
     z = await parallelFillZ(pool, plan.numPatches, plan.patchesPerIteration, true);
@@ -129,7 +146,7 @@ export async function parallelPatchgdStep(
       headSum = accumulate(headSum, r.grads);
       if ((it + 1) % plan.accumulationSteps === 0) {
         const backbone = await pool.takeGradients();
-        workerPeakBytes = Math.max(workerPeakBytes, backbone.peakBytes);
+        workerPeakBytes = workerPeakBytes.map((p, i) => Math.max(p, backbone.peakBytes[i] ?? 0));
         const all = [...backbone.gradients, ...headSum];
         optimizer.step(all, lr);
         tf.dispose(all);

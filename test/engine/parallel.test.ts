@@ -123,7 +123,7 @@ describe('EnginePool: PatchGD steps', () => {
         expect(b.optimizerSteps).toBe(1);
         expect(b.patchesEncoded).toBe(a.patchesEncoded);
         expect(Math.abs(b.loss - a.loss)).toBeLessThan(1e-5 * Math.max(1, a.loss));
-        expect(b.workerPeakBytes).toBeGreaterThan(0);
+        expect(b.workerPeakBytes.every((p) => p > 0)).toBe(true);
       }
       const [wa, wb] = [weightsOf(serial), weightsOf(parallel)];
       // Training moved the weights, and both runs moved them the same way.

@@ -188,17 +188,17 @@ export class EnginePool {
 
   /**
    * The backbone gradients the workers accumulated since the last call, summed over workers, one tensor per
-   * trainable weight; and the largest tensor-memory peak of any worker meanwhile.
+   * trainable weight; and each worker's tensor-memory peak meanwhile.
    */
-  async takeGradients(): Promise<{ gradients: tf.Tensor[]; peakBytes: number }> {
+  async takeGradients(): Promise<{ gradients: tf.Tensor[]; peakBytes: number[] }> {
     const replies = await Promise.all(
       this.workers.map((_, rank) => this.call(rank, { type: 'gradients' }, 'gradients')),
     );
     let sum: Float32Array | null = null;
-    let peakBytes = 0;
+    const peakBytes: number[] = [];
     for (const r of replies) {
       if (r.type !== 'gradients') continue;
-      peakBytes = Math.max(peakBytes, r.peakBytes);
+      peakBytes.push(r.peakBytes);
       if (!r.data) continue;
       if (!sum) sum = r.data;
       else for (let i = 0; i < sum.length; i++) sum[i]! += r.data[i]!;
