@@ -23,8 +23,11 @@ export interface PatchgdModel {
 }
 
 export interface LoadOptions {
-  /** Engine threads for `predict`'s Z fill (default 1; the wasm and cpu backends gain from more). */
-  threads?: number;
+  /**
+   * Engine threads for `predict`'s Z fill (default 1; 'auto': one per available core on the wasm and cpu
+   * backends, which gain from more).
+   */
+  threads?: number | 'auto';
 }
 
 export interface Prediction {
@@ -73,7 +76,10 @@ export async function loadModel(
       inputSize: ckpt.state.inputSize,
     };
     const backend = tf.getBackend();
-    const threads = config.method === 'patchgd' ? chooseThreads(options.threads ?? 1, backend).threads : 1;
+    const threads =
+      config.method === 'patchgd'
+        ? chooseThreads(options.threads === 'auto' ? undefined : (options.threads ?? 1), backend).threads
+        : 1;
     try {
       const pool = threads > 1 ? await EnginePool.start(models.backbone, threads, backend) : null;
       return { config, models, chunkSize: ckpt.state.patchesPerIteration, pool };

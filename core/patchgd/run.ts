@@ -49,6 +49,8 @@ export interface TrainOptions {
 
 export interface TrainResult {
   runDir: string;
+  /** Engine threads the steps ran on. */
+  threads: number;
   epochsCompleted: number;
   cancelled: boolean;
   history: EpochMetrics[];
@@ -428,7 +430,14 @@ export async function trainRun(
       await checkpoint('last');
     }
     emit({ type: 'done', epochs: state.epoch, cancelled, best: state.best });
-    return { runDir, epochsCompleted: state.epoch, cancelled, history, best: state.best };
+    return {
+      runDir,
+      threads: pool?.size ?? 1,
+      epochsCompleted: state.epoch,
+      cancelled,
+      history,
+      best: state.best,
+    };
   } finally {
     await pool?.close();
     optimizer.dispose();

@@ -6,9 +6,13 @@
  * `test/bench/torch_train.py` through Debian's python3-torch (`/usr/bin/python3`), `torch.set_num_threads(2)`.
  *
  *   npx tsx test/bench/train.ts --json [--backbones mobilenetv2,resnet50] [--batch 16] [--patch 128]
- *     [--latent 256] [--seconds 20] [--backend wasm] [--no-torch] [--profile]
+ *     [--latent 256] [--seconds 20] [--backend wasm] [--threads 1] [--no-torch] [--profile]
  *
- * --profile adds, per backbone, the kernels of one training step on the tfjs backend by total time (top 15).
+ * --threads N > 1 runs the tfjs side on the engine pool (core/engine/parallel): N worker threads each embed a
+ * share of the batch with batch norm synchronised, as a PatchGD inner iteration does; the Adam step and the
+ * weight broadcast are part of the measured training step.
+ * --profile adds, per backbone, the kernels of one training step on the tfjs backend by total time (top 15);
+ * only with --threads 1 (the workers' kernels are out of the main thread's profiler's sight).
  * Prints one JSON object on stdout; progress goes to stderr.
  */
 import { execFileSync } from 'node:child_process';
@@ -21,6 +25,8 @@ import { describeBackend, selectBackend, type BackendPreference } from '../../co
 import { createBackbone } from '../../core/models/registry.ts';
 import type { BackboneName } from '../../core/models/names.ts';
 import { Adam } from '../../core/patchgd/adam.ts';
+import { EnginePool } from '../../core/engine/parallel/pool.ts';
+import type * as tfl from '@tensorflow/tfjs-layers';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +37,7 @@ const { values: args } = parseArgs({
     latent: { type: 'string', default: '256' },
     seconds: { type: 'string', default: '20' },
     backend: { type: 'string', default: 'wasm' },
+    threads: { type: 'string', default: '1' },
     'no-torch': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
   },
@@ -39,15 +46,19 @@ const batch = Number(args.batch);
 const patch = Number(args.patch);
 const latent = Number(args.latent);
 const seconds = Number(args.seconds);
+const threads = Number(args.threads);
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 /** Mean seconds per call after one warm-up call, repeating for at least `minSeconds` (and at least 2 calls). */
-function timed(step: () => void, minSeconds: number): { perCall: number; calls: number } {
-  step();
+async function timed(
+  step: () => void | Promise<void>,
+  minSeconds: number,
+): Promise<{ perCall: number; calls: number }> {
+  await step();
   let calls = 0;
   const start = performance.now();
   while (calls < 2 || performance.now() - start < minSeconds * 1000) {
-    step();
+    await step();
     calls++;
   }
   return { perCall: (performance.now() - start) / 1000 / calls, calls };
@@ -72,6 +83,37 @@ function runTorch(backbone: string): TorchResult {
   return JSON.parse(out) as TorchResult;
 }
 
+/**
+ * The same two steps on the engine pool: the batch is the first `batch` patches of one image of ⌈√batch⌉²
+ * patches, split over the workers; dL/de of the mean squared latent goes back to them, their gradients are
+ * summed, Adam steps and the new weights go out to the replicas.
+ */
+async function poolSteps(model: tfl.LayersModel, optimizer: Adam) {
+  const pool = await EnginePool.start(model, threads, tf.getBackend());
+  const side = Math.ceil(Math.sqrt(batch)) * patch;
+  const image = tf.randomNormal([1, side, side, 3]) as tf.Tensor4D;
+  pool.setImages(image, patch);
+  image.dispose();
+  const chunk = Array.from({ length: batch }, (_, i) => i);
+  return {
+    trainStep: async () => {
+      const { shares, embeddings } = await pool.innerEmbeddings(chunk);
+      const upstream = tf.mul(embeddings, 2 / embeddings.size) as tf.Tensor3D;
+      pool.sendUpstream(shares, upstream);
+      const { gradients } = await pool.takeGradients();
+      optimizer.step(gradients, 1e-3);
+      pool.pushWeights(model, 'trainable');
+      tf.dispose([embeddings, upstream, ...gradients]);
+    },
+    inferStep: async () => {
+      const z = await pool.fill([chunk], true);
+      z.dataSync();
+      z.dispose();
+    },
+    close: () => pool.close(),
+  };
+}
+
 async function benchBackbone(name: BackboneName) {
   const model = createBackbone(name, { patchSize: patch, latentDim: latent, seed: 42 });
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -92,12 +134,14 @@ async function benchBackbone(name: BackboneName) {
     z.dataSync();
     z.dispose();
   };
-  log(`${name}: tfjs training…`);
-  const train = timed(trainStep, seconds);
+  const pool = threads > 1 ? await poolSteps(model, optimizer) : null;
+  log(`${name}: tfjs training on ${threads} thread(s)…`);
+  const train = await timed(pool?.trainStep ?? trainStep, seconds);
   log(`${name}: tfjs ${(batch / train.perCall).toFixed(1)} train patches/s; inference…`);
-  const infer = timed(inferStep, seconds / 2);
+  const infer = await timed(pool?.inferStep ?? inferStep, seconds / 2);
+  await pool?.close();
   let profile: { kernel: string; ms: number; calls: number }[] | null = null;
-  if (args.profile) {
+  if (args.profile && !pool) {
     const info = await tf.profile(trainStep);
     const byName = new Map<string, { ms: number; calls: number }>();
     for (const k of info.kernels) {
@@ -122,6 +166,7 @@ async function benchBackbone(name: BackboneName) {
     backbone: name,
     width_multiplier: name === 'mobilenetv2' ? 1 : null,
     tfjs_backend: tf.getBackend(),
+    tfjs_threads: threads,
     tfjs_train_patches_per_s: tfjsTrain,
     tfjs_train_steps: train.calls,
     tfjs_infer_patches_per_s: tfjsInfer,
@@ -153,6 +198,7 @@ const summary = {
   bench: 'train-throughput',
   started_at: startedAt,
   backend: backend.name,
+  threads,
   wasm: describeBackend().wasm,
   batch,
   patch,
