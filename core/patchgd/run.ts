@@ -232,7 +232,12 @@ export async function trainRun(
   const backend = tf.getBackend();
   // The GD baseline runs on the calling thread (its batch of whole images is not split).
   const threadChoice =
-    config.method === 'patchgd' ? chooseThreads(config.threads, backend) : { threads: 1, note: null };
+    config.method === 'patchgd'
+      ? chooseThreads(config.threads, backend)
+      : {
+          threads: 1,
+          note: (config.threads ?? 1) > 1 ? 'the GD baseline trains on one engine thread' : null,
+        };
   const planned: Planned = ckpt
     ? {
         // A resumed run keeps what its plan chose, so it repeats the uninterrupted run exactly.
