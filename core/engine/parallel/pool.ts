@@ -57,7 +57,6 @@ interface Waiter {
 export class EnginePool {
   private failure: Error | null = null;
   private closed = false;
-  private images: SharedArrayBuffer | null = null;
   private readonly waiters: Waiter[][];
   private readonly weightsView: Float32Array;
 
@@ -123,7 +122,11 @@ export class EnginePool {
     return this.workers.length;
   }
 
-  /** Copies the backbone's weights (the selected ones) to every replica. */
+  /**
+   * Copies the backbone's weights (the selected ones) to every replica, through one shared buffer that each
+   * worker reads when it reaches the command: push again only after every worker has answered a call posted
+   * after this push (a training step does: its optimizer runs once the workers' gradients are in).
+   */
   pushWeights(backbone: tfl.LayersModel, which: WeightSelection): void {
     this.writeWeights(backbone, which);
     this.broadcast({ type: 'weights', which });
@@ -131,10 +134,10 @@ export class EnginePool {
 
   /** Sends a batch of images [B, H, W, C] (not consumed) to every worker, cut into `patchSize` patches there. */
   setImages(images: tf.Tensor4D, patchSize: number): void {
-    const bytes = 4 * images.size;
-    if (!this.images || this.images.byteLength < bytes) this.images = new SharedArrayBuffer(bytes);
-    new Float32Array(this.images, 0, images.size).set(images.dataSync());
-    this.broadcast({ type: 'images', buffer: this.images, shape: images.shape, patchSize });
+    // A fresh buffer each time: workers may not have read the previous one yet (commands queue).
+    const buffer = new SharedArrayBuffer(4 * images.size);
+    new Float32Array(buffer).set(images.dataSync());
+    this.broadcast({ type: 'images', buffer, shape: images.shape, patchSize });
   }
 
   dropImages(): void {
