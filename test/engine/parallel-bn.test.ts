@@ -1,13 +1,15 @@
 /**
  * SyncBatchNorm in one process (no all-reduce installed) against tfjs-layers' BatchNormalization on the wasm
- * backend: training and inference outputs, gradients of input, gamma and beta, and the moving statistics; and a
- * model using it saves and loads through the checkpoint format.
+ * backend: training and inference outputs, gradients of input, gamma and beta, and the moving statistics; a
+ * model using it saves and loads through the checkpoint format; and replicas built from a topology saved with
+ * BatchNormalization get SyncBatchNorm with the same results.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
 import { SyncBatchNorm } from '../../core/models/sync-batch-norm.ts';
+import { syncTopology } from '../../core/engine/parallel/replica.ts';
 import { layersModelFiles, loadLayersModelDir } from '../../core/models/weights.ts';
 import { relError } from '../helpers/tensors.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
@@ -118,6 +120,34 @@ describe('SyncBatchNorm (one process)', () => {
     expect(names(ours)).toEqual(names(stock));
     expect(ours.trainableWeights).toHaveLength(2);
     [stock, ours].forEach(disposeLayer);
+  });
+
+  it('replaces BatchNormalization in a saved topology (checkpoints from before it) with the same results', async () => {
+    const input = tfl.input({ shape: [3, 3, 4] });
+    const output = tfl.layers
+      .batchNormalization({ axis: -1, ...ARGS, name: 'bn' })
+      .apply(input) as tfl.SymbolicTensor;
+    const stock = tfl.model({ inputs: input, outputs: output });
+    stock.layers[1]!.setWeights([
+      random([4], 1, 0.5, 1.5),
+      random([4], 2),
+      random([4], 3),
+      random([4], 4, 0.5, 2),
+    ]);
+    const synced = await tfl.models.modelFromJSON({
+      modelTopology: syncTopology(stock.toJSON(null, true) as string),
+    });
+    expect(synced.layers[1]).toBeInstanceOf(SyncBatchNorm);
+    synced.setWeights(stock.getWeights());
+    const x = random([2, 3, 3, 4], 5, 0, 3);
+    for (const training of [false, true]) {
+      const [a, b] = [stock, synced].map((m) => m.apply(x, { training }) as tf.Tensor);
+      expect(relError(b!.dataSync() as Float32Array, a!.dataSync() as Float32Array)).toBeLessThan(2e-5);
+      tf.dispose([a!, b!]);
+    }
+    x.dispose();
+    stock.dispose();
+    synced.dispose();
   });
 
   it('saves and loads with a model (checkpoint format)', async () => {
