@@ -5,7 +5,7 @@ import { integer } from './parse.ts';
 export function withThreadsOption(command: Command): Command {
   return command.option(
     '--threads <n>',
-    'engine threads sharing the backbone work (default: one per core on the wasm and cpu backends; 1: none)',
+    'engine threads sharing the backbone work (default: one per core on the wasm and cpu backends; 1 keeps it on the main thread)',
     integer('threads', 1),
   );
 }
