@@ -1,6 +1,6 @@
 /**
- * Bundles the Electron side with esbuild (`npm run build:electron`): the main process and the engine process
- * as ES modules for Electron's Node (dependencies stay in node_modules, native ones included), the preload as
+ * Bundles the Electron side with esbuild (`npm run build:electron`): the main process, the engine process and
+ * its worker threads' entry as ES modules for Electron's Node (dependencies stay in node_modules, native ones included), the preload as
  * one self-contained CommonJS file, since a sandboxed preload can require nothing but `electron`.
  */
 import path from 'node:path';
@@ -15,7 +15,7 @@ const NODE_TARGET = 'node22';
 const CHROME_TARGET = 'chrome140';
 
 /** The files a bundle run writes into the output folder. */
-export const BUNDLE_FILES = ['main.mjs', 'engine.mjs', 'preload.cjs'] as const;
+export const BUNDLE_FILES = ['main.mjs', 'engine.mjs', 'preload.cjs', 'engine-worker.mjs'] as const;
 
 export interface BundleOptions {
   outDir?: string;
@@ -35,7 +35,12 @@ export async function bundleElectron(options: BundleOptions = {}): Promise<strin
   await Promise.all([
     build({
       ...common,
-      entryPoints: { main: 'electron/main.ts', engine: 'core/app/engine-process.ts' },
+      // The engine's worker threads load engine-worker.mjs from beside engine.mjs (core/engine/parallel/pool.ts).
+      entryPoints: {
+        main: 'electron/main.ts',
+        engine: 'core/app/engine-process.ts',
+        'engine-worker': 'core/engine/parallel/worker.ts',
+      },
       outdir: outDir,
       outExtension: { '.js': '.mjs' },
       platform: 'node',

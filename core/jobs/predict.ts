@@ -29,6 +29,8 @@ export interface PredictionSet {
 
 export interface PredictOptions {
   checkpoint?: 'best' | 'last';
+  /** Engine threads filling Z (default 1; 'auto': one per core on the wasm and cpu backends). */
+  threads?: number | 'auto';
   onItem?: (done: number, total: number, item: ItemPrediction) => void;
   signal?: AbortSignal;
 }
@@ -42,7 +44,7 @@ export async function predictFolder(
   const dataset = await openDataset(dataDir);
   const items = usableItems(dataset);
   if (items.length === 0) throw new DatasetError(dataset.root, 'no usable items to predict');
-  const model = await loadModel(runDir, options.checkpoint);
+  const model = await loadModel(runDir, options.checkpoint, { threads: options.threads });
   const pool = new SlidePool(8);
   const predictions: ItemPrediction[] = [];
   try {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { SyncBatchNorm } from './sync-batch-norm.ts';
 
 type Initializer = ReturnType<typeof tfl.initializers.heNormal>;
 
@@ -31,9 +32,12 @@ export class LayerSeeds {
   }
 }
 
-/** PyTorch's BatchNorm defaults (momentum 0.1 of the new value ≙ Keras momentum 0.9, epsilon 1e-5). */
+/**
+ * PyTorch's BatchNorm defaults (momentum 0.1 of the new value ≙ Keras momentum 0.9, epsilon 1e-5), as a layer whose
+ * training statistics the parallel engine can synchronise across worker threads.
+ */
 export function batchNorm(name: string): tfl.layers.Layer {
-  return tfl.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name });
+  return new SyncBatchNorm({ momentum: 0.9, epsilon: 1e-5, name });
 }
 
 /** Number of scalar trainable parameters of a model. */

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { UsageError } from '../errors.ts';
 import './spatial-dropout.ts';
+import './sync-batch-norm.ts';
 
 /** Parses a JSON file; failures name the file. */
 export async function readJsonFile(file: string): Promise<unknown> {

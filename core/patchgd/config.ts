@@ -41,6 +41,11 @@ export const trainConfigSchema = z
     seed: z.number().int().nonnegative().default(42),
     /** Samples loaded concurrently ahead of the step that needs them. */
     workers: z.number().int().positive().default(2),
+    /**
+     * Engine threads sharing each PatchGD step's backbone work (and the validation Z fill); unset: one per
+     * available core on the wasm and cpu backends. 1 computes on the calling thread only.
+     */
+    threads: z.number().int().positive().max(256).optional(),
     normalization: z.object({ mean: triple, std: triple }).default({
       mean: [...IMAGENET_NORMALIZATION.mean],
       std: [...IMAGENET_NORMALIZATION.std],

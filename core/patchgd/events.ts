@@ -26,6 +26,9 @@ export type TrainEvent =
       peakBytes: number;
       budgetBytes: number;
       message: string | null;
+      /** The TensorFlow.js backend computing, and the engine threads sharing each step's backbone work. */
+      backend: string;
+      threads: number;
     }
   | { type: 'epoch-start'; epoch: number; epochs: number; batches: number }
   | {

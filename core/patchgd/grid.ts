@@ -70,3 +70,11 @@ export function chunkIndices(permutation: readonly number[], plan: GridPlan): nu
   }
   return chunks;
 }
+
+/** Consecutive chunks of `size` patch indices covering 0…n−1: the order in which Z is filled. */
+export function fillChunks(numPatches: number, size: number): number[][] {
+  const chunks: number[][] = [];
+  for (let start = 0; start < numPatches; start += size)
+    chunks.push(Array.from({ length: Math.min(size, numPatches - start) }, (_, i) => start + i));
+  return chunks;
+}

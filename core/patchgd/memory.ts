@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { EnginePool } from '../engine/parallel/pool.ts';
 import { UsageError } from '../errors.ts';
 import { downscale, gdGradients } from './gd.ts';
 import type { GridPlan } from './grid.ts';
 import type { RunModels } from './models.ts';
 import { accumulate, embedChunk, innerIteration, oneHotLabels, toPatches } from './step.ts';
+import { parallelInnerIteration } from './step-parallel.ts';
 
-/** The wasm backend addresses at most 4 GiB; no budget there can exceed it. */
+/** The wasm backend addresses at most 4 GiB: the limit of each engine thread's heap (every worker has its own). */
 export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
 
 export function formatBytes(bytes: number): string {
@@ -19,17 +21,47 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-/** The budget that applies on the active backend: the configured one, capped by the wasm heap. */
-export function effectiveBudget(budget: number): number {
-  const cap = tf.getBackend() === 'wasm' ? WASM_HEAP_LIMIT : Infinity;
+/** Tensor bytes one thread can hold on the active backend: the wasm heap's limit, else no limit. */
+function threadCap(): number {
+  return tf.getBackend() === 'wasm' ? WASM_HEAP_LIMIT : Infinity;
+}
+
+/**
+ * The budget of a step spread over `threads` engine threads on the active backend: the configured one, capped by
+ * their wasm heaps.
+ */
+export function effectiveBudget(budget: number, threads = 1): number {
+  const cap = threadCap() * threads;
   return budget > 0 ? Math.min(budget, cap) : cap;
 }
 
-/** Runs `fn` under tf.profile: its result and the peak of all live tensor bytes (weights included) meanwhile. */
-export async function profiled<T>(fn: () => T): Promise<{ value: T; peakBytes: number }> {
+/**
+ * The tensor peak of a step over its engine threads: the sum of each thread's peak (an upper bound, as their
+ * peaks need not coincide). Throws a UsageError when it exceeds the configured budget, or one thread's peak
+ * exceeds what its heap can hold.
+ */
+export function checkStepPeak(threadPeaks: readonly number[], budgetBytes: number): number {
+  const total = threadPeaks.reduce((a, b) => a + b, 0);
+  const budget = budgetBytes > 0 ? budgetBytes : Infinity;
+  const thread = Math.max(...threadPeaks);
+  if (total > budget || thread > threadCap())
+    throw new UsageError(
+      null,
+      total > budget
+        ? `a training step peaked at ${formatBytes(total)}, over the memory budget ${formatBytes(budget)}`
+        : `a training step peaked at ${formatBytes(thread)} on one thread, over its heap limit ${formatBytes(threadCap())}`,
+    );
+  return total;
+}
+
+/**
+ * Runs `fn` under tf.profile: its result and the peak of all live tensor bytes (weights included) meanwhile, on
+ * this thread (engine worker threads measure their own).
+ */
+export async function profiled<T>(fn: () => T | Promise<T>): Promise<{ value: T; peakBytes: number }> {
   const box: { value?: T } = {};
-  const info = await tf.profile(() => {
-    box.value = fn();
+  const info = await tf.profile(async () => {
+    box.value = await fn();
   });
   return { value: box.value as T, peakBytes: info.peakBytes };
 }
@@ -38,7 +70,7 @@ export async function profiled<T>(fn: () => T): Promise<{ value: T; peakBytes: n
  * Peak bytes of `probe`, with the models' batch-norm moving statistics saved and restored, so measuring leaves
  * the run exactly as it was.
  */
-async function profilePeak(models: RunModels, probe: () => void): Promise<number> {
+async function profilePeak(models: RunModels, probe: () => void | Promise<void>): Promise<number> {
   const stats = [...models.backbone.nonTrainableWeights, ...models.head.nonTrainableWeights];
   const saved = stats.map((w) => tf.clone(w.read()));
   try {
@@ -69,11 +101,7 @@ export async function measurePatchgdPeak(
     const chunk = Array.from({ length: Math.min(patchesPerIteration, numPatches) }, (_, i) => i);
     // One real chunk of the fill, the rest as zeros: the same tensors alive (chunks summing to Z, then Z) at a
     // fraction of the compute of embedding every patch.
-    const embedded = embedChunk(models.backbone, patches, chunk, true);
-    const [b, p, d] = embedded.shape;
-    const rest = numPatches > p ? [tf.zeros([b, numPatches - p, d]) as tf.Tensor3D] : [];
-    const z = rest.length > 0 ? tf.concat([embedded, ...rest], 1) : embedded;
-    if (rest.length > 0) tf.dispose([embedded, ...rest]);
+    const z = padToZ(embedChunk(models.backbone, patches, chunk, true), numPatches);
     const oneHot = oneHotLabels(new Array<number>(batchSize).fill(0), numClasses);
     const first = innerIteration(models, variables, z, patches, chunk, oneHot, 1, 0);
     // A second iteration while the first one's gradients are held, as during accumulation.
@@ -81,6 +109,65 @@ export async function measurePatchgdPeak(
     const sum = accumulate(first.grads, second.grads);
     tf.dispose([patches, z, oneHot, first.z, first.logits, second.z, second.logits, ...sum]);
   });
+}
+
+/** Z [B, n, d] from the embeddings of its first chunk (taken) and zeros. */
+function padToZ(embedded: tf.Tensor3D, numPatches: number): tf.Tensor3D {
+  const [b, p, d] = embedded.shape;
+  if (numPatches === p) return embedded;
+  const rest = tf.zeros([b, numPatches - p, d]) as tf.Tensor3D;
+  const z = tf.concat([embedded, rest], 1);
+  tf.dispose([embedded, rest]);
+  return z;
+}
+
+export interface PatchgdProbe {
+  imageSize: number;
+  batchSize: number;
+  patchesPerIteration: number;
+  numClasses: number;
+}
+
+/**
+ * `measurePatchgdPeak` for a step on the engine threads: the same probe run through the pool, its peak the main
+ * thread's plus each worker's (as `checkStepPeak` counts a step). The replicas' moving statistics, which the
+ * probe moved, are restored from the main thread's backbone.
+ */
+export async function measureParallelPatchgdPeak(
+  pool: EnginePool,
+  models: RunModels,
+  variables: readonly tf.Variable[],
+  probe: PatchgdProbe,
+): Promise<number> {
+  const headVariables = variables.slice(models.backbone.trainableWeights.length);
+  const numPatches = (probe.imageSize / models.inputSize) ** 2;
+  const chunk = Array.from({ length: Math.min(probe.patchesPerIteration, numPatches) }, (_, i) => i);
+  let workers: number[] = [];
+  const main = await profilePeak(models, async () => {
+    const images = tf.zeros([probe.batchSize, probe.imageSize, probe.imageSize, 3]) as tf.Tensor4D;
+    pool.setImages(images, models.inputSize);
+    images.dispose();
+    const z = padToZ(await pool.fill([chunk], true), numPatches);
+    const oneHot = oneHotLabels(new Array<number>(probe.batchSize).fill(0), probe.numClasses);
+    const first = await parallelInnerIteration(pool, models.head, headVariables, z, chunk, oneHot, 1, 0);
+    const second = await parallelInnerIteration(
+      pool,
+      models.head,
+      headVariables,
+      first.z,
+      chunk,
+      oneHot,
+      1,
+      1,
+    );
+    const sum = accumulate(first.grads, second.grads);
+    const backbone = await pool.takeGradients();
+    workers = backbone.peakBytes;
+    pool.dropImages();
+    tf.dispose([z, oneHot, first.z, first.logits, second.z, second.logits, ...sum, ...backbone.gradients]);
+  });
+  pool.pushWeights(models.backbone, 'statistics');
+  return main + workers.reduce((a, b) => a + b, 0);
 }
 
 /** Peak tensor bytes of one GD-baseline step on full-size images downscaled to `models.inputSize`. */
@@ -121,28 +208,29 @@ export async function choosePatchesPerIteration(
   plan: GridPlan,
   budgetBytes: number,
   margin: number,
+  threads = 1,
 ): Promise<PatchPlanResult> {
   const nominal = plan.patchesPerIteration;
-  const budget = effectiveBudget(budgetBytes);
+  const limit = effectiveBudget(budgetBytes, threads);
   const atOne = (await measure(1)) + margin;
-  if (atOne > budget) {
+  if (atOne > limit) {
     throw new UsageError(
       null,
-      `memory budget ${formatBytes(budget)} is too small: one patch per inner iteration needs ${formatBytes(atOne)} of tensors`,
+      `memory budget ${formatBytes(limit)} is too small: one patch per inner iteration needs ${formatBytes(atOne)} of tensors`,
     );
   }
   if (nominal === 1) return { patchesPerIteration: 1, peakBytes: atOne, message: null };
   const atTwo = (await measure(2)) + margin;
   const slope = Math.max(1, atTwo - atOne);
-  let p = Math.min(nominal, 1 + Math.floor((budget - atOne) / slope));
+  let p = Math.min(nominal, 1 + Math.floor((limit - atOne) / slope));
   let peak = p <= 2 ? (p === 1 ? atOne : atTwo) : (await measure(p)) + margin;
-  while (peak > budget && p > 1) {
+  while (peak > limit && p > 1) {
     p = Math.max(1, Math.floor(p * 0.8));
     peak = p === 1 ? atOne : (await measure(p)) + margin;
   }
   const message =
     p < nominal
-      ? `memory budget ${formatBytes(budget)}: ${p} patches per inner iteration instead of ${nominal} (peak ${formatBytes(peak)})`
+      ? `memory budget ${formatBytes(limit)}: ${p} patches per inner iteration instead of ${nominal} (peak ${formatBytes(peak)})`
       : null;
   return { patchesPerIteration: p, peakBytes: peak, message };
 }

@@ -8,6 +8,9 @@ import { downscale, gdLogits } from './gd.ts';
 import { checkLabel, loadNormalized, toBatchTensor, type Sample } from './image.ts';
 import { disposeModels, type RunModels } from './models.ts';
 import { fillZ, headOnZ, toPatches } from './step.ts';
+import { parallelLogits } from './step-parallel.ts';
+import { EnginePool } from '../engine/parallel/pool.ts';
+import { chooseThreads } from '../engine/parallel/threads.ts';
 
 /** A trained model ready for inference. */
 export interface PatchgdModel {
@@ -15,6 +18,16 @@ export interface PatchgdModel {
   models: RunModels;
   /** Patches embedded at once when filling Z (what the memory plan allowed in training). */
   chunkSize: number;
+  /** Engine threads that fill Z in `predict` (absent or null: the calling thread does). */
+  pool?: EnginePool | null;
+}
+
+export interface LoadOptions {
+  /**
+   * Engine threads for `predict`'s Z fill (default 1; 'auto': one per available core on the wasm and cpu
+   * backends, which gain from more).
+   */
+  threads?: number | 'auto';
 }
 
 export interface Prediction {
@@ -42,8 +55,15 @@ export async function readRunConfig(runDir: string): Promise<TrainConfig> {
   return parseTrainConfig(json, file);
 }
 
-/** Loads a run's `best` checkpoint (or `last` when no best exists, or the one named) for inference. */
-export async function loadModel(runDir: string, which?: CheckpointName): Promise<PatchgdModel> {
+/**
+ * Loads a run's `best` checkpoint (or `last` when no best exists, or the one named) for inference, with a pool
+ * of engine threads when `options.threads` asks for more than one (PatchGD only).
+ */
+export async function loadModel(
+  runDir: string,
+  which?: CheckpointName,
+  options: LoadOptions = {},
+): Promise<PatchgdModel> {
   const config = await readRunConfig(runDir);
   const names: CheckpointName[] = which ? [which] : ['best', 'last'];
   for (const name of names) {
@@ -55,14 +75,27 @@ export async function loadModel(runDir: string, which?: CheckpointName): Promise
       head: ckpt.head,
       inputSize: ckpt.state.inputSize,
     };
-    return { config, models, chunkSize: ckpt.state.patchesPerIteration };
+    const backend = tf.getBackend();
+    const threads =
+      config.method === 'patchgd'
+        ? chooseThreads(options.threads === 'auto' ? undefined : (options.threads ?? 1), backend).threads
+        : 1;
+    try {
+      const pool = threads > 1 ? await EnginePool.start(models.backbone, threads, backend) : null;
+      return { config, models, chunkSize: ckpt.state.patchesPerIteration, pool };
+    } catch (err) {
+      disposeModels(models);
+      throw err;
+    }
   }
   throw new UsageError(path.join(runDir, 'checkpoints'), `no ${names.join(' or ')} checkpoint`);
 }
 
-/** Frees a loaded model's weights. */
+/** Frees a loaded model's weights and stops its engine threads. */
 export function disposeModel(model: PatchgdModel): void {
   disposeModels(model.models);
+  // Termination needs no waiting for: the threads stop on their own time and hold nothing of ours.
+  void model.pool?.close();
 }
 
 /** Z of a batch of normalised images [B, H, W, 3] (not consumed): [B, k, k, d], batch norm in inference mode. */
@@ -110,16 +143,19 @@ export interface Evaluation {
 
 /** Probabilities for each sample, one image at a time (memory stays that of one image). */
 export async function predict(model: PatchgdModel, samples: readonly Sample[]): Promise<Prediction[]> {
-  return (await evaluateModels(model.models, model.config, model.chunkSize, samples, false)).predictions;
+  return (
+    await evaluateModels(model.models, model.config, model.chunkSize, samples, false, model.pool ?? null)
+  ).predictions;
 }
 
-/** Predictions plus mean cross-entropy and accuracy against the samples' labels. */
+/** Predictions plus mean cross-entropy and accuracy against the samples' labels; `pool` fills Z if given. */
 export async function evaluateModels(
   models: RunModels,
   config: TrainConfig,
   chunkSize: number,
   samples: readonly Sample[],
   withLabels = true,
+  pool: EnginePool | null = null,
 ): Promise<Evaluation> {
   const predictions: Prediction[] = [];
   const labels: number[] = [];
@@ -127,7 +163,11 @@ export async function evaluateModels(
   let correct = 0;
   for (const sample of samples) {
     const image = await loadNormalized(sample, config.imageSize, config.normalization);
-    const logits = logitsOf(models, toBatchTensor([image], config.imageSize), chunkSize);
+    const batch = toBatchTensor([image], config.imageSize);
+    const logits =
+      pool && models.method === 'patchgd'
+        ? await parallelLogits(pool, models, batch, chunkSize)
+        : logitsOf(models, batch, chunkSize);
     const probs = tf.tidy(() => tf.softmax(logits));
     const probabilities = Array.from(probs.dataSync());
     tf.dispose([logits, probs]);

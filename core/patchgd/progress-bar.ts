@@ -24,11 +24,12 @@ function bar(fraction: number, width: number): string {
 /** One line describing an event; null for events the renderer shows no text for. */
 export function describeEvent(event: TrainEvent, metricName?: string): string | null {
   switch (event.type) {
-    case 'plan':
-      return (
-        event.message ??
-        `plan: ${event.method}, ${event.inputSize} px input, peak ${formatBytes(event.peakBytes)}`
-      );
+    case 'plan': {
+      const engine = `${event.backend} backend, ${event.threads} engine thread${event.threads === 1 ? '' : 's'}`;
+      return event.message
+        ? `${event.message} (${engine})`
+        : `plan: ${event.method}, ${event.inputSize} px input, peak ${formatBytes(event.peakBytes)}, ${engine}`;
+    }
     case 'epoch-start':
       return null;
     case 'step':

@@ -13,11 +13,11 @@ import { checkLabel, loadNormalized, toBatchTensor, type Sample } from './image.
 import {
   chooseGdInputSize,
   choosePatchesPerIteration,
-  effectiveBudget,
-  formatBytes,
   measureGdPeak,
   profiled,
   measurePatchgdPeak,
+  measureParallelPatchgdPeak,
+  checkStepPeak,
   updateMargin,
 } from './memory.ts';
 import { buildModels, disposeModels, trainableVariables, type RunModels } from './models.ts';
@@ -25,6 +25,10 @@ import { evaluateModels, readRunConfig } from './predict.ts';
 import { Prng } from '../random.ts';
 import { learningRate } from './schedule.ts';
 import { patchgdStep } from './step.ts';
+import { parallelPatchgdStep } from './step-parallel.ts';
+import { EnginePool } from '../engine/parallel/pool.ts';
+import { chooseThreads } from '../engine/parallel/threads.ts';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** A metric on the validation set from true and predicted classes (e.g. quadratic weighted kappa). */
 export type MetricFn = (labels: number[], predictions: number[], probabilities: number[][]) => number;
@@ -35,7 +39,7 @@ export interface TrainOptions {
   onEvent?: (event: TrainEvent) => void;
   /** Stops after the current step, leaving `checkpoints/last` at that point. */
   signal?: AbortSignal;
-  /** Continue from `checkpoints/last` of `runDir` (its config.json wins; only `epochs`/`workers` may change). */
+  /** Continue from `checkpoints/last` of `runDir` (its config.json wins; only `epochs`/`workers`/`threads` may change). */
   resume?: boolean;
   /** Validation metrics by name, reported as `val<Name>` (e.g. `{ qwk }` → `valQwk`). */
   metrics?: Record<string, MetricFn>;
@@ -47,13 +51,15 @@ export interface TrainOptions {
 
 export interface TrainResult {
   runDir: string;
+  /** Engine threads the steps ran on. */
+  threads: number;
   epochsCompleted: number;
   cancelled: boolean;
   history: EpochMetrics[];
   best: TrainState['best'];
 }
 
-const MUTABLE_ON_RESUME = new Set(['epochs', 'workers']);
+const MUTABLE_ON_RESUME = new Set(['epochs', 'workers', 'threads']);
 
 async function resolveConfig(input: TrainConfigInput, options: TrainOptions): Promise<TrainConfig> {
   const given = parseTrainConfig(input);
@@ -67,7 +73,7 @@ async function resolveConfig(input: TrainConfigInput, options: TrainOptions): Pr
       path.join(options.runDir, 'config.json'),
       `cannot resume with a different configuration (${differing.join(', ')} changed)`,
     );
-  return { ...saved, epochs: given.epochs, workers: given.workers };
+  return { ...saved, epochs: given.epochs, workers: given.workers, threads: given.threads };
 }
 
 function metricKey(name: string): string {
@@ -98,10 +104,15 @@ interface Planned {
   patchesPerIteration: number;
   peakBytes: number;
   message: string | null;
+  /** The engine threads the plan was measured on (PatchGD with more than one thread). */
+  pool: EnginePool | null;
 }
 
-/** Builds fresh models and sizes the step to the memory budget. */
-async function planRun(config: TrainConfig): Promise<Planned> {
+/**
+ * Builds fresh models and sizes the step to the memory budget; with more than one engine thread, starts them and
+ * measures the step as they run it.
+ */
+async function planRun(config: TrainConfig, threads: number, backend: string): Promise<Planned> {
   if (config.method === 'gd') {
     const step = config.backbone === 'small' ? 4 : 32;
     const result = await chooseGdInputSize(
@@ -128,24 +139,37 @@ async function planRun(config: TrainConfig): Promise<Planned> {
       patchesPerIteration: 1,
       peakBytes: result.peakBytes,
       message: result.message,
+      pool: null,
     };
   }
   const models = buildModels(config);
   const variables = trainableVariables(models);
   const probeOptimizer = new Adam(variables);
+  let pool: EnginePool | null = null;
   try {
+    pool = threads > 1 ? await startPool(models.backbone, threads, backend) : null;
+    const probe = { imageSize: config.imageSize, batchSize: config.batchSize, numClasses: config.numClasses };
     const result = await choosePatchesPerIteration(
-      (p) => measurePatchgdPeak(models, variables, config.imageSize, config.batchSize, p, config.numClasses),
+      (p) =>
+        pool
+          ? measureParallelPatchgdPeak(pool, models, variables, { ...probe, patchesPerIteration: p })
+          : measurePatchgdPeak(models, variables, probe.imageSize, probe.batchSize, p, probe.numClasses),
       planGrid(config.imageSize, config.patchSize, config.sampling, config.gradAccumulation),
       config.memoryBudgetBytes,
       updateMargin(variables),
+      pool?.size ?? 1,
     );
     return {
       models,
       patchesPerIteration: result.patchesPerIteration,
       peakBytes: result.peakBytes,
       message: result.message,
+      pool,
     };
+  } catch (err) {
+    await pool?.close();
+    disposeModels(models);
+    throw err;
   } finally {
     probeOptimizer.dispose();
   }
@@ -209,6 +233,15 @@ export async function trainRun(
     throw new UsageError(path.join(runDir, 'checkpoints', 'last'), 'no checkpoint to resume from');
   for (const [name, text] of Object.entries(options.runFiles ?? {}))
     await writeFileAtomic(path.join(runDir, name), text);
+  const backend = tf.getBackend();
+  // The GD baseline runs on the calling thread (its batch of whole images is not split).
+  const threadChoice =
+    config.method === 'patchgd'
+      ? chooseThreads(config.threads, backend)
+      : {
+          threads: 1,
+          note: (config.threads ?? 1) > 1 ? 'the GD baseline trains on one engine thread' : null,
+        };
   const planned: Planned = ckpt
     ? {
         // A resumed run keeps what its plan chose, so it repeats the uninterrupted run exactly.
@@ -221,74 +254,81 @@ export async function trainRun(
         patchesPerIteration: ckpt.state.patchesPerIteration,
         peakBytes: 0,
         message: null,
+        pool: null,
       }
-    : await planRun(config);
+    : await planRun(config, threadChoice.threads, backend);
   const models = planned.models;
-  if (!ckpt && config.backboneWeights) {
-    const copied = await loadWeightsByName(models.backbone, config.backboneWeights);
-    if (copied.length === 0)
-      throw new UsageError(config.backboneWeights, 'no layer of these weights matches the backbone');
-  }
   const variables = trainableVariables(models);
   const optimizer = new Adam(variables);
-  if (ckpt) optimizer.setState(ckpt.optimizer);
-  const state: TrainState = ckpt ? ckpt.state : freshState(config, planned);
-  if (state.order.length > 0 && state.order.length !== train.length)
-    throw new UsageError(
-      path.join(runDir, 'checkpoints', 'last'),
-      `the run was stopped with ${state.order.length} training samples, now there are ${train.length}`,
-    );
-  const prng = Prng.fromState(state.prng);
-  if (!ckpt) {
-    await writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2));
-    await writeFileAtomic(metricsFile, '');
-  } else await trimMetrics(metricsFile, state.epoch);
-
-  const grid =
-    config.method === 'patchgd'
-      ? planGrid(
-          config.imageSize,
-          config.patchSize,
-          config.sampling,
-          config.gradAccumulation,
-          state.patchesPerIteration,
-        )
-      : null;
-  const budget = effectiveBudget(config.memoryBudgetBytes);
-  emit({
-    type: 'plan',
-    method: config.method,
-    patchesPerIteration: grid?.patchesPerIteration ?? 0,
-    innerIterations: grid?.innerIterations ?? 1,
-    inputSize: models.inputSize,
-    peakBytes: planned.peakBytes,
-    budgetBytes: config.memoryBudgetBytes,
-    message: planned.message,
-  });
-
-  const batchesPerEpoch = Math.ceil(train.length / config.batchSize);
-  const totalBatches = batchesPerEpoch * config.epochs;
-  const warmupBatches = Math.round(config.warmupEpochs * batchesPerEpoch);
-  const history: EpochMetrics[] = [];
-  const interval = options.progressIntervalMs ?? 250;
-  let lastEmit = -Infinity;
-  let sessionSeconds = 0;
-  let sessionBatches = 0;
-  let cancelled = false;
-  const eta = () =>
-    sessionBatches > 0 ? (sessionSeconds / sessionBatches) * (totalBatches - state.globalBatch) : 0;
-  const checkpoint = async (name: 'last' | 'best') => {
-    state.prng = prng.state;
-    await saveCheckpoint(runDir, name, {
-      backbone: models.backbone,
-      head: models.head,
-      optimizer: await optimizer.getState(),
-      state,
-    });
-    emit({ type: 'checkpoint', epoch: state.epoch, name, path: path.join(runDir, 'checkpoints', name) });
-  };
-
+  let pool = planned.pool;
   try {
+    if (!ckpt && config.backboneWeights) {
+      const copied = await loadWeightsByName(models.backbone, config.backboneWeights);
+      if (copied.length === 0)
+        throw new UsageError(config.backboneWeights, 'no layer of these weights matches the backbone');
+    }
+    if (ckpt) optimizer.setState(ckpt.optimizer);
+    const state: TrainState = ckpt ? ckpt.state : freshState(config, planned);
+    if (state.order.length > 0 && state.order.length !== train.length)
+      throw new UsageError(
+        path.join(runDir, 'checkpoints', 'last'),
+        `the run was stopped with ${state.order.length} training samples, now there are ${train.length}`,
+      );
+    const prng = Prng.fromState(state.prng);
+    if (!ckpt) {
+      await writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2));
+      await writeFileAtomic(metricsFile, '');
+    } else await trimMetrics(metricsFile, state.epoch);
+
+    const grid =
+      config.method === 'patchgd'
+        ? planGrid(
+            config.imageSize,
+            config.patchSize,
+            config.sampling,
+            config.gradAccumulation,
+            state.patchesPerIteration,
+          )
+        : null;
+    // The planning probes' pool carries on; a resumed run starts one. Either way the replicas get the weights
+    // training starts from (a fresh run may just have loaded pretrained ones).
+    if (pool) pool.pushWeights(models.backbone, 'all');
+    else if (threadChoice.threads > 1) pool = await startPool(models.backbone, threadChoice.threads, backend);
+    emit({
+      type: 'plan',
+      method: config.method,
+      patchesPerIteration: grid?.patchesPerIteration ?? 0,
+      innerIterations: grid?.innerIterations ?? 1,
+      inputSize: models.inputSize,
+      peakBytes: planned.peakBytes,
+      budgetBytes: config.memoryBudgetBytes,
+      message: [planned.message, threadChoice.note].filter((m) => m !== null).join('; ') || null,
+      backend,
+      threads: pool?.size ?? 1,
+    });
+
+    const batchesPerEpoch = Math.ceil(train.length / config.batchSize);
+    const totalBatches = batchesPerEpoch * config.epochs;
+    const warmupBatches = Math.round(config.warmupEpochs * batchesPerEpoch);
+    const history: EpochMetrics[] = [];
+    const interval = options.progressIntervalMs ?? 250;
+    let lastEmit = -Infinity;
+    let sessionSeconds = 0;
+    let sessionBatches = 0;
+    let cancelled = false;
+    const eta = () =>
+      sessionBatches > 0 ? (sessionSeconds / sessionBatches) * (totalBatches - state.globalBatch) : 0;
+    const checkpoint = async (name: 'last' | 'best') => {
+      state.prng = prng.state;
+      await saveCheckpoint(runDir, name, {
+        backbone: models.backbone,
+        head: models.head,
+        optimizer: await optimizer.getState(),
+        state,
+      });
+      emit({ type: 'checkpoint', epoch: state.epoch, name, path: path.join(runDir, 'checkpoints', name) });
+    };
+
     while (state.epoch < config.epochs && !cancelled) {
       if (state.order.length === 0) state.order = prng.permutation(train.length);
       emit({ type: 'epoch-start', epoch: state.epoch, epochs: config.epochs, batches: batchesPerEpoch });
@@ -318,31 +358,26 @@ export async function trainRun(
           config.finalLrFraction,
         );
         const started = performance.now();
-        const { value: r, peakBytes } = await profiled(() => {
+        const { value: r, peakBytes: mainPeak } = await profiled<{
+          loss: number;
+          predictions: number[];
+          patchesEncoded: number;
+          workerPeakBytes: number[];
+        }>(() => {
           const batch = toBatchTensor(images, config.imageSize);
-          return grid === null
-            ? {
-                ...gdStep(models, variables, optimizer, batch, labels, config.numClasses, lr),
-                patchesEncoded: 0,
-              }
-            : patchgdStep(
-                models,
-                variables,
-                optimizer,
-                grid,
-                batch,
-                labels,
-                config.numClasses,
-                drawStep(prng, grid),
-                lr,
-              );
+          if (grid === null)
+            return {
+              ...gdStep(models, variables, optimizer, batch, labels, config.numClasses, lr),
+              patchesEncoded: 0,
+              workerPeakBytes: [],
+            };
+          const args = [grid, batch, labels, config.numClasses, drawStep(prng, grid), lr] as const;
+          return pool
+            ? parallelPatchgdStep(pool, models, variables, optimizer, ...args)
+            : { ...patchgdStep(models, variables, optimizer, ...args), workerPeakBytes: [] };
         });
         const seconds = (performance.now() - started) / 1000;
-        if (peakBytes > budget)
-          throw new UsageError(
-            null,
-            `a training step peaked at ${formatBytes(peakBytes)}, over the memory budget ${formatBytes(budget)}`,
-          );
+        const peakBytes = checkStepPeak([mainPeak, ...r.workerPeakBytes], config.memoryBudgetBytes);
         const patches = r.patchesEncoded;
         state.partial.lossSum += r.loss * labels.length;
         state.partial.correct += r.predictions.filter((p, i) => p === labels[i]).length;
@@ -376,6 +411,7 @@ export async function trainRun(
       const epochMetrics = await finishEpoch(
         config,
         models,
+        pool,
         state,
         val,
         options.metrics ?? {},
@@ -402,12 +438,20 @@ export async function trainRun(
       if (improved) await checkpoint('best');
       await checkpoint('last');
     }
+    emit({ type: 'done', epochs: state.epoch, cancelled, best: state.best });
+    return {
+      runDir,
+      threads: pool?.size ?? 1,
+      epochsCompleted: state.epoch,
+      cancelled,
+      history,
+      best: state.best,
+    };
   } finally {
+    await pool?.close();
     optimizer.dispose();
     disposeModels(models);
   }
-  emit({ type: 'done', epochs: state.epoch, cancelled, best: state.best });
-  return { runDir, epochsCompleted: state.epoch, cancelled, history, best: state.best };
 }
 
 /** Per-batch random draws, from the run's PRNG so that a resumed run repeats them. */
@@ -421,6 +465,7 @@ function drawStep(prng: Prng, grid: NonNullable<ReturnType<typeof planGrid>>) {
 async function finishEpoch(
   config: TrainConfig,
   models: RunModels,
+  pool: EnginePool | null,
   state: TrainState,
   val: readonly Sample[],
   metricFns: Record<string, MetricFn>,
@@ -438,7 +483,7 @@ async function finishEpoch(
     lr,
   };
   if (val.length > 0) {
-    const evaluation = await evaluateModels(models, config, state.patchesPerIteration, val);
+    const evaluation = await evaluateModels(models, config, state.patchesPerIteration, val, true, pool);
     metrics.valLoss = evaluation.loss;
     metrics.valAccuracy = evaluation.accuracy;
     const predicted = evaluation.predictions.map((x) => x.predicted);
@@ -447,4 +492,21 @@ async function finishEpoch(
       metrics[metricKey(name)] = fn(evaluation.labels, predicted, probabilities);
   }
   return metrics;
+}
+
+/** Starts the engine threads with a replica of `backbone`; a failure names the way out. */
+async function startPool(
+  backbone: RunModels['backbone'],
+  threads: number,
+  backend: string,
+): Promise<EnginePool> {
+  try {
+    return await EnginePool.start(backbone, threads, backend);
+  } catch (err) {
+    throw new UsageError(
+      null,
+      `cannot start ${threads} engine threads (${err instanceof Error ? err.message : String(err)}); try threads 1`,
+      { cause: err },
+    );
+  }
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setDropoutSeed } from '../models/spatial-dropout.ts';
 import type { Adam } from './adam.ts';
-import { chunkIndices, type GridPlan } from './grid.ts';
+import { chunkIndices, fillChunks, type GridPlan } from './grid.ts';
 import type { RunModels } from './models.ts';
 import { writeChunk } from './z-write.ts';
 
@@ -50,12 +50,9 @@ export function fillZ(
   chunkSize: number,
   training: boolean,
 ): tf.Tensor3D {
-  const numPatches = patches.shape[1];
-  const parts: tf.Tensor3D[] = [];
-  for (let start = 0; start < numPatches; start += chunkSize) {
-    const chunk = Array.from({ length: Math.min(chunkSize, numPatches - start) }, (_, i) => start + i);
-    parts.push(embedChunk(backbone, patches, chunk, training));
-  }
+  const parts = fillChunks(patches.shape[1], chunkSize).map((chunk) =>
+    embedChunk(backbone, patches, chunk, training),
+  );
   const z = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
   if (parts.length > 1) parts.forEach((p) => p.dispose());
   return z;

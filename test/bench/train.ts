@@ -6,9 +6,13 @@
  * `test/bench/torch_train.py` through Debian's python3-torch (`/usr/bin/python3`), `torch.set_num_threads(2)`.
  *
  *   npx tsx test/bench/train.ts --json [--backbones mobilenetv2,resnet50] [--batch 16] [--patch 128]
- *     [--latent 256] [--seconds 20] [--backend wasm] [--no-torch] [--profile]
+ *     [--latent 256] [--seconds 20] [--backend wasm] [--threads 1,2] [--no-torch] [--profile]
  *
- * --profile adds, per backbone, the kernels of one training step on the tfjs backend by total time (top 15).
+ * --threads lists the engine thread counts to measure (default 1): each count N > 1 runs the tfjs side on an
+ * engine pool (core/engine/parallel) whose N worker threads each embed a share of the batch with batch norm
+ * synchronised, as a PatchGD inner iteration does; its Adam step and weight broadcast are part of the measured
+ * training step. Several counts take turns step by step, so that a shared machine's load affects them alike.
+ * --profile adds, per backbone, the kernels of one one-thread training step by total time (top 15).
  * Prints one JSON object on stdout; progress goes to stderr.
  */
 import { execFileSync } from 'node:child_process';
@@ -21,6 +25,7 @@ import { describeBackend, selectBackend, type BackendPreference } from '../../co
 import { createBackbone } from '../../core/models/registry.ts';
 import type { BackboneName } from '../../core/models/names.ts';
 import { Adam } from '../../core/patchgd/adam.ts';
+import { EnginePool } from '../../core/engine/parallel/pool.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +36,7 @@ const { values: args } = parseArgs({
     latent: { type: 'string', default: '256' },
     seconds: { type: 'string', default: '20' },
     backend: { type: 'string', default: 'wasm' },
+    threads: { type: 'string', default: '1' },
     'no-torch': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
   },
@@ -39,18 +45,32 @@ const batch = Number(args.batch);
 const patch = Number(args.patch);
 const latent = Number(args.latent);
 const seconds = Number(args.seconds);
+const threadCounts = args.threads.split(',').map(Number);
+if (threadCounts.some((t) => !Number.isInteger(t) || t < 1))
+  throw new Error(`--threads takes thread counts ≥ 1 separated by commas, got '${args.threads}'`);
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
-/** Mean seconds per call after one warm-up call, repeating for at least `minSeconds` (and at least 2 calls). */
-function timed(step: () => void, minSeconds: number): { perCall: number; calls: number } {
-  step();
+/**
+ * Mean seconds per call of each step, after one warm-up call each. The steps take turns, call by call, until each
+ * has run for at least `minSeconds` (and at least twice): on a machine others share, load changes then affect all
+ * of them alike, so their ratios hold even when the absolute figures drift.
+ */
+async function timedTogether(
+  steps: readonly (() => void | Promise<void>)[],
+  minSeconds: number,
+): Promise<{ perCall: number; calls: number }[]> {
+  for (const step of steps) await step();
+  const spent = steps.map(() => 0);
   let calls = 0;
-  const start = performance.now();
-  while (calls < 2 || performance.now() - start < minSeconds * 1000) {
-    step();
+  while (calls < 2 || Math.min(...spent) < minSeconds * 1000) {
+    for (const [i, step] of steps.entries()) {
+      const start = performance.now();
+      await step();
+      spent[i]! += performance.now() - start;
+    }
     calls++;
   }
-  return { perCall: (performance.now() - start) / 1000 / calls, calls };
+  return spent.map((ms) => ({ perCall: ms / 1000 / calls, calls }));
 }
 
 interface TorchResult {
@@ -72,68 +92,142 @@ function runTorch(backbone: string): TorchResult {
   return JSON.parse(out) as TorchResult;
 }
 
-async function benchBackbone(name: BackboneName) {
+interface Runner {
+  threads: number;
+  trainStep: () => void | Promise<void>;
+  inferStep: () => void | Promise<void>;
+  dispose: () => Promise<void>;
+}
+
+/** A training step (forward, backward, Adam) and an inference step of a fresh backbone on the calling thread. */
+function serialRunner(name: BackboneName): Runner {
   const model = createBackbone(name, { patchSize: patch, latentDim: latent, seed: 42 });
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = new Adam(variables);
   const x = tf.randomNormal([batch, patch, patch, 3]) as tf.Tensor4D;
-  const trainStep = () => {
-    const { value, grads } = tf.variableGrads(
-      () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
-      variables,
-    );
-    value.dataSync();
-    const ordered = variables.map((v) => grads[v.name]!);
-    optimizer.step(ordered, 1e-3);
-    tf.dispose([value, ...ordered]);
-  };
-  const inferStep = () => {
-    const z = tf.tidy(() => model.apply(x, { training: true }) as tf.Tensor);
-    z.dataSync();
-    z.dispose();
-  };
-  log(`${name}: tfjs training…`);
-  const train = timed(trainStep, seconds);
-  log(`${name}: tfjs ${(batch / train.perCall).toFixed(1)} train patches/s; inference…`);
-  const infer = timed(inferStep, seconds / 2);
-  let profile: { kernel: string; ms: number; calls: number }[] | null = null;
-  if (args.profile) {
-    const info = await tf.profile(trainStep);
-    const byName = new Map<string, { ms: number; calls: number }>();
-    for (const k of info.kernels) {
-      const entry = byName.get(k.name) ?? { ms: 0, calls: 0 };
-      entry.ms += k.kernelTimeMs as number;
-      entry.calls++;
-      byName.set(k.name, entry);
-    }
-    profile = [...byName.entries()]
-      .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms * 10) / 10, calls: e.calls }))
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, 15);
-  }
-  x.dispose();
-  optimizer.dispose();
-  model.dispose();
-  log(`${name}: tfjs ${(batch / infer.perCall).toFixed(1)} inference patches/s`);
-  const torch = args['no-torch'] ? null : (log(`${name}: PyTorch…`), runTorch(name));
-  const tfjsTrain = batch / train.perCall;
-  const tfjsInfer = batch / infer.perCall;
   return {
-    backbone: name,
-    width_multiplier: name === 'mobilenetv2' ? 1 : null,
-    tfjs_backend: tf.getBackend(),
-    tfjs_train_patches_per_s: tfjsTrain,
-    tfjs_train_steps: train.calls,
-    tfjs_infer_patches_per_s: tfjsInfer,
-    tfjs_infer_steps: infer.calls,
-    torch_source: torch?.source ?? null,
-    torch_threads: torch?.threads ?? null,
-    torch_train_patches_per_s: torch?.train_patches_per_s ?? null,
-    torch_infer_patches_per_s: torch?.infer_patches_per_s ?? null,
-    train_ratio_tfjs_over_torch: torch ? tfjsTrain / torch.train_patches_per_s : null,
-    infer_ratio_tfjs_over_torch: torch ? tfjsInfer / torch.infer_patches_per_s : null,
-    profile_top15: profile,
+    threads: 1,
+    trainStep: () => {
+      const { value, grads } = tf.variableGrads(
+        () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
+        variables,
+      );
+      value.dataSync();
+      const ordered = variables.map((v) => grads[v.name]!);
+      optimizer.step(ordered, 1e-3);
+      tf.dispose([value, ...ordered]);
+    },
+    inferStep: () => {
+      const z = tf.tidy(() => model.apply(x, { training: true }) as tf.Tensor);
+      z.dataSync();
+      z.dispose();
+    },
+    dispose: async () => {
+      tf.dispose([x]);
+      optimizer.dispose();
+      model.dispose();
+    },
   };
+}
+
+/**
+ * The same two steps on an engine pool of `threads` workers: the batch is the first `batch` patches of one image
+ * of ⌈√batch⌉² patches, split over the workers with batch norm synchronised; dL/de of the mean squared latent
+ * goes back to them, their gradients are summed, Adam steps and the new weights go out to the replicas.
+ */
+async function poolRunner(name: BackboneName, threads: number): Promise<Runner> {
+  const model = createBackbone(name, { patchSize: patch, latentDim: latent, seed: 42 });
+  const optimizer = new Adam(model.trainableWeights.map((w) => w.read() as tf.Variable));
+  const pool = await EnginePool.start(model, threads, tf.getBackend());
+  const side = Math.ceil(Math.sqrt(batch)) * patch;
+  const image = tf.randomNormal([1, side, side, 3]) as tf.Tensor4D;
+  pool.setImages(image, patch);
+  image.dispose();
+  const chunk = Array.from({ length: batch }, (_, i) => i);
+  return {
+    threads,
+    trainStep: async () => {
+      const { shares, embeddings } = await pool.innerEmbeddings(chunk);
+      const upstream = tf.mul(embeddings, 2 / embeddings.size) as tf.Tensor3D;
+      pool.sendUpstream(shares, upstream);
+      const { gradients } = await pool.takeGradients();
+      optimizer.step(gradients, 1e-3);
+      pool.pushWeights(model, 'trainable');
+      tf.dispose([embeddings, upstream, ...gradients]);
+    },
+    inferStep: async () => {
+      const z = await pool.fill([chunk], true);
+      z.dataSync();
+      z.dispose();
+    },
+    dispose: async () => {
+      await pool.close();
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Kernels of one training step by total time (top 15). */
+async function profileStep(step: () => void | Promise<void>) {
+  const info = await tf.profile(step);
+  const byName = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const entry = byName.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += k.kernelTimeMs as number;
+    entry.calls++;
+    byName.set(k.name, entry);
+  }
+  return [...byName.entries()]
+    .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms * 10) / 10, calls: e.calls }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 15);
+}
+
+async function benchBackbone(name: BackboneName) {
+  const runners: Runner[] = [];
+  try {
+    for (const t of threadCounts) runners.push(t === 1 ? serialRunner(name) : await poolRunner(name, t));
+    log(`${name}: tfjs training on ${threadCounts.join(', ')} thread(s)…`);
+    const train = await timedTogether(
+      runners.map((r) => r.trainStep),
+      seconds,
+    );
+    log(`${name}: tfjs inference…`);
+    const infer = await timedTogether(
+      runners.map((r) => r.inferStep),
+      seconds / 2,
+    );
+    const serial = runners.find((r) => r.threads === 1);
+    const profile = args.profile && serial ? await profileStep(serial.trainStep) : null;
+    const torch = args['no-torch'] ? null : (log(`${name}: PyTorch…`), runTorch(name));
+    return runners.map((r, i) => {
+      const tfjsTrain = batch / train[i]!.perCall;
+      const tfjsInfer = batch / infer[i]!.perCall;
+      log(
+        `${name} on ${r.threads} thread(s): ${tfjsTrain.toFixed(1)} train, ${tfjsInfer.toFixed(1)} inference patches/s`,
+      );
+      return {
+        backbone: name,
+        width_multiplier: name === 'mobilenetv2' ? 1 : null,
+        tfjs_backend: tf.getBackend(),
+        tfjs_threads: r.threads,
+        tfjs_train_patches_per_s: tfjsTrain,
+        tfjs_train_steps: train[i]!.calls,
+        tfjs_infer_patches_per_s: tfjsInfer,
+        tfjs_infer_steps: infer[i]!.calls,
+        torch_source: torch?.source ?? null,
+        torch_threads: torch?.threads ?? null,
+        torch_train_patches_per_s: torch?.train_patches_per_s ?? null,
+        torch_infer_patches_per_s: torch?.infer_patches_per_s ?? null,
+        train_ratio_tfjs_over_torch: torch ? tfjsTrain / torch.train_patches_per_s : null,
+        infer_ratio_tfjs_over_torch: torch ? tfjsInfer / torch.infer_patches_per_s : null,
+        profile_top15: r.threads === 1 ? profile : null,
+      };
+    });
+  } finally {
+    for (const r of runners) await r.dispose();
+  }
 }
 
 const loadBefore = os.loadavg();
@@ -142,7 +236,7 @@ const backend = await selectBackend({ prefer: args.backend as BackendPreference 
 const results = [];
 for (const name of args.backbones.split(',')) {
   try {
-    results.push(await benchBackbone(name as BackboneName));
+    results.push(...(await benchBackbone(name as BackboneName)));
   } catch (err) {
     // One backbone failing (e.g. its training step exhausting the 4 GiB wasm heap) still reports the others.
     log(`${name}: ${err instanceof Error ? err.message : String(err)}`);
@@ -153,6 +247,7 @@ const summary = {
   bench: 'train-throughput',
   started_at: startedAt,
   backend: backend.name,
+  threads: threadCounts,
   wasm: describeBackend().wasm,
   batch,
   patch,

@@ -51,12 +51,17 @@ describe('electron bundles', () => {
     await fs.rm(outDir, { recursive: true, force: true });
   });
 
-  it('writes main, engine and preload', async () => {
-    expect(files.map((f) => path.basename(f))).toEqual(['main.mjs', 'engine.mjs', 'preload.cjs']);
+  it('writes main, engine, preload and the engine worker', async () => {
+    expect(files.map((f) => path.basename(f))).toEqual([
+      'main.mjs',
+      'engine.mjs',
+      'preload.cjs',
+      'engine-worker.mjs',
+    ]);
     for (const file of files) expect((await fs.stat(file)).size).toBeGreaterThan(500);
   });
 
-  it('main and engine import at run time only Node, Electron and production dependencies', async () => {
+  it('main, engine and its worker import at run time only Node, Electron and production dependencies', async () => {
     const pkg = JSON.parse(await fs.readFile(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
       optionalDependencies: Record<string, string>;
@@ -67,7 +72,7 @@ describe('electron bundles', () => {
       ...Object.keys(pkg.optionalDependencies),
       'electron',
     ]);
-    for (const file of files.slice(0, 2)) {
+    for (const file of [files[0]!, files[1]!, files[3]!]) {
       const code = await fs.readFile(file, 'utf8');
       const imported = [...code.matchAll(/^import\b[^;]*?["']([^"']+)["']/gm)].map((m) => m[1]!);
       expect(imported.length).toBeGreaterThan(0);

@@ -3,29 +3,33 @@ import { Option, type Command } from 'commander';
 import type { BackendPreference } from '../../engine/backend.ts';
 import { evaluatePredictions, predictFolder, type ItemPrediction } from '../../jobs/predict.ts';
 import { startBackend, withBackendOption } from '../backend-option.ts';
+import { withThreadsOption } from '../threads-option.ts';
 
 interface PredictOptions {
   model: string;
   data: string;
   json?: boolean;
   checkpoint?: 'best' | 'last';
+  threads?: number;
   backend: BackendPreference;
 }
 
 function modelCommand(program: Command, name: string, description: string): Command {
-  return withBackendOption(
-    program
-      .command(name)
-      .description(description)
-      .requiredOption('--model <run>', 'run folder written by `patchgd train`')
-      .requiredOption('--data <dir>', 'PANDA folder, image folder with labels.csv, or slide folder')
-      .addOption(
-        new Option('--checkpoint <which>', 'checkpoint to use (default best, else last)').choices([
-          'best',
-          'last',
-        ]),
-      )
-      .option('--json', 'print one JSON object'),
+  return withThreadsOption(
+    withBackendOption(
+      program
+        .command(name)
+        .description(description)
+        .requiredOption('--model <run>', 'run folder written by `patchgd train`')
+        .requiredOption('--data <dir>', 'PANDA folder, image folder with labels.csv, or slide folder')
+        .addOption(
+          new Option('--checkpoint <which>', 'checkpoint to use (default best, else last)').choices([
+            'best',
+            'last',
+          ]),
+        )
+        .option('--json', 'print one JSON object'),
+    ),
   );
 }
 
@@ -34,11 +38,16 @@ function progressLine(done: number, total: number, item: ItemPrediction): void {
   process.stderr.write(`[${done}/${total}] ${item.id} ${what}\n`);
 }
 
+/** What `predictFolder` needs from the options. */
+function folderOptions(o: PredictOptions) {
+  return { checkpoint: o.checkpoint, threads: o.threads ?? ('auto' as const), onItem: progressLine };
+}
+
 export function register(program: Command): void {
   modelCommand(program, 'predict', 'predict the class of every item, with probabilities').action(
     async (o: PredictOptions) => {
       const backend = await startBackend(o.backend);
-      const set = await predictFolder(o.model, o.data, { checkpoint: o.checkpoint, onItem: progressLine });
+      const set = await predictFolder(o.model, o.data, folderOptions(o));
       if (o.json) {
         process.stdout.write(JSON.stringify({ backend, predictions: set.predictions }) + '\n');
       } else {
@@ -55,7 +64,7 @@ export function register(program: Command): void {
     'accuracy, quadratic weighted kappa and confusion matrix on labelled data',
   ).action(async (o: PredictOptions) => {
     const backend = await startBackend(o.backend);
-    const set = await predictFolder(o.model, o.data, { checkpoint: o.checkpoint, onItem: progressLine });
+    const set = await predictFolder(o.model, o.data, folderOptions(o));
     const report = evaluatePredictions(set.predictions, set.config.numClasses);
     if (o.json) {
       process.stdout.write(JSON.stringify({ backend, ...report }) + '\n');

@@ -5,6 +5,7 @@ import { parseBytes } from '../../jobs/bytes.ts';
 import { runTrainJob } from '../../jobs/train.ts';
 import { createProgressBar, type TrainConfigInput } from '../../patchgd/index.ts';
 import { startBackend, withBackendOption } from '../backend-option.ts';
+import { withThreadsOption } from '../threads-option.ts';
 import { decimal, integer } from '../parse.ts';
 
 interface TrainOptions {
@@ -28,6 +29,7 @@ interface TrainOptions {
   warmup?: number;
   classes?: number;
   seed?: number;
+  threads?: number;
   json?: boolean;
   backend: BackendPreference;
 }
@@ -48,6 +50,7 @@ function configFrom(o: TrainOptions): TrainConfigInput {
     warmupEpochs: o.warmup,
     numClasses: o.classes,
     seed: o.seed,
+    threads: o.threads,
   };
   // Unset options take the engine's defaults (the paper's).
   return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as TrainConfigInput;
@@ -82,7 +85,7 @@ export function register(program: Command): void {
     .option('--classes <n>', 'number of classes (default: from the data)', integer('classes', 1))
     .option('--seed <n>', 'random seed (default 42)', integer('seed', 0))
     .option('--json', 'print the result as one JSON object at the end');
-  withBackendOption(command).action(async (o: TrainOptions) => {
+  withThreadsOption(withBackendOption(command)).action(async (o: TrainOptions) => {
     const backend = await startBackend(o.backend);
     const controller = new AbortController();
     // Ctrl-C stops after the current step and leaves a valid checkpoint; a second one exits at once.

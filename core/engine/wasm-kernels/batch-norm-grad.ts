@@ -24,7 +24,7 @@ interface FusedBatchNormAttrs {
 }
 
 /** Σ over all axes but the last of a [..., C] tensor, as a [C] tensor. */
-function channelSum(t: tf.Tensor): tf.Tensor1D {
+export function channelSum(t: tf.Tensor): tf.Tensor1D {
   const channels = t.shape[t.rank - 1]!;
   const rows = t.size / channels;
   // The wasm backend's Sum transposes the whole tensor to put the reduced axes last; a matrix product with a

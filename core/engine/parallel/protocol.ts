@@ -1,0 +1,58 @@
+/**
+ * Messages between the engine pool (main thread) and its worker threads. Commands run in the order posted; those
+ * that answer do so with one reply each, in the same order. Bulk data travels in SharedArrayBuffers written by
+ * the main thread (weights, images) or as transferred Float32Arrays (embeddings, gradients).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { Share } from './split.ts';
+import type { SyncBuffers } from './all-reduce.ts';
+
+/** Where each weight of the backbone lies in a weights buffer, in `model.weights` order. */
+export interface WeightLayout {
+  shapes: number[][];
+  /** Float offset of each weight. */
+  offsets: number[];
+  trainable: boolean[];
+}
+
+/** Which weights a `weights` command loads: after an optimizer step only the trainable ones change. */
+export type WeightSelection = 'all' | 'trainable' | 'statistics';
+
+export type Command =
+  | {
+      type: 'init';
+      backend: string;
+      /** The backbone's topology (`model.toJSON()` output). */
+      topology: string;
+      layout: WeightLayout;
+      weights: SharedArrayBuffer;
+      sync: SyncBuffers;
+      rank: number;
+      /** Receives the upstream gradients inside an inner iteration (blocking). */
+      port: MessagePort;
+    }
+  | { type: 'weights'; which: WeightSelection }
+  /** The batch [B, H, W, C] in `buffer`, cut into patches of `patchSize`. */
+  | { type: 'images'; buffer: SharedArrayBuffer; shape: [number, number, number, number]; patchSize: number }
+  | { type: 'drop-images' }
+  /** Embeds this worker's share of each chunk, in order; replies `embeddings` with them concatenated. */
+  | { type: 'fill'; shares: Share[]; training: boolean }
+  /**
+   * Embeds the share with gradient, replies `embeddings`, waits on its port for dL/de of them and adds this
+   * share's backbone gradients to the worker's running sum.
+   */
+  | { type: 'inner'; share: Share }
+  /** Replies `gradients` with the running sum (then cleared) and the worker's tensor-memory peak since last asked. */
+  | { type: 'gradients' }
+  /** Replies `statistics` with the batch-norm moving statistics (the non-trainable weights). */
+  | { type: 'statistics' };
+
+export type Reply =
+  | { type: 'ready' }
+  /** [B, n, d] for the n patch indices of the call, flattened. */
+  | { type: 'embeddings'; data: Float32Array; shape: [number, number, number] }
+  /** Every trainable weight's gradient, concatenated in order (null when no inner iteration ran). */
+  | { type: 'gradients'; data: Float32Array | null; peakBytes: number }
+  | { type: 'statistics'; data: Float32Array }
+  /** `name` is the error's class name: PoolAborted when the worker only stopped because the pool was aborted. */
+  | { type: 'error'; name: string; message: string; stack?: string };

@@ -1,0 +1,171 @@
+/**
+ * SyncBatchNorm in one process (no all-reduce installed) against tfjs-layers' BatchNormalization on the wasm
+ * backend: training and inference outputs, gradients of input, gamma and beta, and the moving statistics; a
+ * model using it saves and loads through the checkpoint format; and replicas built from a topology saved with
+ * BatchNormalization get SyncBatchNorm with the same results.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../core/engine/backend.ts';
+import { SyncBatchNorm } from '../../core/models/sync-batch-norm.ts';
+import { syncTopology } from '../../core/engine/parallel/replica.ts';
+import { layersModelFiles, loadLayersModelDir } from '../../core/models/weights.ts';
+import { relError } from '../helpers/tensors.ts';
+import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+/** Deterministic values in [lo, hi). */
+function random(shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor {
+  let s = seed >>> 0;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return lo + (s / 2 ** 32) * (hi - lo);
+  });
+  return tf.tensor(values, shape);
+}
+
+const ARGS = { momentum: 0.9, epsilon: 1e-5 };
+
+/** A stock and a synchronised layer built for `shape`, with the same (random) weights. */
+function pair(shape: number[], seed: number): [tfl.layers.Layer, SyncBatchNorm] {
+  const stock = tfl.layers.batchNormalization({ axis: -1, ...ARGS });
+  const ours = new SyncBatchNorm(ARGS);
+  const c = shape[shape.length - 1]!;
+  stock.build(shape);
+  ours.build(shape);
+  const weights = [
+    random([c], seed, 0.5, 1.5),
+    random([c], seed + 1),
+    random([c], seed + 2),
+    random([c], seed + 3, 0.5, 2),
+  ];
+  stock.setWeights(weights);
+  ours.setWeights(weights);
+  tf.dispose(weights);
+  return [stock, ours];
+}
+
+/** Output, dL/dx, dL/dgamma, dL/dbeta of L = Σ y·w in training mode (updating the moving statistics). */
+function trainingPass(layer: tfl.layers.Layer, x: tf.Tensor, w: tf.Tensor): Float32Array[] {
+  const variables = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+  let y: tf.Tensor | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    y = tf.keep(layer.apply(x, { training: true }) as tf.Tensor);
+    return tf.sum(tf.mul(y, w)) as tf.Scalar;
+  }, variables);
+  // A second, tape-free pass for dL/dx would update the moving statistics again: differentiate x in one go.
+  const dx = tf.grad((input: tf.Tensor) =>
+    tf.sum(tf.mul(layer.apply(input, { training: true }) as tf.Tensor, w)),
+  )(x);
+  const out = [y!, dx, ...variables.map((v) => grads[v.name]!)].map((t) => t.dataSync() as Float32Array);
+  tf.dispose([value, y!, dx, ...Object.values(grads)]);
+  return out;
+}
+
+/** Frees a layer used outside a model (Layer.dispose only accepts layers applied to symbolic inputs). */
+function disposeLayer(layer: tfl.layers.Layer): void {
+  layer.weights.forEach((w) => w.dispose());
+}
+
+let root: string;
+beforeAll(async () => {
+  await selectBackend({ prefer: 'wasm' });
+  root = await makeTempDir('patchgd-syncbn-');
+});
+afterAll(async () => {
+  await removeDir(root);
+});
+
+describe('SyncBatchNorm (one process)', () => {
+  for (const shape of [
+    [4, 5, 5, 8],
+    [3, 7, 2, 16],
+    [6, 24],
+  ]) {
+    it(`matches BatchNormalization on ${shape.join('×')}: outputs, gradients, moving statistics`, () => {
+      const [stock, ours] = pair(shape, shape.length * 100 + shape[0]!);
+      // An offset mean: the statistics must stay accurate when |µ| dominates σ.
+      const x = tf.add(random(shape, 7, -2, 2), 3);
+      const w = random(shape, 9);
+      const a = trainingPass(stock, x, w);
+      const b = trainingPass(ours, x, w);
+      expect(b).toHaveLength(4);
+      a.forEach((ref, i) => expect(relError(b[i]!, ref)).toBeLessThan(2e-5));
+      // Two training calls each (variableGrads, grad) moved the statistics the same way.
+      const stockStats = stock.getWeights().slice(2);
+      const ourStats = ours.getWeights().slice(2);
+      stockStats.forEach((ref, i) => {
+        expect(
+          relError(ourStats[i]!.dataSync() as Float32Array, ref.dataSync() as Float32Array),
+        ).toBeLessThan(1e-5);
+      });
+      // Inference normalises with the moving statistics.
+      const yStock = stock.apply(x, { training: false }) as tf.Tensor;
+      const yOurs = ours.apply(x, { training: false }) as tf.Tensor;
+      expect(relError(yOurs.dataSync() as Float32Array, yStock.dataSync() as Float32Array)).toBeLessThan(
+        1e-6,
+      );
+      tf.dispose([x, w, yStock, yOurs]);
+      [stock, ours].forEach(disposeLayer);
+    });
+  }
+
+  it('keeps the weight names and order of BatchNormalization', () => {
+    const [stock, ours] = pair([2, 3, 3, 4], 1);
+    const names = (l: tfl.layers.Layer) => l.weights.map((w) => w.originalName.split('/').pop());
+    expect(names(ours)).toEqual(['gamma', 'beta', 'moving_mean', 'moving_variance']);
+    expect(names(ours)).toEqual(names(stock));
+    expect(ours.trainableWeights).toHaveLength(2);
+    [stock, ours].forEach(disposeLayer);
+  });
+
+  it('replaces BatchNormalization in a saved topology (checkpoints from before it) with the same results', async () => {
+    const input = tfl.input({ shape: [3, 3, 4] });
+    const output = tfl.layers
+      .batchNormalization({ axis: -1, ...ARGS, name: 'bn' })
+      .apply(input) as tfl.SymbolicTensor;
+    const stock = tfl.model({ inputs: input, outputs: output });
+    stock.layers[1]!.setWeights([
+      random([4], 1, 0.5, 1.5),
+      random([4], 2),
+      random([4], 3),
+      random([4], 4, 0.5, 2),
+    ]);
+    const synced = await tfl.models.modelFromJSON({
+      modelTopology: syncTopology(stock.toJSON(null, true) as string),
+    });
+    expect(synced.layers[1]).toBeInstanceOf(SyncBatchNorm);
+    synced.setWeights(stock.getWeights());
+    const x = random([2, 3, 3, 4], 5, 0, 3);
+    for (const training of [false, true]) {
+      const [a, b] = [stock, synced].map((m) => m.apply(x, { training }) as tf.Tensor);
+      expect(relError(b!.dataSync() as Float32Array, a!.dataSync() as Float32Array)).toBeLessThan(2e-5);
+      tf.dispose([a!, b!]);
+    }
+    x.dispose();
+    stock.dispose();
+    synced.dispose();
+  });
+
+  it('saves and loads with a model (checkpoint format)', async () => {
+    const input = tfl.input({ shape: [4, 4, 3] });
+    const output = new SyncBatchNorm({ ...ARGS, name: 'bn' }).apply(input) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: output });
+    const x = random([2, 4, 4, 3], 3, 0, 4);
+    model.apply(x, { training: true });
+    const files = new Map<string, Uint8Array | string>();
+    await layersModelFiles(model, 'm', files);
+    await fs.mkdir(path.join(root, 'm'));
+    for (const [name, data] of files) await fs.writeFile(path.join(root, name), data);
+    const loaded = await loadLayersModelDir(path.join(root, 'm'));
+    expect(loaded.layers[1]).toBeInstanceOf(SyncBatchNorm);
+    const [a, b] = [model, loaded].map((m) => (m.predict(x) as tf.Tensor).dataSync());
+    expect(Array.from(b!)).toEqual(Array.from(a!));
+    model.dispose();
+    loaded.dispose();
+    x.dispose();
+  });
+});
