@@ -266,6 +266,9 @@ export const trainEventSchema = z.discriminatedUnion('type', [
     peakBytes: count,
     budgetBytes: count,
     message: z.string().nullable(),
+    /** The TensorFlow.js backend computing, and the engine threads sharing each step's backbone work. */
+    backend: z.string(),
+    threads: z.number().int().positive(),
   }),
   z.object({ type: z.literal('epoch-start'), epoch: count, epochs: count, batches: count }),
   z.object({

@@ -301,6 +301,9 @@ describe('pathologist UI in browser mode', () => {
       .poll(() => page.getByTestId('training-done').textContent(), { timeout: 90_000 })
       .toMatch(/finished/);
     expect(await page.getByTestId('training-progress').textContent()).toMatch(/100%/);
+    expect(await page.getByTestId('training-engine').textContent()).toMatch(
+      /engine: (wasm|cpu) · \d+ threads?/,
+    );
 
     await page.getByRole('button', { name: 'Viewer' }).click();
     await page.getByTitle('Reload runs').click();

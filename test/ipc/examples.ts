@@ -397,6 +397,8 @@ export const eventExamples: { [N in EventName]: EventExamples<N> } = {
           peakBytes: 1e9,
           budgetBytes: 4e9,
           message: null,
+          backend: 'wasm',
+          threads: 2,
         },
       },
       {

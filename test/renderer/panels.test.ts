@@ -51,7 +51,10 @@ describe('training progress', () => {
       peakBytes: 1000,
       budgetBytes: 4000,
       message: null,
+      backend: 'wasm',
+      threads: 2,
     });
+    expect(p.engine).toBe('wasm · 2 threads');
     p = applyEvent(p, { type: 'epoch-start', epoch: 0, epochs: 2, batches: 4 });
     p = applyEvent(p, {
       type: 'step',

@@ -16,6 +16,8 @@ export interface TrainingProgress {
   peakBytes: number;
   budgetBytes: number;
   planMessage: string | null;
+  /** Backend and engine threads of the run, e.g. "wasm · 2 threads". */
+  engine: string | null;
   stepLoss: number[];
   epochMetrics: EpochMetrics[];
   done: boolean;
@@ -34,6 +36,7 @@ export function emptyProgress(): TrainingProgress {
     peakBytes: 0,
     budgetBytes: 0,
     planMessage: null,
+    engine: null,
     stepLoss: [],
     epochMetrics: [],
     done: false,
@@ -47,7 +50,13 @@ const MAX_STEPS = 2000;
 export function applyEvent(p: TrainingProgress, e: TrainEvent): TrainingProgress {
   switch (e.type) {
     case 'plan':
-      return { ...p, peakBytes: e.peakBytes, budgetBytes: e.budgetBytes, planMessage: e.message };
+      return {
+        ...p,
+        peakBytes: e.peakBytes,
+        budgetBytes: e.budgetBytes,
+        planMessage: e.message,
+        engine: `${e.backend} · ${e.threads} thread${e.threads === 1 ? '' : 's'}`,
+      };
     case 'epoch-start':
       // A resumed run starts epochs again after its cancelled or failed end.
       return {
