@@ -65,7 +65,7 @@ export async function gradeItems(
   signal: AbortSignal,
   onItem: (item: GradeItem, result: GradeResult | null, error: Failure | null) => void,
 ): Promise<boolean> {
-  const model = await loadModel(request.runDir, request.checkpoint);
+  const model = await loadModel(request.runDir, request.checkpoint, { threads: 'auto' });
   const pool = new SlidePool(4);
   const withAttention = request.layout !== 'images' && model.config.method === 'patchgd';
   try {

@@ -58,6 +58,8 @@ export interface GradeFolderOptions {
   dataDir: string;
   outDir: string;
   checkpoint?: 'best' | 'last';
+  /** Engine threads filling Z (default 1; 'auto': one per core on the wasm and cpu backends). */
+  threads?: number | 'auto';
   /** Grade only these slide ids (e.g. the run's held-out fold); every one must be a usable slide of the folder. */
   only?: ReadonlySet<string>;
   attention?: AttentionMethod;
@@ -194,7 +196,7 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<GradeRep
       'grading needs slides (a PANDA or slide folder), not an image folder',
     );
   const items = selectItems(usableItems(dataset), options.only, dataset.root);
-  const model = await loadModel(options.runDir, options.checkpoint);
+  const model = await loadModel(options.runDir, options.checkpoint, { threads: options.threads });
   if (model.config.method !== 'patchgd') {
     disposeModel(model);
     throw new UsageError(

@@ -73,7 +73,7 @@ export async function gradeSlide(
     signal?.throwIfAborted();
     onProgress?.({ stage: 'embed', fraction: 0.2 });
     const images = toBatchTensor([pixels], imageSize);
-    const z = embed(model, images);
+    const z = await embed(model, images);
     images.dispose();
     try {
       const probs = tf.tidy(() => tf.softmax(headLogits(model, z)));

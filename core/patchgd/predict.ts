@@ -8,7 +8,7 @@ import { downscale, gdLogits } from './gd.ts';
 import { checkLabel, loadNormalized, toBatchTensor, type Sample } from './image.ts';
 import { disposeModels, type RunModels } from './models.ts';
 import { fillZ, headOnZ, toPatches } from './step.ts';
-import { parallelLogits } from './step-parallel.ts';
+import { parallelFillZ, parallelLogits } from './step-parallel.ts';
 import { EnginePool } from '../engine/parallel/pool.ts';
 import { chooseThreads } from '../engine/parallel/threads.ts';
 
@@ -98,17 +98,26 @@ export function disposeModel(model: PatchgdModel): void {
   void model.pool?.close();
 }
 
-/** Z of a batch of normalised images [B, H, W, 3] (not consumed): [B, k, k, d], batch norm in inference mode. */
-export function embed(model: PatchgdModel, images: tf.Tensor4D): tf.Tensor4D {
-  if (model.models.method !== 'patchgd')
-    throw new UsageError(null, 'embed needs a PatchGD model (this run is GD)');
-  return tf.tidy(() => {
-    const patches = toPatches(tf.clone(images), model.models.inputSize);
-    const z = fillZ(model.models.backbone, patches, model.chunkSize, false);
-    const [b, n, d] = z.shape;
-    const k = Math.round(Math.sqrt(n));
-    return tf.reshape(z, [b, k, k, d]);
-  });
+/**
+ * Z of a batch of normalised images [B, H, W, 3] (not consumed): [B, k, k, d], batch norm in inference mode; the
+ * model's pool fills it when it has one.
+ */
+export async function embed(model: PatchgdModel, images: tf.Tensor4D): Promise<tf.Tensor4D> {
+  const { models, chunkSize, pool } = model;
+  if (models.method !== 'patchgd') throw new UsageError(null, 'embed needs a PatchGD model (this run is GD)');
+  const [b, h] = images.shape;
+  const k = h / models.inputSize;
+  let z: tf.Tensor3D;
+  if (pool) {
+    pool.setImages(images, models.inputSize);
+    z = await parallelFillZ(pool, k * k, chunkSize, false);
+    pool.dropImages();
+  } else {
+    z = tf.tidy(() => fillZ(models.backbone, toPatches(tf.clone(images), models.inputSize), chunkSize, false));
+  }
+  const grid = tf.reshape(z, [b, k, k, z.shape[2]]) as tf.Tensor4D;
+  z.dispose();
+  return grid;
 }
 
 /** Class logits of the head g on a latent grid Z [B, k, k, d] (differentiable in Z, for Grad-CAM). */

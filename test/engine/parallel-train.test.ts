@@ -8,9 +8,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
 import { loadCheckpoint } from '../../core/patchgd/checkpoint.ts';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   disposeModel,
+  embed,
   loadModel,
+  loadNormalized,
+  toBatchTensor,
   predict,
   trainRun,
   type EpochMetrics,
@@ -99,6 +103,16 @@ describe('trainRun with engine threads', () => {
         const probs = Float32Array.from(x.probabilities);
         expect(relError(probs, Float32Array.from(p[i]!.probabilities))).toBeLessThan(1e-5);
       });
+      // Grading's Z: the pool fills the same latent grid, and leaves the images to the caller.
+      const images = toBatchTensor(
+        await Promise.all(samples.map((s) => loadNormalized(s, 24, serial.config.normalization))),
+        24,
+      );
+      const [zs, zp] = [await embed(serial, images), await embed(parallel, images)];
+      expect(zp.shape).toEqual([3, 3, 3, 6]);
+      expect(relError(zp.dataSync() as Float32Array, zs.dataSync() as Float32Array)).toBeLessThan(1e-5);
+      expect(images.isDisposed).toBe(false);
+      tf.dispose([images, zs, zp]);
     } finally {
       disposeModel(serial);
       disposeModel(parallel);

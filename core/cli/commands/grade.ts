@@ -12,6 +12,7 @@ import {
 } from '../../grading/index.ts';
 import { heldOutIds } from '../../jobs/split-record.ts';
 import { startBackend, withBackendOption } from '../backend-option.ts';
+import { withThreadsOption } from '../threads-option.ts';
 import { decimal, integer } from '../parse.ts';
 
 interface GradeOptions {
@@ -21,6 +22,7 @@ interface GradeOptions {
   json?: boolean;
   checkpoint?: 'best' | 'last';
   heldOut?: boolean;
+  threads?: number;
   attention: AttentionMethod;
   attentionTarget: AttentionTarget;
   colormap: ColormapName;
@@ -40,44 +42,46 @@ const fixed = (x: number | null | undefined, digits = 4) =>
   typeof x === 'number' ? x.toFixed(digits) : 'n/a';
 
 export function register(program: Command): void {
-  withBackendOption(
-    program
-      .command('grade')
-      .description('grade every slide (ISUP 0–5) with probabilities and patch attention maps')
-      .requiredOption('--model <run>', 'run folder written by `patchgd train`')
-      .requiredOption('--data <dir>', 'PANDA folder or slide folder')
-      .requiredOption(
-        '--out <dir>',
-        'output folder: predictions.csv, predictions.json, attention/, thumbnails/',
-      )
-      .addOption(
-        new Option('--checkpoint <which>', 'checkpoint to use (default best, else last)').choices([
-          'best',
-          'last',
-        ]),
-      )
-      .option('--held-out', 'grade only the slides the run held out for validation (its split.json)')
-      .addOption(
-        new Option('--attention <method>', 'attention method')
-          .choices(['gradcam', 'occlusion'])
-          .default('gradcam'),
-      )
-      .addOption(
-        new Option(
-          '--attention-target <what>',
-          "what the maps explain: 'cancer' (any grade ≥ 1 against benign, scaled by the slide's cancer probability) or the predicted 'grade'",
+  withThreadsOption(
+    withBackendOption(
+      program
+        .command('grade')
+        .description('grade every slide (ISUP 0–5) with probabilities and patch attention maps')
+        .requiredOption('--model <run>', 'run folder written by `patchgd train`')
+        .requiredOption('--data <dir>', 'PANDA folder or slide folder')
+        .requiredOption(
+          '--out <dir>',
+          'output folder: predictions.csv, predictions.json, attention/, thumbnails/',
         )
-          .choices(['cancer', 'grade'])
-          .default('cancer'),
-      )
-      .addOption(
-        new Option('--colormap <name>', 'overlay colormap')
-          .choices(Object.keys(COLORMAPS))
-          .default('viridis'),
-      )
-      .option('--alpha <a>', 'overlay opacity 0–1', decimal('alpha', 0), 0.5)
-      .option('--thumbnail <px>', 'longer side of thumbnails and overlays', integer('thumbnail', 16), 384)
-      .option('--json', 'print the predictions.json object'),
+        .addOption(
+          new Option('--checkpoint <which>', 'checkpoint to use (default best, else last)').choices([
+            'best',
+            'last',
+          ]),
+        )
+        .option('--held-out', 'grade only the slides the run held out for validation (its split.json)')
+        .addOption(
+          new Option('--attention <method>', 'attention method')
+            .choices(['gradcam', 'occlusion'])
+            .default('gradcam'),
+        )
+        .addOption(
+          new Option(
+            '--attention-target <what>',
+            "what the maps explain: 'cancer' (any grade ≥ 1 against benign, scaled by the slide's cancer probability) or the predicted 'grade'",
+          )
+            .choices(['cancer', 'grade'])
+            .default('cancer'),
+        )
+        .addOption(
+          new Option('--colormap <name>', 'overlay colormap')
+            .choices(Object.keys(COLORMAPS))
+            .default('viridis'),
+        )
+        .option('--alpha <a>', 'overlay opacity 0–1', decimal('alpha', 0), 0.5)
+        .option('--thumbnail <px>', 'longer side of thumbnails and overlays', integer('thumbnail', 16), 384)
+        .option('--json', 'print the predictions.json object'),
+    ),
   ).action(async (o: GradeOptions) => {
     if (o.alpha > 1) throw new UsageError(null, `--alpha must be a number ≤ 1, got '${o.alpha}'`);
     const backend = await startBackend(o.backend);
@@ -87,6 +91,7 @@ export function register(program: Command): void {
       outDir: o.out,
       checkpoint: o.checkpoint,
       only: o.heldOut ? await heldOutIds(o.model, o.data) : undefined,
+      threads: o.threads ?? 'auto',
       attention: o.attention,
       attentionTarget: o.attentionTarget,
       overlay: { colormap: o.colormap, alpha: o.alpha },
