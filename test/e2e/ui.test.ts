@@ -123,6 +123,10 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (err) => console.error('page error:', err.message));
+  // Violations the page reports, collected from before its first script runs.
+  await page.addInitScript(
+    `window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`,
+  );
   await page.goto(server.url);
 }, 180_000);
 
@@ -135,6 +139,8 @@ afterAll(async () => {
 describe('pathologist UI in browser mode', () => {
   it('opens a folder and lists its slides with truth and findings', async () => {
     await openFolder();
+    // Nothing in the bundle tries what the strict CSP forbids (e.g. zod's eval probe).
+    expect(await page.evaluate('window.__csp')).toEqual([]);
     await expect.poll(() => page.locator('[data-slide]').count()).toBe(SLIDES);
     const first = page.locator(`[data-slide="${slides[3]!.id}"]`);
     await expect.poll(() => first.textContent()).toContain(slides[3]!.gleason);
