@@ -113,7 +113,9 @@ export async function embed(model: PatchgdModel, images: tf.Tensor4D): Promise<t
     z = await parallelFillZ(pool, k * k, chunkSize, false);
     pool.dropImages();
   } else {
-    z = tf.tidy(() => fillZ(models.backbone, toPatches(tf.clone(images), models.inputSize), chunkSize, false));
+    z = tf.tidy(() =>
+      fillZ(models.backbone, toPatches(tf.clone(images), models.inputSize), chunkSize, false),
+    );
   }
   const grid = tf.reshape(z, [b, k, k, z.shape[2]]) as tf.Tensor4D;
   z.dispose();
