@@ -25,7 +25,7 @@ import {
   type KernelConfig,
 } from '@tensorflow/tfjs-core';
 import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
-import { wasmGradientKernels } from '../../core/engine/wasm-kernels/kernels.ts';
+import { wasmKernelConfigs } from '../../core/engine/wasm-kernels/kernels.ts';
 
 interface Layer {
   net: string;
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   const shipped = getKernel(Conv2DBackpropInput, 'wasm') as KernelConfig;
   const chosen = await selectBackend({ prefer: 'wasm' });
   const status = describeBackend();
-  const ours = wasmGradientKernels.find((k) => k.kernelName === Conv2DBackpropInput) as KernelConfig;
+  const ours = wasmKernelConfigs.find((k) => k.kernelName === Conv2DBackpropInput) as KernelConfig;
   const rows: Record<string, unknown>[] = [];
   for (const l of LAYERS.filter((layer) => layer.net.includes(opts.only))) {
     const cases = l.depthwise ? DW_CASES : CONV_CASES;

@@ -5,8 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
+import { simdKernels } from '../../core/engine/wasm-kernels/simd.ts';
 import { wasmScope, type WasmOps } from '../../core/engine/wasm-kernels/wasm-ops.ts';
 import { relError } from '../helpers/tensors.ts';
 
@@ -139,7 +141,15 @@ describe('Conv2D gradients on wasm match cpu', () => {
 });
 
 describe('depthwise gradients on wasm match cpu', () => {
-  const cases = grid().flatMap((g) => [1, 2].map((multiplier) => ({ ...g, multiplier })));
+  // 4 and 8 channels at multiplier 1 take the SIMD filter gradient; 3 channels or multiplier 2 the XNNPACK one.
+  const variants = [
+    [3, 1],
+    [3, 2],
+    [4, 1],
+    [8, 1],
+    [4, 2],
+  ] as const;
+  const cases = grid().flatMap((g) => variants.map(([c, multiplier]) => ({ ...g, c, multiplier })));
   it.each(cases.map((g) => [`${label(g)} m${g.multiplier}`, g] as const))('%s', async (_name, g) => {
     const xShape: Shape4 = [g.n, g.h, g.w, g.c];
     const filterShape: Shape4 = [g.k, g.k, g.c, g.multiplier];
@@ -243,6 +253,37 @@ describe('wasm gradient kernels free their intermediates', () => {
     tf.dispose(outs);
     expect(backend.numDataIds()).toBe(before);
     tf.dispose([x, dy, f, f2]);
+  });
+});
+
+describe('the SIMD kernels', () => {
+  it('run on this runtime (so the 4- and 8-channel depthwise cases above test them)', async () => {
+    await tf.setBackend('wasm');
+    expect(simdKernels(tf.backend() as BackendWasm)).not.toBeNull();
+  });
+});
+
+describe('Identity on wasm', () => {
+  it('shares the input data, which outlives the input', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const before = backend.numDataIds();
+    const y = tf.engine().runKernel('Identity', { x }) as tf.Tensor;
+    expect(backend.numDataIds()).toBe(before);
+    x.dispose();
+    expect(await y.data()).toEqual(new Float32Array([1, 2, 3, 4]));
+    y.dispose();
+    expect(backend.numDataIds()).toBe(before - 1);
+  });
+
+  it('keeps the values a gradient saved while the forward tensors are freed', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor([-1, 0.5, 2, 7], [4]);
+    // relu6's gradient reads its saved input after the tidy around the forward pass has freed the original.
+    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu6(t), tf.tensor([1, 2, 3, 4]))))(x);
+    expect(Array.from(await grad.data())).toEqual([0, 2, 3, 0]);
+    tf.dispose([x, grad]);
   });
 });
 

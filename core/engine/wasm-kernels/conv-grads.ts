@@ -13,6 +13,7 @@
  *   stride-2 3×3). Depthwise convolutions are cheap enough that the spread version wins there (2×).
  */
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
+import type { SimdKernels } from './simd.ts';
 import type { ConvKind, ConvSpec, SignedPads, WasmOps } from './wasm-ops.ts';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -45,7 +46,7 @@ function pointwiseFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, info: 
   // XNNPACK caches the GEMM, with a packed copy of b, under b's tensor id until that tensor is freed: give it a
   // private copy we free at once, not the caller's dy or x, which live on through the whole backward pass.
   const matmul = (a: TensorInfo, b: TensorInfo) =>
-    ops.run('BatchMatMul', { a, b: ops.run('Identity', { x: b }) }, { transposeA: false, transposeB: false });
+    ops.run('BatchMatMul', { a, b: ops.copy(b) }, { transposeA: false, transposeB: false });
   // b is copied and packed, a only transposed: make the smaller operand b.
   if (cin > cout) {
     const xT = ops.reshape(ops.transpose(ops.reshape(picked, [pixels, cin]), [1, 0]), [1, cin, pixels]);
@@ -150,6 +151,41 @@ export function conv2dInputGrad(
   return phasedInputGrad(ops, dy, filter, info);
 }
 
+/**
+ * The depthwise filter gradient as one fused multiply-accumulate pass over the output pixels (channel multiplier 1,
+ * channels in vectors of 4). XNNPACK has no good formulation of it: as a convolution (below) the output gradient
+ * becomes an Ho×Wo filter, which its depthwise convolution runs as a grouped GEMM at ~0.1 GMAC/s.
+ */
+function simdDepthwiseFilterGrad(
+  ops: WasmOps,
+  simd: SimdKernels,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: Conv2DInfo,
+): TensorInfo {
+  const out = ops.zeros([info.filterHeight, info.filterWidth, info.inChannels, 1]);
+  simd.depthwiseFilterGrad({
+    x: ops.offset(x),
+    dy: ops.offset(dy),
+    out: ops.offset(out),
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    c: info.inChannels,
+    ho: info.outHeight,
+    wo: info.outWidth,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    dh: info.dilationHeight,
+    dw: info.dilationWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+  });
+  return out;
+}
+
 /** dL/dfilter of a depthwise convolution: [fh, fw, C, M]. */
 export function depthwiseFilterGrad(
   ops: WasmOps,
@@ -159,6 +195,8 @@ export function depthwiseFilterGrad(
 ): TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: ho, outWidth: wo } = info;
   const m = info.outChannels / c;
+  const simd = ops.simd;
+  if (simd && m === 1 && c % 4 === 0) return simdDepthwiseFilterGrad(ops, simd, x, dy, info);
   // One depthwise convolution over C·N channels (image n of channel c is channel c·N + n), each channel's filter
   // being that image's output gradient for the M outputs of channel c; then sum over the batch.
   const xT = ops.reshape(ops.transpose(x, [1, 2, 3, 0]), [1, h, w, c * n]);

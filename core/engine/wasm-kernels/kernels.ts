@@ -1,6 +1,7 @@
 /**
- * Kernel configs for the convolution gradients the wasm backend of tfjs 4.22 lacks (or ships only as a scalar
- * loop), each built from the backend's own XNNPACK convolution through `wasmScope`.
+ * Kernel configs the project registers for the wasm backend of tfjs 4.22: the convolution gradients it lacks (or
+ * ships only as a scalar loop), built from its own XNNPACK kernels through `wasmScope` or from the SIMD loops of
+ * `simd.ts`, and an Identity that shares data instead of copying it.
  */
 import {
   backend_util,
@@ -8,11 +9,13 @@ import {
   Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
+  Identity,
   type KernelBackend,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
 import { wasmScope, type WasmOps } from './wasm-ops.ts';
 
@@ -74,6 +77,18 @@ function inputGradKernel(depthwise: boolean, body: GradBody): KernelFunc {
   };
 }
 
+/**
+ * Identity sharing its input's data, as the cpu backend's does; the shipped one copies it. The engine runs Identity
+ * to keep every tensor a gradient needs (`saveTensorsForBackwardMode`: ~1,600 calls per MobileNetV2 step), so the
+ * copies cost time and, until the forward pass's intermediates are freed, twice the activation memory. Sharing is
+ * safe because no wasm kernel writes into its inputs; the backend counts references per data id (as for Reshape).
+ */
+const sharedIdentity: KernelFunc = ({ inputs, backend }) => {
+  const { x } = inputs as { x: TensorInfo };
+  (backend as BackendWasm).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
 const wasmKernel = (kernelName: string, kernelFunc: KernelFunc): KernelConfig => ({
   kernelName,
   backendName: 'wasm',
@@ -81,9 +96,10 @@ const wasmKernel = (kernelName: string, kernelFunc: KernelFunc): KernelConfig =>
 });
 
 /** Every kernel this project registers for the wasm backend. */
-export const wasmGradientKernels: readonly KernelConfig[] = [
+export const wasmKernelConfigs: readonly KernelConfig[] = [
   wasmKernel(Conv2DBackpropFilter, filterGradKernel(false, conv2dFilterGrad)),
   wasmKernel(Conv2DBackpropInput, inputGradKernel(false, conv2dInputGrad)),
   wasmKernel(DepthwiseConv2dNativeBackpropFilter, filterGradKernel(true, depthwiseFilterGrad)),
   wasmKernel(DepthwiseConv2dNativeBackpropInput, inputGradKernel(true, depthwiseInputGrad)),
+  wasmKernel(Identity, sharedIdentity),
 ];

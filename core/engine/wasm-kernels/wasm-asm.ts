@@ -1,0 +1,100 @@
+/**
+ * A minimal WebAssembly binary encoder: enough to write small SIMD loops by hand that run on the wasm backend's own
+ * memory. A module built here imports one memory (`env.memory`) and exports functions taking only i32 arguments
+ * (heap byte offsets and sizes) and returning nothing. Instructions are byte arrays; structured control (`block`,
+ * `loop`) nests them. Opcodes follow the WebAssembly core and fixed-width SIMD specifications.
+ */
+
+export type Code = number[];
+
+/** Unsigned LEB128. */
+function uleb(value: number): Code {
+  const out: Code = [];
+  let v = value >>> 0;
+  do {
+    const byte = v & 0x7f;
+    v >>>= 7;
+    out.push(v === 0 ? byte : byte | 0x80);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+function sleb(value: number): Code {
+  const out: Code = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+const utf8 = (s: string): Code => [...uleb(s.length), ...new TextEncoder().encode(s)];
+const vector = (items: Code[]): Code => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: Code): Code => [id, ...uleb(body.length), ...body];
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+const simd = (opcode: number): Code => [0xfd, ...uleb(opcode)];
+/** Memory argument: alignment hint 4 bytes (every tensor element is 4-byte aligned), then the static offset. */
+const memarg = (offset: number): Code => [2, ...uleb(offset)];
+
+/** Instructions. Locals are numbered: the parameters first, then the declared locals. */
+export const op = {
+  block: (...body: Code[]): Code => [0x02, 0x40, ...body.flat(), 0x0b],
+  loop: (...body: Code[]): Code => [0x03, 0x40, ...body.flat(), 0x0b],
+  br: (depth: number): Code => [0x0c, ...uleb(depth)],
+  brIf: (depth: number): Code => [0x0d, ...uleb(depth)],
+  get: (local: number): Code => [0x20, ...uleb(local)],
+  set: (local: number): Code => [0x21, ...uleb(local)],
+  tee: (local: number): Code => [0x22, ...uleb(local)],
+  i32: (value: number): Code => [0x41, ...sleb(value)],
+  eqz: [0x45],
+  ltU: [0x49],
+  geU: [0x4f],
+  add: [0x6a],
+  sub: [0x6b],
+  mul: [0x6c],
+  shl: [0x74],
+  f32Load: (offset = 0): Code => [0x2a, ...memarg(offset)],
+  f32Store: (offset = 0): Code => [0x38, ...memarg(offset)],
+  v128Load: (offset = 0): Code => [...simd(0x00), ...memarg(offset)],
+  v128Store: (offset = 0): Code => [...simd(0x0b), ...memarg(offset)],
+  f32x4Add: simd(0xe4),
+  f32x4Mul: simd(0xe6),
+};
+
+export interface FunctionSpec {
+  name: string;
+  params: number;
+  /** Extra i32 locals, numbered after the parameters. */
+  i32Locals: number;
+  /** v128 locals, numbered after the i32 locals. */
+  v128Locals: number;
+  body: Code[];
+}
+
+/** A module importing `env.memory` and exporting `functions`, each (i32 × params) → (). */
+export function encodeModule(functions: FunctionSpec[]): Uint8Array {
+  const types = functions.map((f) => [0x60, ...vector(Array.from({ length: f.params }, () => [I32])), 0]);
+  const memoryImport = [...utf8('env'), ...utf8('memory'), 0x02, 0x00, ...uleb(1)];
+  const exports = functions.map((f, i) => [...utf8(f.name), 0x00, ...uleb(i)]);
+  const bodies = functions.map((f) => {
+    const locals: Code[] = [];
+    if (f.i32Locals > 0) locals.push([...uleb(f.i32Locals), I32]);
+    if (f.v128Locals > 0) locals.push([...uleb(f.v128Locals), V128]);
+    const body = [...vector(locals), ...f.body.flat(), 0x0b];
+    return [...uleb(body.length), ...body];
+  });
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vector(types)),
+    ...section(2, vector([memoryImport])),
+    ...section(3, vector(functions.map((_, i) => uleb(i)))),
+    ...section(7, vector(exports)),
+    ...section(10, vector(bodies)),
+  ]);
+}
