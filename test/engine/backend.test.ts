@@ -15,6 +15,8 @@ const WASM_KERNELS = [
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'Identity',
+  'Minimum',
+  'Greater',
 ];
 
 describe('selectBackend', () => {

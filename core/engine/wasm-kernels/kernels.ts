@@ -1,7 +1,7 @@
 /**
  * Kernel configs the project registers for the wasm backend of tfjs 4.22: the convolution gradients it lacks (or
  * ships only as a scalar loop), built from its own XNNPACK kernels through `wasmScope` or from the SIMD loops of
- * `simd.ts`, and an Identity that shares data instead of copying it.
+ * `simd.ts`; an Identity that shares data instead of copying it; SIMD Minimum and Greater (`elementwise.ts`).
  */
 import {
   backend_util,
@@ -17,6 +17,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
+import { elementwiseKernelConfigs } from './elementwise.ts';
 import { wasmScope, type WasmOps } from './wasm-ops.ts';
 
 type Shape4 = [number, number, number, number];
@@ -102,4 +103,5 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   wasmKernel(DepthwiseConv2dNativeBackpropFilter, filterGradKernel(true, depthwiseFilterGrad)),
   wasmKernel(DepthwiseConv2dNativeBackpropInput, inputGradKernel(true, depthwiseInputGrad)),
   wasmKernel(Identity, sharedIdentity),
+  ...elementwiseKernelConfigs,
 ];

@@ -130,6 +130,52 @@ function depthwiseFilterGradFunction(): FunctionSpec {
   };
 }
 
+/**
+ * Elementwise binary functions (a, aStep, b, bStep, out, end): operand pointers advance by their step per vector
+ * of 4 floats (16 bytes, or 0 to repeat a 4-float broadcast of a scalar); `out` advances until it reaches `end`.
+ */
+const BINARY_PARAMS = ['a', 'aStep', 'b', 'bStep', 'out', 'end'] as const;
+const B = localIndex(BINARY_PARAMS, []);
+/** The next vector of each operand, pushed on the stack (a first), both pointers advanced. */
+const nextPair: Code = [
+  ...[...op.get(B.a), ...op.v128Load(), ...bump(B.a, op.get(B.aStep))],
+  ...[...op.get(B.b), ...op.v128Load(), ...bump(B.b, op.get(B.bStep))],
+];
+/** out[k] = combine(a[k], b[k]): `perStep` writes one output vector from the operands' next vectors. */
+function binaryFunction(name: string, perStep: Code, outBytes: number): FunctionSpec {
+  const body = op.loop([...op.get(B.out), ...perStep, ...op.v128Store()], bump(B.out, outBytes), [
+    ...op.get(B.out),
+    ...op.get(B.end),
+    ...op.ltU,
+    ...op.brIf(0),
+  ]);
+  return { name, params: BINARY_PARAMS.length, i32Locals: 0, v128Locals: 0, body: [body] };
+}
+/** float32 out = Math.min(a, b), 4 per step. */
+const minimumFunction = () => binaryFunction('minimum', [...nextPair, ...op.f32x4Min], 16);
+/** bool (one byte 0/1) out = a > b, 16 per step: four comparisons narrowed from 32-bit masks to bytes. */
+const greaterFunction = () =>
+  binaryFunction(
+    'greater',
+    [
+      ...[...nextPair, ...op.f32x4Gt, ...nextPair, ...op.f32x4Gt, ...op.i16x8NarrowI32x4S],
+      ...[...nextPair, ...op.f32x4Gt, ...nextPair, ...op.f32x4Gt, ...op.i16x8NarrowI32x4S],
+      ...[...op.i8x16NarrowI16x8S, ...op.i8x16Const(1), ...op.v128And],
+    ],
+    16,
+  );
+
+/** Elementwise operands: heap byte offsets, each operand either `size` floats or a 4-float broadcast. */
+export interface BinaryArgs {
+  a: number;
+  aBroadcast: boolean;
+  b: number;
+  bBroadcast: boolean;
+  out: number;
+  /** Output elements to write: a multiple of the function's elements per step. */
+  size: number;
+}
+
 export interface DepthwiseFilterGradArgs {
   /** Heap byte offsets. */
   x: number;
@@ -153,6 +199,10 @@ export interface DepthwiseFilterGradArgs {
 
 export interface SimdKernels {
   depthwiseFilterGrad(args: DepthwiseFilterGradArgs): void;
+  /** 4 elements per step. */
+  minimum(args: BinaryArgs): void;
+  /** 16 elements per step. */
+  greater(args: BinaryArgs): void;
 }
 
 interface Memory {
@@ -171,13 +221,18 @@ let bytes: Uint8Array | null = null;
 const instances = new WeakMap<Memory, SimdKernels | null>();
 
 function instantiate(memory: Memory): SimdKernels | null {
-  bytes ??= encodeModule([depthwiseFilterGradFunction()]);
+  bytes ??= encodeModule([depthwiseFilterGradFunction(), minimumFunction(), greaterFunction()]);
   if (memory.buffer instanceof SharedArrayBuffer || !wasmApi.validate(bytes)) return null;
-  const instance = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
-  const fn = instance.exports['depthwiseFilterGrad'] as (...args: number[]) => void;
+  const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
+  const fn = (name: string) => exports[name] as (...args: number[]) => void;
+  const [dwFilter, minimum, greater] = [fn('depthwiseFilterGrad'), fn('minimum'), fn('greater')];
+  const binary = (f: (...args: number[]) => void, outBytes: number) => (a: BinaryArgs) => {
+    if (a.size > 0)
+      f(a.a, a.aBroadcast ? 0 : 16, a.b, a.bBroadcast ? 0 : 16, a.out, a.out + a.size * outBytes);
+  };
   return {
     depthwiseFilterGrad: (a) =>
-      fn(
+      dwFilter(
         a.x,
         a.dy,
         a.out,
@@ -196,6 +251,8 @@ function instantiate(memory: Memory): SimdKernels | null {
         a.top,
         a.left,
       ),
+    minimum: binary(minimum, 4),
+    greater: binary(greater, 1),
   };
 }
 

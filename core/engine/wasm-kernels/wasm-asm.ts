@@ -63,8 +63,17 @@ export const op = {
   f32Store: (offset = 0): Code => [0x38, ...memarg(offset)],
   v128Load: (offset = 0): Code => [...simd(0x00), ...memarg(offset)],
   v128Store: (offset = 0): Code => [...simd(0x0b), ...memarg(offset)],
+  /** A v128 constant of 16 equal bytes. */
+  i8x16Const: (byte: number): Code => [...simd(0x0c), ...Array.from({ length: 16 }, () => byte & 0xff)],
+  v128And: simd(0x4e),
+  f32x4Gt: simd(0x44),
+  /** Saturating narrowings; on 0 / −1 masks they keep 0 / −1. */
+  i16x8NarrowI32x4S: simd(0x85),
+  i8x16NarrowI16x8S: simd(0x65),
   f32x4Add: simd(0xe4),
   f32x4Mul: simd(0xe6),
+  /** IEEE 754-2019 minimum per lane, as Math.min: NaN if either is NaN, −0 below +0. */
+  f32x4Min: simd(0xe8),
 };
 
 export interface FunctionSpec {
