@@ -15,6 +15,7 @@ const WASM_KERNELS = [
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'Identity',
+  'Cast',
   'Minimum',
   'Greater',
 ];

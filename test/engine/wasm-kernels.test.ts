@@ -263,7 +263,7 @@ describe('the SIMD kernels', () => {
   });
 });
 
-describe('Identity on wasm', () => {
+describe('Identity and Cast on wasm', () => {
   it('shares the input data, which outlives the input', async () => {
     await tf.setBackend('wasm');
     const backend = tf.backend();
@@ -275,6 +275,29 @@ describe('Identity on wasm', () => {
     expect(await y.data()).toEqual(new Float32Array([1, 2, 3, 4]));
     y.dispose();
     expect(backend.numDataIds()).toBe(before - 1);
+  });
+
+  it('Cast shares the data when the dtype stays, and converts like cpu otherwise', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    const x = tf.tensor([-1.5, 0, 2.7, 7], [4]);
+    const before = backend.numDataIds();
+    const same = tf.cast(x, 'float32');
+    expect(backend.numDataIds()).toBe(before);
+    const converted = [tf.cast(x, 'int32'), tf.cast(x, 'bool'), tf.cast(tf.cast(x, 'bool'), 'float32')];
+    expect(converted.map((t) => t.dtype)).toEqual(['int32', 'bool', 'float32']);
+    const wasm = await Promise.all([same, ...converted].map(async (t) => Array.from(await t.data())));
+    tf.dispose([x, same, ...converted]);
+    await tf.setBackend('cpu');
+    const xc = tf.tensor([-1.5, 0, 2.7, 7], [4]);
+    const cpu = [
+      tf.cast(xc, 'float32'),
+      tf.cast(xc, 'int32'),
+      tf.cast(xc, 'bool'),
+      tf.cast(tf.cast(xc, 'bool'), 'float32'),
+    ];
+    expect(wasm).toEqual(await Promise.all(cpu.map(async (t) => Array.from(await t.data()))));
+    tf.dispose([xc, ...cpu]);
   });
 
   it('keeps the values a gradient saved while the forward tensors are freed', async () => {

@@ -6,18 +6,16 @@
  * (general broadcasting, other dtypes) go to the shipped kernel. NaN and signed zeros follow the cpu backend (Math.min
  * and >), which the shipped Minimum does not: its min(1, NaN) is 1.
  */
-import '@tensorflow/tfjs-backend-wasm';
 import {
   backend_util,
-  getKernel,
   Greater,
   Minimum,
   util,
   type KernelConfig,
-  type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { overShipped } from './shipped.ts';
 import { simdKernels, type BinaryArgs, type SimdKernels } from './simd.ts';
 
 interface BinaryOp {
@@ -87,14 +85,10 @@ function fastBinary(binary: BinaryOp, backend: BackendWasm, a: TensorInfo, b: Te
 }
 
 function kernelConfig(binary: BinaryOp): KernelConfig {
-  const shipped = getKernel(binary.name, 'wasm');
-  if (!shipped) throw new Error(`wasm kernels: the wasm backend ships no '${binary.name}' kernel`);
-  const kernelFunc: KernelFunc = (args) => {
-    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-    return fastBinary(binary, args.backend as BackendWasm, a, b) ?? shipped.kernelFunc(args);
-  };
-  // The shipped kernel binds its C++ function in its setup, which the engine runs only for registered kernels.
-  return { kernelName: binary.name, backendName: 'wasm', kernelFunc, setupFunc: shipped.setupFunc };
+  return overShipped(binary.name, ({ inputs, backend }) => {
+    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    return fastBinary(binary, backend as BackendWasm, a, b);
+  });
 }
 
 /** Minimum and Greater for wasm, falling back to the shipped kernels they replace. */

@@ -1,15 +1,17 @@
 /**
  * Kernel configs the project registers for the wasm backend of tfjs 4.22: the convolution gradients it lacks (or
  * ships only as a scalar loop), built from its own XNNPACK kernels through `wasmScope` or from the SIMD loops of
- * `simd.ts`; an Identity that shares data instead of copying it; SIMD Minimum and Greater (`elementwise.ts`).
+ * `simd.ts`; an Identity (and same-dtype Cast) that shares data instead of copying it; SIMD Minimum and Greater (`elementwise.ts`).
  */
 import {
   backend_util,
+  Cast,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
   Identity,
+  type DataType,
   type KernelBackend,
   type KernelConfig,
   type KernelFunc,
@@ -18,6 +20,7 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
 import { elementwiseKernelConfigs } from './elementwise.ts';
+import { overShipped } from './shipped.ts';
 import { wasmScope, type WasmOps } from './wasm-ops.ts';
 
 type Shape4 = [number, number, number, number];
@@ -84,11 +87,29 @@ function inputGradKernel(depthwise: boolean, body: GradBody): KernelFunc {
  * copies cost time and, until the forward pass's intermediates are freed, twice the activation memory. Sharing is
  * safe because no wasm kernel writes into its inputs; the backend counts references per data id (as for Reshape).
  */
-const sharedIdentity: KernelFunc = ({ inputs, backend }) => {
+function sharedIdentity({ inputs, backend }: Parameters<KernelFunc>[0]): TensorInfo {
   const { x } = inputs as { x: TensorInfo };
   (backend as BackendWasm).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-};
+}
+
+/**
+ * Cast to the input's own dtype shares the data too, as on the cpu backend (tfjs's relu and clone gradients run
+ * it on every activation). Cast to bool tests for non-zero, as on cpu: the shipped kernel converts with a typed
+ * array copy, which wraps instead (−1.5 → 255, 2.7 → 2).
+ */
+const castKernel = overShipped(Cast, (args) => {
+  const { x } = args.inputs as { x: TensorInfo };
+  const { dtype } = args.attrs as unknown as { dtype: DataType };
+  if (dtype === x.dtype) return sharedIdentity(args);
+  if (dtype !== 'bool' || x.dtype === 'string') return null;
+  const backend = args.backend as BackendWasm;
+  const out = backend.makeOutput(x.shape, 'bool');
+  const from = backend.typedArrayFromHeap(x);
+  const to = backend.typedArrayFromHeap(out);
+  for (let i = 0; i < from.length; i++) to[i] = from[i] !== 0 ? 1 : 0;
+  return out;
+});
 
 const wasmKernel = (kernelName: string, kernelFunc: KernelFunc): KernelConfig => ({
   kernelName,
@@ -103,5 +124,6 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   wasmKernel(DepthwiseConv2dNativeBackpropFilter, filterGradKernel(true, depthwiseFilterGrad)),
   wasmKernel(DepthwiseConv2dNativeBackpropInput, inputGradKernel(true, depthwiseInputGrad)),
   wasmKernel(Identity, sharedIdentity),
+  castKernel,
   ...elementwiseKernelConfigs,
 ];
