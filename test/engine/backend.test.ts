@@ -18,6 +18,7 @@ const WASM_KERNELS = [
   'Cast',
   'Minimum',
   'Greater',
+  'PatchGDAdamUpdate',
 ];
 
 describe('selectBackend', () => {

@@ -1,7 +1,7 @@
 /**
  * Kernel configs the project registers for the wasm backend of tfjs 4.22: the convolution gradients it lacks (or
  * ships only as a scalar loop), built from its own XNNPACK kernels through `wasmScope` or from the SIMD loops of
- * `simd.ts`; an Identity (and same-dtype Cast) that shares data instead of copying it; SIMD Minimum and Greater (`elementwise.ts`).
+ * `simd.ts`; an Identity (and same-dtype Cast) that shares data instead of copying it; SIMD Minimum and Greater (`elementwise.ts`); a fused Adam update (`adam.ts`).
  */
 import {
   backend_util,
@@ -19,6 +19,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
+import { adamKernelConfig } from './adam.ts';
 import { elementwiseKernelConfigs } from './elementwise.ts';
 import { overShipped } from './shipped.ts';
 import { wasmScope, type WasmOps } from './wasm-ops.ts';
@@ -126,4 +127,5 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   wasmKernel(Identity, sharedIdentity),
   castKernel,
   ...elementwiseKernelConfigs,
+  adamKernelConfig,
 ];

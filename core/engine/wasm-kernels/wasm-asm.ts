@@ -1,7 +1,7 @@
 /**
  * A minimal WebAssembly binary encoder: enough to write small SIMD loops by hand that run on the wasm backend's own
- * memory. A module built here imports one memory (`env.memory`) and exports functions taking only i32 arguments
- * (heap byte offsets and sizes) and returning nothing. Instructions are byte arrays; structured control (`block`,
+ * memory. A module built here imports one memory (`env.memory`) and exports functions taking i32 arguments (heap
+ * byte offsets and sizes) and f32 ones (constants), returning nothing. Instructions are byte arrays; structured control (`block`,
  * `loop`) nests them. Opcodes follow the WebAssembly core and fixed-width SIMD specifications.
  */
 
@@ -36,8 +36,6 @@ const utf8 = (s: string): Code => [...uleb(s.length), ...new TextEncoder().encod
 const vector = (items: Code[]): Code => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: Code): Code => [id, ...uleb(body.length), ...body];
 
-const I32 = 0x7f;
-const V128 = 0x7b;
 const simd = (opcode: number): Code => [0xfd, ...uleb(opcode)];
 /** Memory argument: alignment hint 4 bytes (every tensor element is 4-byte aligned), then the static offset. */
 const memarg = (offset: number): Code => [2, ...uleb(offset)];
@@ -52,15 +50,11 @@ export const op = {
   set: (local: number): Code => [0x21, ...uleb(local)],
   tee: (local: number): Code => [0x22, ...uleb(local)],
   i32: (value: number): Code => [0x41, ...sleb(value)],
-  eqz: [0x45],
   ltU: [0x49],
   geU: [0x4f],
   add: [0x6a],
   sub: [0x6b],
   mul: [0x6c],
-  shl: [0x74],
-  f32Load: (offset = 0): Code => [0x2a, ...memarg(offset)],
-  f32Store: (offset = 0): Code => [0x38, ...memarg(offset)],
   v128Load: (offset = 0): Code => [...simd(0x00), ...memarg(offset)],
   v128Store: (offset = 0): Code => [...simd(0x0b), ...memarg(offset)],
   /** A v128 constant of 16 equal bytes. */
@@ -70,32 +64,77 @@ export const op = {
   /** Saturating narrowings; on 0 / −1 masks they keep 0 / −1. */
   i16x8NarrowI32x4S: simd(0x85),
   i8x16NarrowI16x8S: simd(0x65),
+  f32x4Splat: simd(0x13),
+  f32x4Sqrt: simd(0xe3),
   f32x4Add: simd(0xe4),
+  f32x4Sub: simd(0xe5),
   f32x4Mul: simd(0xe6),
+  f32x4Div: simd(0xe7),
   /** IEEE 754-2019 minimum per lane, as Math.min: NaN if either is NaN, −0 below +0. */
   f32x4Min: simd(0xe8),
 };
 
+export type ValType = 'i32' | 'f32' | 'v128';
+const TYPE_CODES: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+
 export interface FunctionSpec {
   name: string;
-  params: number;
-  /** Extra i32 locals, numbered after the parameters. */
-  i32Locals: number;
-  /** v128 locals, numbered after the i32 locals. */
-  v128Locals: number;
+  params: ValType[];
+  /** Further locals, numbered after the parameters. */
+  locals: ValType[];
   body: Code[];
 }
 
-/** A module importing `env.memory` and exporting `functions`, each (i32 × params) → (). */
+/**
+ * A function's parameters and locals by name, in order: `at` maps each name to its local index. Object keys keep
+ * their insertion order, which is the numbering.
+ */
+export function signature<P extends string, L extends string>(
+  params: Record<P, ValType>,
+  locals: Record<L, ValType>,
+): { params: ValType[]; locals: ValType[]; at: Record<P | L, number> } {
+  const names = [...Object.keys(params), ...Object.keys(locals)];
+  return {
+    params: Object.values(params),
+    locals: Object.values(locals),
+    at: Object.fromEntries(names.map((name, i) => [name, i])) as Record<P | L, number>,
+  };
+}
+
+/** `local += step` (i32). */
+export const bump = (local: number, step: number | Code): Code => [
+  ...op.get(local),
+  ...(typeof step === 'number' ? op.i32(step) : step),
+  ...op.add,
+  ...op.set(local),
+];
+
+/** A do-while loop counting `counter` up from 0 while it is below local `limit`: `body` runs at least once. */
+export const countUp = (counter: number, limit: number, ...body: Code[]): Code => [
+  ...op.i32(0),
+  ...op.set(counter),
+  ...op.loop(...body, bump(counter, 1), op.get(counter), op.get(limit), op.ltU, op.brIf(0)),
+];
+
+/** Local declarations: runs of one type as (count, type). */
+function localDecls(types: ValType[]): Code {
+  const runs: Code[] = [];
+  for (let i = 0; i < types.length;) {
+    let j = i;
+    while (j < types.length && types[j] === types[i]) j++;
+    runs.push([...uleb(j - i), TYPE_CODES[types[i]!]]);
+    i = j;
+  }
+  return vector(runs);
+}
+
+/** A module importing `env.memory` and exporting `functions`, each returning nothing. */
 export function encodeModule(functions: FunctionSpec[]): Uint8Array {
-  const types = functions.map((f) => [0x60, ...vector(Array.from({ length: f.params }, () => [I32])), 0]);
+  const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [TYPE_CODES[t]])), 0]);
   const memoryImport = [...utf8('env'), ...utf8('memory'), 0x02, 0x00, ...uleb(1)];
   const exports = functions.map((f, i) => [...utf8(f.name), 0x00, ...uleb(i)]);
   const bodies = functions.map((f) => {
-    const locals: Code[] = [];
-    if (f.i32Locals > 0) locals.push([...uleb(f.i32Locals), I32]);
-    if (f.v128Locals > 0) locals.push([...uleb(f.v128Locals), V128]);
-    const body = [...vector(locals), ...f.body.flat(), 0x0b];
+    const body = [...localDecls(f.locals), ...f.body.flat(), 0x0b];
     return [...uleb(body.length), ...body];
   });
   return new Uint8Array([
