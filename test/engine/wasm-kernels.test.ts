@@ -117,12 +117,32 @@ beforeAll(async () => {
 });
 
 describe('Conv2D gradients on wasm match cpu', () => {
-  // tfjs's Conv2D gradient kernels take no dilation attribute.
-  const cases = grid().filter((g) => g.dilation === 1);
-  it.each(cases.map((g) => [label(g), g] as const))('%s', async (_name, g) => {
+  // tfjs's Conv2D gradient kernels take no dilation attribute. Fewer and more output than input channels (both
+  // orders matter to the XNNPACK 1×1 path); 4 → 8 and 8 → 16 channels take the SIMD filter gradient.
+  const channels = (g: Case) => [
+    [3, g.n === 1 ? 4 : 2],
+    [4, 8],
+    [8, 16],
+  ];
+  // 32 → 32 channels at 17×16: the SIMD filter gradient splits the output rows into several cache blocks.
+  const blocked = [1, 2].map((stride) => ({
+    ...grid()[0]!,
+    n: 2,
+    h: 17,
+    w: 16,
+    k: 3,
+    stride,
+    pad: 'same' as Pad,
+  }));
+  const cases = [
+    ...grid()
+      .filter((g) => g.dilation === 1)
+      .flatMap((g) => channels(g).map(([c, cout]) => ({ ...g, c: c!, cout: cout! }))),
+    ...blocked.map((g) => ({ ...g, c: 32, cout: 32 })),
+  ];
+  it.each(cases.map((g) => [`${label(g)} to ${g.cout}`, g] as const))('%s', async (_name, g) => {
     const xShape: Shape4 = [g.n, g.h, g.w, g.c];
-    // Fewer and more output than input channels (both orders matter to the 1×1 path).
-    const filterShape: Shape4 = [g.k, g.k === 3 ? 2 : g.k, g.c, g.n === 1 ? 4 : 2];
+    const filterShape: Shape4 = [g.k, g.k === 3 ? 2 : g.k, g.c, g.cout];
     const info = backend_util.computeConv2DInfo(xShape, filterShape, g.stride, 1, g.pad);
     const x = random(xShape, 1);
     const dy = random(info.outShape, 2);

@@ -57,8 +57,70 @@ function pointwiseFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, info: 
   return ops.reshape(ops.transpose(ops.reshape(product, [cout, cin]), [1, 0]), [1, 1, cin, cout]);
 }
 
+/** Pixels of x and dy a GEMM call reads: about 128 KiB of rows, so that they stay in cache across its tiles. */
+const GEMM_BLOCK_FLOATS = 32768;
+
+/**
+ * The filter gradient as one GEMM per tap over the pixels, x's rows gathered at the tap's offset: Cin a multiple
+ * of 4, Cout of 8. No transposes, no copies: the SIMD loop reads x and dy where they lie, through a table of
+ * segments (the runs of an output row whose tap falls inside x). Output rows go in blocks; within a block every tap
+ * runs, so the x rows the taps share are read from cache.
+ */
+function simdConv2dFilterGrad(
+  ops: WasmOps,
+  simd: SimdKernels,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: Conv2DInfo,
+): TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
+  const { outHeight: ho, outWidth: wo, filterHeight: fh, filterWidth: fw } = info;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const { top, left } = info.padInfo;
+  const [xBase, dyBase] = [ops.offset(x), ops.offset(dy)];
+  const rowsPerBlock = Math.max(1, Math.floor(GEMM_BLOCK_FLOATS / (wo * (cin + cout))));
+  const rows = n * ho;
+  const segs: number[] = [];
+  /** [block, tap] → [first segment, past the last]. */
+  const ranges: [number, number][] = [];
+  for (let r0 = 0; r0 < rows; r0 += rowsPerBlock)
+    for (let a = 0; a < fh; a++)
+      for (let b = 0; b < fw; b++) {
+        const start = segs.length / 3;
+        // Output columns j whose input column j·sw + b·dw − left lies in [0, w).
+        const j0 = Math.max(0, Math.ceil((left - b * dw) / sw));
+        const j1 = Math.min(wo, Math.floor((w - 1 + left - b * dw) / sw) + 1);
+        for (let r = r0; r < Math.min(rows, r0 + rowsPerBlock) && j1 > j0; r++) {
+          const [img, i] = [Math.floor(r / ho), r % ho];
+          const y = i * sh + a * dh - top;
+          if (y < 0 || y >= h) continue;
+          const xPixel = (img * h + y) * w + j0 * sw + b * dw - left;
+          segs.push(xBase + xPixel * cin * 4, dyBase + (r * wo + j0) * cout * 4, j1 - j0);
+        }
+        ranges.push([start, segs.length / 3]);
+      }
+  const out = ops.zeros([fh, fw, cin, cout]);
+  const [outBase, table] = [ops.offset(out), ops.offset(ops.int32(Int32Array.from(segs)))];
+  ranges.forEach(([start, end], k) => {
+    const tap = k % (fh * fw);
+    simd.filterGradGemm({
+      out: outBase + tap * cin * cout * 4,
+      cin,
+      cout,
+      segs: table + start * 12,
+      segsEnd: table + end * 12,
+      xStep: sw * cin * 4,
+      dyStep: cout * 4,
+    });
+  });
+  return out;
+}
+
 /** dL/dfilter of a regular convolution: [fh, fw, Cin, Cout]. */
 export function conv2dFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
+  const simd = ops.simd;
+  if (simd && info.inChannels % 4 === 0 && info.outChannels % 8 === 0)
+    return simdConv2dFilterGrad(ops, simd, x, dy, info);
   const { top, left } = info.padInfo;
   if (info.filterHeight === 1 && info.filterWidth === 1 && top === 0 && left === 0)
     return pointwiseFilterGrad(ops, x, dy, info);

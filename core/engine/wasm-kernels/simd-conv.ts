@@ -1,5 +1,5 @@
-/** SIMD loop for the depthwise convolution's filter gradient (see `simd.ts` for how it runs). */
-import { countUp, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
+/** SIMD loops for convolution filter gradients (see `simd.ts` for how they run). */
+import { bump, countUp, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
 
 const I = 'i32' as const;
 
@@ -71,4 +71,106 @@ export function depthwiseFilterGradFunction(): FunctionSpec {
     locals,
     body: [countUp(L.ni, L.n, countUp(L.i, L.ho, countUp(L.j, L.wo, dyRow, rows)))],
   };
+}
+
+/** Input channels × output-channel vectors of one register tile of the filter-gradient GEMM. */
+export const GEMM_TILE_ROWS = 4;
+export const GEMM_TILE_VECTORS = 2;
+
+/**
+ * filterGradGemm(out, cin, coutBytes, segs, segsEnd, xStep, dyStep): for one filter tap,
+ * out[ci, co] += Σ over segments Σ_{k < count} x[xs + k·xStep][ci] · dy[ds + k·dyStep][co], a GEMM over pixels
+ * whose rows are gathered by a table of segments (i32 triples xs, ds, count: byte offsets of a run of pixels in x
+ * and dy, and its length ≥ 1; a run is an output row's pixels whose tap falls inside x). `out` is [cin, cout]
+ * row-major; cin a multiple of 4, cout of 8. Register tiles of 4 input × 8 output channels: per pixel, 4 splat x
+ * values times 2 dy vectors into 8 accumulators, which are loaded and stored once per tile and call; callers pass
+ * tables short enough that their pixels' rows stay in cache across the tiles.
+ */
+export function filterGradGemmFunction(): FunctionSpec {
+  const V = 'v128' as const;
+  const acc = Array.from({ length: GEMM_TILE_ROWS * GEMM_TILE_VECTORS }, (_, k) => [`acc${k}`, V] as const);
+  const {
+    params,
+    locals,
+    at: L,
+  } = signature(
+    { out: I, cin: I, coutBytes: I, segs: I, segsEnd: I, xStep: I, dyStep: I },
+    { ci: I, co: I, tile: I, seg: I, px: I, pd: I, k: I, d0: V, d1: V, s: V, ...Object.fromEntries(acc) },
+  );
+  const accs = acc.map(([name]) => (L as Record<string, number>)[name]!);
+  const rowBytes = GEMM_TILE_VECTORS * 16;
+  // Accumulator r·V + q holds out[ci + r, co + 16q/4 …]: row r at tile + r·coutBytes, vector q at +16q.
+  const eachAcc = (f: (local: number, row: number, vector: number) => Code): Code =>
+    accs.flatMap((local, idx) => f(local, Math.floor(idx / GEMM_TILE_VECTORS), idx % GEMM_TILE_VECTORS));
+  const rowAddress = (row: number): Code => [
+    ...op.get(L.tile),
+    ...[...op.get(L.coutBytes), ...op.i32(row), ...op.mul, ...op.add],
+  ];
+  const loadAccs = eachAcc((local, row, q) => [...rowAddress(row), ...op.v128Load(16 * q), ...op.set(local)]);
+  const storeAccs = eachAcc((local, row, q) => [
+    ...rowAddress(row),
+    ...op.get(local),
+    ...op.v128Store(16 * q),
+  ]);
+  const perPixel: Code[] = [
+    [...op.get(L.pd), ...op.v128Load(0), ...op.set(L.d0)],
+    [...op.get(L.pd), ...op.v128Load(16), ...op.set(L.d1)],
+    ...Array.from({ length: GEMM_TILE_ROWS }, (_, row) => [
+      ...[...op.get(L.px), ...op.v128Load32Splat(4 * row), ...op.set(L.s)],
+      ...Array.from({ length: GEMM_TILE_VECTORS }, (_, q) => {
+        const local = accs[row * GEMM_TILE_VECTORS + q]!;
+        return [...op.get(local), ...op.get(L.s), ...op.get(q === 0 ? L.d0 : L.d1), ...op.f32x4Mul];
+      }).flatMap((mulAdd, q) => [...mulAdd, ...op.f32x4Add, ...op.set(accs[row * GEMM_TILE_VECTORS + q]!)]),
+    ]),
+    bump(L.px, op.get(L.xStep)),
+    bump(L.pd, op.get(L.dyStep)),
+    [...op.get(L.k), ...op.i32(1), ...op.sub, ...op.tee(L.k), ...op.brIf(0)],
+  ];
+  const perSegment: Code[] = [
+    [
+      ...op.get(L.seg),
+      ...op.i32Load(0),
+      ...op.get(L.ci),
+      ...op.i32(4),
+      ...op.mul,
+      ...op.add,
+      ...op.set(L.px),
+    ],
+    [...op.get(L.seg), ...op.i32Load(4), ...op.get(L.co), ...op.add, ...op.set(L.pd)],
+    [...op.get(L.seg), ...op.i32Load(8), ...op.set(L.k)],
+    op.loop(...perPixel),
+    bump(L.seg, 12),
+    [...op.get(L.seg), ...op.get(L.segsEnd), ...op.ltU, ...op.brIf(0)],
+  ];
+  const perTile: Code[] = [
+    [
+      ...op.get(L.ci),
+      ...op.get(L.coutBytes),
+      ...op.mul,
+      ...op.get(L.out),
+      ...op.add,
+      ...op.get(L.co),
+      ...op.add,
+    ],
+    op.set(L.tile),
+    loadAccs,
+    [...op.get(L.segs), ...op.set(L.seg)],
+    op.loop(...perSegment),
+    storeAccs,
+  ];
+  const body = [
+    ...[...op.i32(0), ...op.set(L.ci)],
+    ...op.loop(
+      [...op.i32(0), ...op.set(L.co)],
+      op.loop(...perTile, bump(L.co, rowBytes), [
+        ...op.get(L.co),
+        ...op.get(L.coutBytes),
+        ...op.ltU,
+        ...op.brIf(0),
+      ]),
+      bump(L.ci, GEMM_TILE_ROWS),
+      [...op.get(L.ci), ...op.get(L.cin), ...op.ltU, ...op.brIf(0)],
+    ),
+  ];
+  return { name: 'filterGradGemm', params, locals, body: [body] };
 }

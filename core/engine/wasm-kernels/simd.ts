@@ -9,7 +9,7 @@
  * fall back to XNNPACK formulations or the shipped kernels otherwise.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { depthwiseFilterGradFunction } from './simd-conv.ts';
+import { depthwiseFilterGradFunction, filterGradGemmFunction } from './simd-conv.ts';
 import { adamFunction, greaterFunction, minimumFunction } from './simd-elementwise.ts';
 import { encodeModule } from './wasm-asm.ts';
 
@@ -32,6 +32,18 @@ export interface DepthwiseFilterGradArgs {
   dw: number;
   top: number;
   left: number;
+}
+
+/** One tap's filter-gradient GEMM: heap byte offsets, channel counts, and the pixel steps within a segment. */
+export interface FilterGradGemmArgs {
+  out: number;
+  cin: number;
+  cout: number;
+  /** Byte offsets of the first segment and past the last (12 bytes each: x offset, dy offset, pixel count). */
+  segs: number;
+  segsEnd: number;
+  xStep: number;
+  dyStep: number;
 }
 
 /** Elementwise operands: heap byte offsets, each operand either `size` floats or a 4-float broadcast. */
@@ -65,6 +77,8 @@ export interface AdamArgs {
 
 export interface SimdKernels {
   depthwiseFilterGrad(args: DepthwiseFilterGradArgs): void;
+  /** cin a multiple of 4, cout of 8. */
+  filterGradGemm(args: FilterGradGemmArgs): void;
   /** 4 elements per step. */
   minimum(args: BinaryArgs): void;
   /** 16 elements per step. */
@@ -92,15 +106,26 @@ type Exported = (...args: number[]) => void;
 function instantiate(memory: Memory): SimdKernels | null {
   bytes ??= encodeModule([
     depthwiseFilterGradFunction(),
+    filterGradGemmFunction(),
     minimumFunction(),
     greaterFunction(),
     adamFunction(),
   ]);
   if (memory.buffer instanceof SharedArrayBuffer || !wasmApi.validate(bytes)) return null;
   const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
-  const [dwFilter, minimum, greater, adam] = ['depthwiseFilterGrad', 'minimum', 'greater', 'adam'].map(
-    (name) => exports[name] as Exported,
-  ) as [Exported, Exported, Exported, Exported];
+  const [dwFilter, gemm, minimum, greater, adam] = [
+    'depthwiseFilterGrad',
+    'filterGradGemm',
+    'minimum',
+    'greater',
+    'adam',
+  ].map((name) => exports[name] as Exported) as Exported[] as [
+    Exported,
+    Exported,
+    Exported,
+    Exported,
+    Exported,
+  ];
   // The loops are do-while: an empty range must not enter them.
   const binary = (f: Exported, outBytes: number) => (a: BinaryArgs) => {
     if (a.size > 0)
@@ -127,6 +152,9 @@ function instantiate(memory: Memory): SimdKernels | null {
         a.top,
         a.left,
       ),
+    filterGradGemm: (a) => {
+      if (a.segsEnd > a.segs) gemm(a.out, a.cin, a.cout * 4, a.segs, a.segsEnd, a.xStep, a.dyStep);
+    },
     minimum: binary(minimum, 4),
     greater: binary(greater, 1),
     // The constants are rounded to float32 on the call, from the same doubles the op-by-op update rounds.

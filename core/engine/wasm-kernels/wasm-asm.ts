@@ -55,7 +55,10 @@ export const op = {
   add: [0x6a],
   sub: [0x6b],
   mul: [0x6c],
+  i32Load: (offset = 0): Code => [0x28, ...memarg(offset)],
   v128Load: (offset = 0): Code => [...simd(0x00), ...memarg(offset)],
+  /** One float, splat to all four lanes. */
+  v128Load32Splat: (offset = 0): Code => [...simd(0x09), ...memarg(offset)],
   v128Store: (offset = 0): Code => [...simd(0x0b), ...memarg(offset)],
   /** A v128 constant of 16 equal bytes. */
   i8x16Const: (byte: number): Code => [...simd(0x0c), ...Array.from({ length: 16 }, () => byte & 0xff)],

@@ -39,6 +39,13 @@ export class WasmOps {
     return out;
   }
 
+  /** An int32 tensor holding `values`, recorded for disposal. */
+  int32(values: Int32Array): TensorInfo {
+    const out = (this.backend as BackendWasm).makeOutput([values.length], 'int32', undefined, values);
+    this.created.push(out);
+    return out;
+  }
+
   /** A float32 copy with its own data (the backend's Identity shares the input's: see kernels.ts). */
   copy(x: TensorInfo): TensorInfo {
     const backend = this.backend as BackendWasm;
