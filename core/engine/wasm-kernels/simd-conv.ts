@@ -174,3 +174,128 @@ export function filterGradGemmFunction(): FunctionSpec {
   ];
   return { name: 'filterGradGemm', params, locals, body: [body] };
 }
+
+/** Pixels of one register tile of the input-gradient GEMM (then single pixels for a run's remainder). */
+const INPUT_TILE_PIXELS = 4;
+
+/**
+ * inputGradGemm(w, cin, coutBytes, segs, segsEnd, xStep, dyStep): for one filter tap w ([cin, cout] row-major),
+ * dx[xs + k·xStep][ci] += Σ_co dy[ds + k·dyStep][co] · w[ci, co] over the segments' pixels (the table of
+ * `filterGradGemm`, x offsets now pointing into dx). Both operands are contiguous along co, so each register tile
+ * (4 pixels × 2 input channels, 8 accumulators) runs down co in vectors of 4 and sums each accumulator's lanes at
+ * the end. cin a multiple of 2, cout of 4.
+ */
+export function inputGradGemmFunction(): FunctionSpec {
+  const V = 'v128' as const;
+  const P = INPUT_TILE_PIXELS;
+  const names = (prefix: string, n: number) => Array.from({ length: n }, (_, k) => `${prefix}${k}`);
+  const perType = (list: string[], type: 'i32' | 'v128') => Object.fromEntries(list.map((n) => [n, type]));
+  const [rowNames, outNames, accNames] = [names('row', P), names('dst', P), names('acc', 2 * P)];
+  const { params, locals, at } = signature(
+    { w: I, cin: I, coutBytes: I, segs: I, segsEnd: I, xStep: I, dyStep: I },
+    {
+      ...{ seg: I, px: I, pd: I, k: I, ci: I, kk: I, pw0: I, pw1: I, t: I },
+      ...perType([...rowNames, ...outNames], I),
+      ...{ w0: V, w1: V, a: V },
+      ...perType(accNames, V),
+    },
+  );
+  const L = at as Record<string, number>;
+  const row = (r: number) => L[`row${r}`]!;
+  const dst = (r: number) => L[`dst${r}`]!;
+  const acc = (r: number, q: number) => L[`acc${2 * r + q}`]!;
+  const lanesSum = (local: number): Code => [
+    ...[
+      ...op.get(local),
+      ...op.f32x4ExtractLane(0),
+      ...op.get(local),
+      ...op.f32x4ExtractLane(1),
+      ...op.f32Add,
+    ],
+    ...[
+      ...op.get(local),
+      ...op.f32x4ExtractLane(2),
+      ...op.f32Add,
+      ...op.get(local),
+      ...op.f32x4ExtractLane(3),
+    ],
+    ...op.f32Add,
+  ];
+  /** The tile of `pixels` pixels at px / pd, over all input channels two at a time. */
+  const tile = (pixels: number): Code => {
+    const rs = Array.from({ length: pixels }, (_, r) => r);
+    const rowPointers = rs.flatMap((r) => [
+      ...[...op.get(L.pd!), ...op.get(L.dyStep!), ...op.i32(r), ...op.mul, ...op.add, ...op.set(row(r))],
+      ...[...op.get(L.px!), ...op.get(L.xStep!), ...op.i32(r), ...op.mul, ...op.add, ...op.set(dst(r))],
+    ]);
+    const zero = rs.flatMap((r) => [0, 1].flatMap((q) => [...op.i8x16Const(0), ...op.set(acc(r, q))]));
+    const weights = [...op.get(L.ci!), ...op.get(L.coutBytes!), ...op.mul, ...op.get(L.w!), ...op.add];
+    const perVector: Code[] = [
+      [...op.get(L.pw0!), ...op.get(L.kk!), ...op.add, ...op.v128Load(), ...op.set(L.w0!)],
+      [...op.get(L.pw1!), ...op.get(L.kk!), ...op.add, ...op.v128Load(), ...op.set(L.w1!)],
+      ...rs.map((r) => [
+        ...[...op.get(row(r)), ...op.get(L.kk!), ...op.add, ...op.v128Load(), ...op.set(L.a!)],
+        ...[0, 1].flatMap((q) => [
+          ...[...op.get(acc(r, q)), ...op.get(L.a!), ...op.get(q === 0 ? L.w0! : L.w1!), ...op.f32x4Mul],
+          ...[...op.f32x4Add, ...op.set(acc(r, q))],
+        ]),
+      ]),
+      bump(L.kk!, 16),
+      [...op.get(L.kk!), ...op.get(L.coutBytes!), ...op.ltU, ...op.brIf(0)],
+    ];
+    // dx[pixel r][ci + q] += the lanes of acc(r, q).
+    const store = rs.flatMap((r) => [
+      ...[...op.get(dst(r)), ...op.get(L.ci!), ...op.i32(4), ...op.mul, ...op.add, ...op.set(L.t!)],
+      ...[0, 1].flatMap((q) => [
+        ...[...op.get(L.t!), ...op.get(L.t!), ...op.f32Load(4 * q), ...lanesSum(acc(r, q)), ...op.f32Add],
+        ...op.f32Store(4 * q),
+      ]),
+    ]);
+    return [
+      ...rowPointers,
+      ...[...op.i32(0), ...op.set(L.ci!)],
+      ...op.loop(
+        zero,
+        [...weights, ...op.tee(L.pw0!), ...op.get(L.coutBytes!), ...op.add, ...op.set(L.pw1!)],
+        [...op.i32(0), ...op.set(L.kk!)],
+        op.loop(...perVector),
+        store,
+        bump(L.ci!, 2),
+        [...op.get(L.ci!), ...op.get(L.cin!), ...op.ltU, ...op.brIf(0)],
+      ),
+    ];
+  };
+  /** Tiles of `pixels` while at least that many of the segment's pixels are left. */
+  const tiles = (pixels: number): Code =>
+    op.block(
+      op.loop(
+        [...op.get(L.k!), ...op.i32(pixels), ...op.ltU, ...op.brIf(1)],
+        tile(pixels),
+        bump(L.px!, [...op.get(L.xStep!), ...op.i32(pixels), ...op.mul]),
+        bump(L.pd!, [...op.get(L.dyStep!), ...op.i32(pixels), ...op.mul]),
+        bump(L.k!, -pixels),
+        op.br(0),
+      ),
+    );
+  const perSegment: Code[] = [
+    [
+      ...op.get(L.seg!),
+      ...op.i32Load(0),
+      ...op.set(L.px!),
+      ...op.get(L.seg!),
+      ...op.i32Load(4),
+      ...op.set(L.pd!),
+    ],
+    [...op.get(L.seg!), ...op.i32Load(8), ...op.set(L.k!)],
+    tiles(P),
+    tiles(1),
+    bump(L.seg!, 12),
+    [...op.get(L.seg!), ...op.get(L.segsEnd!), ...op.ltU, ...op.brIf(0)],
+  ];
+  return {
+    name: 'inputGradGemm',
+    params,
+    locals,
+    body: [[...op.get(L.segs!), ...op.set(L.seg!)], op.loop(...perSegment)],
+  };
+}

@@ -9,7 +9,7 @@
  * fall back to XNNPACK formulations or the shipped kernels otherwise.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { depthwiseFilterGradFunction, filterGradGemmFunction } from './simd-conv.ts';
+import { depthwiseFilterGradFunction, filterGradGemmFunction, inputGradGemmFunction } from './simd-conv.ts';
 import { adamFunction, greaterFunction, minimumFunction } from './simd-elementwise.ts';
 import { encodeModule } from './wasm-asm.ts';
 
@@ -34,9 +34,12 @@ export interface DepthwiseFilterGradArgs {
   left: number;
 }
 
-/** One tap's filter-gradient GEMM: heap byte offsets, channel counts, and the pixel steps within a segment. */
-export interface FilterGradGemmArgs {
-  out: number;
+/**
+ * One tap's filter- or input-gradient GEMM: heap byte offsets, channel counts, and the pixel steps within a
+ * segment. `filter` is the tap's [cin, cout] block of the filter gradient (written) or of the filter (read).
+ */
+export interface TapGemmArgs {
+  filter: number;
   cin: number;
   cout: number;
   /** Byte offsets of the first segment and past the last (12 bytes each: x offset, dy offset, pixel count). */
@@ -77,8 +80,10 @@ export interface AdamArgs {
 
 export interface SimdKernels {
   depthwiseFilterGrad(args: DepthwiseFilterGradArgs): void;
-  /** cin a multiple of 4, cout of 8. */
-  filterGradGemm(args: FilterGradGemmArgs): void;
+  /** filter += x-rowsᵀ · dy-rows; cin a multiple of 4, cout of 8. */
+  filterGradGemm(args: TapGemmArgs): void;
+  /** dx-rows += dy-rows · filterᵀ; cin a multiple of 2, cout of 4. */
+  inputGradGemm(args: TapGemmArgs): void;
   /** 4 elements per step. */
   minimum(args: BinaryArgs): void;
   /** 16 elements per step. */
@@ -101,42 +106,36 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 let bytes: Uint8Array | null = null;
 const instances = new WeakMap<Memory, SimdKernels | null>();
 
-type Exported = (...args: number[]) => void;
-
 function instantiate(memory: Memory): SimdKernels | null {
   bytes ??= encodeModule([
     depthwiseFilterGradFunction(),
     filterGradGemmFunction(),
+    inputGradGemmFunction(),
     minimumFunction(),
     greaterFunction(),
     adamFunction(),
   ]);
   if (memory.buffer instanceof SharedArrayBuffer || !wasmApi.validate(bytes)) return null;
   const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
-  const [dwFilter, gemm, minimum, greater, adam] = [
-    'depthwiseFilterGrad',
-    'filterGradGemm',
-    'minimum',
-    'greater',
-    'adam',
-  ].map((name) => exports[name] as Exported) as Exported[] as [
-    Exported,
-    Exported,
-    Exported,
-    Exported,
-    Exported,
-  ];
+  const fn = (name: string) => exports[name] as (...args: number[]) => void;
   // The loops are do-while: an empty range must not enter them.
-  const binary = (f: Exported, outBytes: number) => (a: BinaryArgs) => {
-    if (a.size > 0)
-      f(a.a, a.aBroadcast ? 0 : 16, a.b, a.bBroadcast ? 0 : 16, a.out, a.out + a.size * outBytes);
+  const tapGemm = (name: string) => {
+    const f = fn(name);
+    return (a: TapGemmArgs) => {
+      if (a.segsEnd > a.segs) f(a.filter, a.cin, a.cout * 4, a.segs, a.segsEnd, a.xStep, a.dyStep);
+    };
   };
+  const binary = (name: string, outBytes: number) => {
+    const f = fn(name);
+    return (a: BinaryArgs) => {
+      if (a.size > 0)
+        f(a.a, a.aBroadcast ? 0 : 16, a.b, a.bBroadcast ? 0 : 16, a.out, a.out + a.size * outBytes);
+    };
+  };
+  const [dwFilter, adam] = [fn('depthwiseFilterGrad'), fn('adam')];
   return {
-    depthwiseFilterGrad: (a) =>
-      dwFilter(
-        a.x,
-        a.dy,
-        a.out,
+    depthwiseFilterGrad: (a) => {
+      const geometry = [
         a.n,
         a.h,
         a.w,
@@ -151,12 +150,13 @@ function instantiate(memory: Memory): SimdKernels | null {
         a.dw,
         a.top,
         a.left,
-      ),
-    filterGradGemm: (a) => {
-      if (a.segsEnd > a.segs) gemm(a.out, a.cin, a.cout * 4, a.segs, a.segsEnd, a.xStep, a.dyStep);
+      ];
+      dwFilter(a.x, a.dy, a.out, ...geometry);
     },
-    minimum: binary(minimum, 4),
-    greater: binary(greater, 1),
+    filterGradGemm: tapGemm('filterGradGemm'),
+    inputGradGemm: tapGemm('inputGradGemm'),
+    minimum: binary('minimum', 4),
+    greater: binary('greater', 1),
     // The constants are rounded to float32 on the call, from the same doubles the op-by-op update rounds.
     adam: (a) => {
       if (a.size === 0) return;

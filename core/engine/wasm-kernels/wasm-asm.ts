@@ -56,6 +56,10 @@ export const op = {
   sub: [0x6b],
   mul: [0x6c],
   i32Load: (offset = 0): Code => [0x28, ...memarg(offset)],
+  f32Load: (offset = 0): Code => [0x2a, ...memarg(offset)],
+  f32Store: (offset = 0): Code => [0x38, ...memarg(offset)],
+  f32Add: [0x92],
+  eqz: [0x45],
   v128Load: (offset = 0): Code => [...simd(0x00), ...memarg(offset)],
   /** One float, splat to all four lanes. */
   v128Load32Splat: (offset = 0): Code => [...simd(0x09), ...memarg(offset)],
@@ -68,6 +72,7 @@ export const op = {
   i16x8NarrowI32x4S: simd(0x85),
   i8x16NarrowI16x8S: simd(0x65),
   f32x4Splat: simd(0x13),
+  f32x4ExtractLane: (lane: number): Code => [...simd(0x1f), lane],
   f32x4Sqrt: simd(0xe3),
   f32x4Add: simd(0xe4),
   f32x4Sub: simd(0xe5),
