@@ -18,6 +18,8 @@ const WASM_KERNELS = [
   'Cast',
   'Minimum',
   'Greater',
+  'Sum',
+  'Mean',
   'PatchGDAdamUpdate',
 ];
 

@@ -1,7 +1,8 @@
 /**
  * Kernel configs the project registers for the wasm backend of tfjs 4.22: the convolution gradients it lacks (or
  * ships only as a scalar loop), built from its own XNNPACK kernels through `wasmScope` or from the SIMD loops of
- * `simd.ts`; an Identity (and same-dtype Cast) that shares data instead of copying it; SIMD Minimum and Greater (`elementwise.ts`); a fused Adam update (`adam.ts`).
+ * `simd.ts`; an Identity (and same-dtype Cast) that shares data instead of copying it; SIMD Minimum and Greater (`elementwise.ts`); Sum and Mean over the leading axes (`reductions.ts`); a fused Adam
+ * update (`adam.ts`).
  */
 import {
   backend_util,
@@ -21,6 +22,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
 import { adamKernelConfig } from './adam.ts';
 import { elementwiseKernelConfigs } from './elementwise.ts';
+import { reductionKernelConfigs } from './reductions.ts';
 import { overShipped } from './shipped.ts';
 import { wasmScope, type WasmOps } from './wasm-ops.ts';
 
@@ -127,5 +129,6 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   wasmKernel(Identity, sharedIdentity),
   castKernel,
   ...elementwiseKernelConfigs,
+  ...reductionKernelConfigs,
   adamKernelConfig,
 ];

@@ -2,7 +2,7 @@
  * SIMD loops over whole tensors, 4 floats per vector (see `simd.ts` for how they run). Pointers advance until
  * the first output pointer reaches `end`; callers compute the last size mod (elements per step) elements.
  */
-import { bump, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
+import { bump, countUp, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
 
 const I = 'i32' as const;
 const F = 'f32' as const;
@@ -89,4 +89,40 @@ export function adamFunction(): FunctionSpec {
       untilEnd(L.pOut, L.end, 16, ...step),
     ],
   };
+}
+
+/**
+ * columnSum(x, blocks, blockRows, cBytes, acc, out): out[c] += Σ_rows x[row, c] over blocks · blockRows rows of
+ * cBytes (a multiple of 16). Each block is summed into `acc` (a scratch row) and then added to `out`, so a long
+ * column is summed in two levels and its rounding error grows with √rows less than a running sum's. `out` must
+ * start zeroed.
+ */
+export function columnSumFunction(): FunctionSpec {
+  const {
+    params,
+    locals,
+    at: L,
+  } = signature({ x: I, blocks: I, blockRows: I, cBytes: I, acc: I, out: I }, { b: I, r: I, k: I });
+  /** `vector` for every channel vector k of a row (k in bytes, a local). */
+  const overRow = (...vector: Code[]): Code => [
+    ...[...op.i32(0), ...op.set(L.k)],
+    ...op.loop(...vector, bump(L.k, 16), [...op.get(L.k), ...op.get(L.cBytes), ...op.ltU, ...op.brIf(0)]),
+  ];
+  const at = (base: number): Code => [...op.get(base), ...op.get(L.k), ...op.add];
+  const addInto = (dst: number, src: Code): Code => [
+    ...at(dst),
+    ...[...at(dst), ...op.v128Load(), ...src, ...op.f32x4Add, ...op.v128Store()],
+  ];
+  const block: Code[] = [
+    overRow([...at(L.acc), ...op.i8x16Const(0), ...op.v128Store()]),
+    [...op.i32(0), ...op.set(L.r)],
+    op.loop(
+      overRow(addInto(L.acc, [...at(L.x), ...op.v128Load()])),
+      bump(L.x, op.get(L.cBytes)),
+      bump(L.r, 1),
+      [...op.get(L.r), ...op.get(L.blockRows), ...op.ltU, ...op.brIf(0)],
+    ),
+    overRow(addInto(L.out, [...at(L.acc), ...op.v128Load()])),
+  ];
+  return { name: 'columnSum', params, locals, body: [countUp(L.b, L.blocks, ...block)] };
 }

@@ -10,7 +10,7 @@
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { depthwiseFilterGradFunction, filterGradGemmFunction, inputGradGemmFunction } from './simd-conv.ts';
-import { adamFunction, greaterFunction, minimumFunction } from './simd-elementwise.ts';
+import { adamFunction, columnSumFunction, greaterFunction, minimumFunction } from './simd-elementwise.ts';
 import { encodeModule } from './wasm-asm.ts';
 
 /** Heap byte offsets and sizes. */
@@ -78,6 +78,15 @@ export interface AdamArgs {
   stepSize: number;
 }
 
+/** Heap byte offsets of a [rows, c] float32 matrix, a scratch row and the zeroed output row; c a multiple of 4. */
+export interface ColumnSumArgs {
+  x: number;
+  rows: number;
+  c: number;
+  scratch: number;
+  out: number;
+}
+
 export interface SimdKernels {
   depthwiseFilterGrad(args: DepthwiseFilterGradArgs): void;
   /** filter += x-rowsᵀ · dy-rows; cin a multiple of 4, cout of 8. */
@@ -89,6 +98,8 @@ export interface SimdKernels {
   /** 16 elements per step. */
   greater(args: BinaryArgs): void;
   adam(args: AdamArgs): void;
+  /** out[c] += Σ_rows x[row, c] */
+  columnSum(args: ColumnSumArgs): void;
 }
 
 interface Memory {
@@ -103,6 +114,9 @@ interface WasmApi {
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+/** Rows summed per block by `columnSum` before adding into the total. */
+const COLUMN_BLOCK = 128;
+
 let bytes: Uint8Array | null = null;
 const instances = new WeakMap<Memory, SimdKernels | null>();
 
@@ -114,6 +128,7 @@ function instantiate(memory: Memory): SimdKernels | null {
     minimumFunction(),
     greaterFunction(),
     adamFunction(),
+    columnSumFunction(),
   ]);
   if (memory.buffer instanceof SharedArrayBuffer || !wasmApi.validate(bytes)) return null;
   const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
@@ -132,7 +147,7 @@ function instantiate(memory: Memory): SimdKernels | null {
         f(a.a, a.aBroadcast ? 0 : 16, a.b, a.bBroadcast ? 0 : 16, a.out, a.out + a.size * outBytes);
     };
   };
-  const [dwFilter, adam] = [fn('depthwiseFilterGrad'), fn('adam')];
+  const [dwFilter, adam, columnSum] = [fn('depthwiseFilterGrad'), fn('adam'), fn('columnSum')];
   return {
     depthwiseFilterGrad: (a) => {
       const geometry = [
@@ -163,6 +178,12 @@ function instantiate(memory: Memory): SimdKernels | null {
       const pointers = [a.p, a.g, a.m, a.v, a.pOut, a.mOut, a.vOut, a.pOut + a.size * 4];
       const betas = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2];
       adam(...pointers, ...betas, a.correction2, a.epsilon, a.stepSize);
+    },
+    // Blocks of COLUMN_BLOCK rows, then one block of the rest.
+    columnSum: (a) => {
+      const [blocks, rest] = [Math.floor(a.rows / COLUMN_BLOCK), a.rows % COLUMN_BLOCK];
+      if (blocks > 0) columnSum(a.x, blocks, COLUMN_BLOCK, a.c * 4, a.scratch, a.out);
+      if (rest > 0) columnSum(a.x + blocks * COLUMN_BLOCK * a.c * 4, 1, rest, a.c * 4, a.scratch, a.out);
     },
   };
 }
