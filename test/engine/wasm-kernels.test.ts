@@ -163,7 +163,7 @@ describe('Conv2D gradients on wasm match cpu', () => {
 });
 
 describe('depthwise gradients on wasm match cpu', () => {
-  // 4 and 8 channels at multiplier 1 take the SIMD filter gradient; 3 channels or multiplier 2 the XNNPACK one.
+  // 4 and 8 channels at multiplier 1 take the SIMD gradients; 3 channels or multiplier 2 the XNNPACK ones.
   const variants = [
     [3, 1],
     [3, 2],

@@ -243,36 +243,28 @@ export function conv2dInputGrad(
 }
 
 /**
- * The depthwise filter gradient as one fused multiply-accumulate pass over the output pixels (channel multiplier 1,
- * channels in vectors of 4). XNNPACK has no good formulation of it: as a convolution (below) the output gradient
- * becomes an Ho×Wo filter, which its depthwise convolution runs as a grouped GEMM at ~0.1 GMAC/s.
+ * A depthwise gradient (channel multiplier 1, channels in vectors of 4) as one fused multiply-accumulate pass over
+ * the output pixels and their taps, accumulating into a zeroed `[fh, fw, C, 1]` filter gradient or `[N, H, W, C]`
+ * input gradient. For the filter gradient XNNPACK has no good formulation: as a convolution (below) the output
+ * gradient becomes an Ho×Wo filter, which its depthwise convolution runs as a grouped GEMM at ~0.1 GMAC/s.
  */
-function simdDepthwiseFilterGrad(
+function simdDepthwiseGrad(
   ops: WasmOps,
   simd: SimdKernels,
-  x: TensorInfo,
+  which: 'filter' | 'input',
+  other: TensorInfo,
   dy: TensorInfo,
   info: Conv2DInfo,
 ): TensorInfo {
-  const out = ops.zeros([info.filterHeight, info.filterWidth, info.inChannels, 1]);
-  simd.depthwiseFilterGrad({
-    x: ops.offset(x),
-    dy: ops.offset(dy),
-    out: ops.offset(out),
-    n: info.batchSize,
-    h: info.inHeight,
-    w: info.inWidth,
-    c: info.inChannels,
-    ho: info.outHeight,
-    wo: info.outWidth,
-    fh: info.filterHeight,
-    fw: info.filterWidth,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    dh: info.dilationHeight,
-    dw: info.dilationWidth,
-    top: info.padInfo.top,
-    left: info.padInfo.left,
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, filterHeight: fh, filterWidth: fw } = info;
+  const out = ops.zeros(which === 'filter' ? [fh, fw, c, 1] : [n, h, w, c]);
+  const [pixels, taps] = which === 'filter' ? [other, out] : [out, other];
+  const run = which === 'filter' ? simd.depthwiseFilterGrad : simd.depthwiseInputGrad;
+  run({
+    ...{ pixels: ops.offset(pixels), dy: ops.offset(dy), taps: ops.offset(taps) },
+    ...{ n, h, w, c, ho: info.outHeight, wo: info.outWidth, fh, fw },
+    ...{ sh: info.strideHeight, sw: info.strideWidth, dh: info.dilationHeight, dw: info.dilationWidth },
+    ...{ top: info.padInfo.top, left: info.padInfo.left },
   });
   return out;
 }
@@ -287,7 +279,7 @@ export function depthwiseFilterGrad(
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: ho, outWidth: wo } = info;
   const m = info.outChannels / c;
   const simd = ops.simd;
-  if (simd && m === 1 && c % 4 === 0) return simdDepthwiseFilterGrad(ops, simd, x, dy, info);
+  if (simd && m === 1 && c % 4 === 0) return simdDepthwiseGrad(ops, simd, 'filter', x, dy, info);
   // One depthwise convolution over C·N channels (image n of channel c is channel c·N + n), each channel's filter
   // being that image's output gradient for the M outputs of channel c; then sum over the batch.
   const xT = ops.reshape(ops.transpose(x, [1, 2, 3, 0]), [1, h, w, c * n]);
@@ -307,6 +299,8 @@ export function depthwiseInputGrad(
 ): TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, filterHeight: fh, filterWidth: fw } = info;
   const m = info.outChannels / c;
+  const simd = ops.simd;
+  if (simd && m === 1 && c % 4 === 0) return simdDepthwiseGrad(ops, simd, 'input', filter, dy, info);
   // Each of the C·M output channels flows back through its own rotated filter; the M of a channel then add up.
   const perOutput = spreadInputGrad(ops, 'DepthwiseConv2dNative', dy, filter, info, (rotated) =>
     ops.reshape(rotated, [fh, fw, c * m, 1]),

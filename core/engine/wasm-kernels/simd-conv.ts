@@ -1,63 +1,67 @@
-/** SIMD loops for convolution filter gradients (see `simd.ts` for how they run). */
+/** SIMD loops for convolution gradients (see `simd.ts` for how they run). */
 import { bump, countUp, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
 
 const I = 'i32' as const;
 
 /**
- * depthwiseFilterGrad(x, dy, out, n, h, w, cBytes, ho, wo, fh, fw, sh, sw, dh, dw, top, left):
- * out[a, b, c] += Σ_{n,i,j} x[n, i·sh + a·dh − top, j·sw + b·dw − left, c] · dy[n, i, j, c] over the taps inside
- * x; channels in vectors of 4 (cBytes, the channel count in bytes, a multiple of 16). `out` must start zeroed.
- * Per output pixel the taps' channel vectors accumulate into `out`, which stays in cache (9·C floats).
+ * Both depthwise gradients (channel multiplier 1) walk the same pairs: every output pixel (n, i, j) with every
+ * tap (a, b) whose input pixel (n, i·sh + a·dh − top, j·sw + b·dw − left) lies inside x, channels in vectors of 4
+ * (cBytes, the channel count in bytes, a multiple of 16). Per pair, over the channels:
+ *   depthwiseFilterGrad(pixels = x, dy, taps = dF, …):  dF[a, b, :] += x[input pixel, :] · dy[n, i, j, :]
+ *   depthwiseInputGrad(pixels = dx, dy, taps = f, …):  dx[input pixel, :] += f[a, b, :] · dy[n, i, j, :]
+ * Parameters (pixels, dy, taps, n, h, w, cBytes, ho, wo, fh, fw, sh, sw, dh, dw, top, left); the accumulated
+ * tensor must start zeroed. The filter gradient's 9·C accumulators stay in cache; the input gradient's rows are
+ * revisited by neighbouring output pixels while still in cache.
  */
-export function depthwiseFilterGradFunction(): FunctionSpec {
+function depthwiseFunction(name: string, accumulate: 'taps' | 'pixels'): FunctionSpec {
   const {
     params,
     locals,
     at: L,
   } = signature(
     {
-      ...{ x: I, dy: I, out: I, n: I, h: I, w: I, cBytes: I, ho: I, wo: I },
+      ...{ pixels: I, dy: I, taps: I, n: I, h: I, w: I, cBytes: I, ho: I, wo: I },
       ...{ fh: I, fw: I, sh: I, sw: I, dh: I, dw: I, top: I, left: I },
     },
-    { ni: I, i: I, j: I, a: I, b: I, y: I, col: I, dyRow: I, po: I, px: I, pd: I, end: I },
+    { ni: I, i: I, j: I, a: I, b: I, y: I, col: I, dyRow: I, pt: I, pp: I, pd: I, end: I },
   );
   /** (outer · size + inner), from locals. */
   const index = (outer: number, size: number, inner: number): Code => [
     ...[...op.get(outer), ...op.get(size), ...op.mul, ...op.get(inner), ...op.add],
   ];
   const scaled = (local: number): Code => [...op.get(L.cBytes), ...op.mul, ...op.get(local), ...op.add];
-  // One tap over the channels: out[a, b, :] += x[ni, y, col, :] · dy[ni, i, j, :].
+  const [target, other] = accumulate === 'taps' ? [L.pt, L.pp] : [L.pp, L.pt];
+  // One pair over the channels: pt walks the tap's row, pp the input pixel's, pd dy's.
   const channels: Code = [
+    ...[...index(L.a, L.fw, L.b), ...scaled(L.taps), ...op.set(L.pt)],
     ...[
-      ...index(L.a, L.fw, L.b),
-      ...scaled(L.out),
-      ...op.tee(L.po),
+      ...index(L.ni, L.h, L.y),
+      ...op.get(L.w),
+      ...op.mul,
+      ...op.get(L.col),
+      ...op.add,
+      ...scaled(L.pixels),
+    ],
+    ...[
+      ...op.set(L.pp),
+      ...op.get(L.dyRow),
+      ...op.tee(L.pd),
       ...op.get(L.cBytes),
       ...op.add,
       ...op.set(L.end),
     ],
-    ...[...index(L.ni, L.h, L.y), ...op.get(L.w), ...op.mul, ...op.get(L.col), ...op.add, ...scaled(L.x)],
-    ...[...op.set(L.px), ...op.get(L.dyRow), ...op.set(L.pd)],
     ...op.loop(
-      [...op.get(L.po), ...op.get(L.po), ...op.v128Load()],
-      [...op.get(L.px), ...op.v128Load(), ...op.get(L.pd), ...op.v128Load(), ...op.f32x4Mul],
+      [...op.get(target), ...op.get(target), ...op.v128Load()],
+      [...op.get(other), ...op.v128Load(), ...op.get(L.pd), ...op.v128Load(), ...op.f32x4Mul],
       [...op.f32x4Add, ...op.v128Store()],
-      ...[L.po, L.px, L.pd].map((p) => [...op.get(p), ...op.i32(16), ...op.add, ...op.set(p)]),
-      [...op.get(L.po), ...op.get(L.end), ...op.ltU, ...op.brIf(0)],
+      ...[L.pt, L.pp, L.pd].map((p) => bump(p, 16)),
+      [...op.get(L.pd), ...op.get(L.end), ...op.ltU, ...op.brIf(0)],
     ),
   ];
   // Input coordinate `at` = outer · stride + tap · dilation − pad; leave the enclosing block when outside [0, size).
   const inside = (at: number, [outer, stride, tap, dil, pad, size]: number[]): Code => [
-    ...[
-      ...op.get(outer!),
-      ...op.get(stride!),
-      ...op.mul,
-      ...op.get(tap!),
-      ...op.get(dil!),
-      ...op.mul,
-      ...op.add,
-    ],
-    ...[...op.get(pad!), ...op.sub, ...op.tee(at), ...op.get(size!), ...op.geU, ...op.brIf(0)],
+    ...[...op.get(outer!), ...op.get(stride!), ...op.mul, ...op.get(tap!), ...op.get(dil!), ...op.mul],
+    ...[...op.add, ...op.get(pad!), ...op.sub, ...op.tee(at), ...op.get(size!), ...op.geU, ...op.brIf(0)],
   ];
   const columns = countUp(L.b, L.fw, op.block(inside(L.col, [L.j, L.sw, L.b, L.dw, L.left, L.w]), channels));
   const rows = countUp(L.a, L.fh, op.block(inside(L.y, [L.i, L.sh, L.a, L.dh, L.top, L.h]), columns));
@@ -66,12 +70,15 @@ export function depthwiseFilterGradFunction(): FunctionSpec {
     ...op.set(L.dyRow),
   ];
   return {
-    name: 'depthwiseFilterGrad',
+    name,
     params,
     locals,
     body: [countUp(L.ni, L.n, countUp(L.i, L.ho, countUp(L.j, L.wo, dyRow, rows)))],
   };
 }
+
+export const depthwiseFilterGradFunction = () => depthwiseFunction('depthwiseFilterGrad', 'taps');
+export const depthwiseInputGradFunction = () => depthwiseFunction('depthwiseInputGrad', 'pixels');
 
 /** Input channels × output-channel vectors of one register tile of the filter-gradient GEMM. */
 export const GEMM_TILE_ROWS = 4;

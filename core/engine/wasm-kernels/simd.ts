@@ -9,15 +9,23 @@
  * fall back to XNNPACK formulations or the shipped kernels otherwise.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { depthwiseFilterGradFunction, filterGradGemmFunction, inputGradGemmFunction } from './simd-conv.ts';
+import {
+  depthwiseFilterGradFunction,
+  depthwiseInputGradFunction,
+  filterGradGemmFunction,
+  inputGradGemmFunction,
+} from './simd-conv.ts';
 import { adamFunction, columnSumFunction, greaterFunction, minimumFunction } from './simd-elementwise.ts';
 import { encodeModule } from './wasm-asm.ts';
 
-/** Heap byte offsets and sizes. */
-export interface DepthwiseFilterGradArgs {
-  x: number;
+/**
+ * Heap byte offsets and sizes. `pixels` is x (filter gradient, read) or dx (input gradient, accumulated), `taps`
+ * the filter gradient (accumulated) or the filter (read).
+ */
+export interface DepthwiseArgs {
+  pixels: number;
   dy: number;
-  out: number;
+  taps: number;
   n: number;
   h: number;
   w: number;
@@ -88,7 +96,8 @@ export interface ColumnSumArgs {
 }
 
 export interface SimdKernels {
-  depthwiseFilterGrad(args: DepthwiseFilterGradArgs): void;
+  depthwiseFilterGrad(args: DepthwiseArgs): void;
+  depthwiseInputGrad(args: DepthwiseArgs): void;
   /** filter += x-rowsᵀ · dy-rows; cin a multiple of 4, cout of 8. */
   filterGradGemm(args: TapGemmArgs): void;
   /** dx-rows += dy-rows · filterᵀ; cin a multiple of 2, cout of 4. */
@@ -123,6 +132,7 @@ const instances = new WeakMap<Memory, SimdKernels | null>();
 function instantiate(memory: Memory): SimdKernels | null {
   bytes ??= encodeModule([
     depthwiseFilterGradFunction(),
+    depthwiseInputGradFunction(),
     filterGradGemmFunction(),
     inputGradGemmFunction(),
     minimumFunction(),
@@ -147,9 +157,9 @@ function instantiate(memory: Memory): SimdKernels | null {
         f(a.a, a.aBroadcast ? 0 : 16, a.b, a.bBroadcast ? 0 : 16, a.out, a.out + a.size * outBytes);
     };
   };
-  const [dwFilter, adam, columnSum] = [fn('depthwiseFilterGrad'), fn('adam'), fn('columnSum')];
-  return {
-    depthwiseFilterGrad: (a) => {
+  const depthwise = (name: string) => {
+    const f = fn(name);
+    return (a: DepthwiseArgs) => {
       const geometry = [
         a.n,
         a.h,
@@ -166,8 +176,13 @@ function instantiate(memory: Memory): SimdKernels | null {
         a.top,
         a.left,
       ];
-      dwFilter(a.x, a.dy, a.out, ...geometry);
-    },
+      f(a.pixels, a.dy, a.taps, ...geometry);
+    };
+  };
+  const [adam, columnSum] = [fn('adam'), fn('columnSum')];
+  return {
+    depthwiseFilterGrad: depthwise('depthwiseFilterGrad'),
+    depthwiseInputGrad: depthwise('depthwiseInputGrad'),
     filterGradGemm: tapGemm('filterGradGemm'),
     inputGradGemm: tapGemm('inputGradGemm'),
     minimum: binary('minimum', 4),
