@@ -46,6 +46,7 @@ const CASES: [string, Host, Host][] = [
   ['scalar of higher rank than the tensor', { values: [-1], shape: [1, 1, 1] }, host([37], 5)],
   ['fewer elements than one SIMD step', host([3], 6), host([3], 7)],
   ['both scalars', { values: [2], shape: [] }, { values: [3], shape: [1] }],
+  ['empty', { values: [], shape: [0, 3] }, { values: [], shape: [0, 3] }],
   [
     'special values',
     { values: [NaN, 1, Infinity, -Infinity, -0, 0, 6, NaN, 3, 5, -2, 1e-40, 7, 8, 9, 10, 11], shape: [17] },

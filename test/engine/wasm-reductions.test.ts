@@ -38,6 +38,8 @@ const CASES: [string, number[], object, string?][] = [
   ['channels not a multiple of 4 (shipped)', [5, 6, 3], { axis: [0, 1], keepDims: false }],
   ['all axes (shipped)', [4, 8], { axis: [0, 1], keepDims: false }],
   ['int32 (shipped)', [6, 8], { axis: 0, keepDims: false }, 'int32'],
+  ['no rows (shipped)', [0, 8], { axis: 0, keepDims: false }],
+  ['no channels (shipped)', [5, 0], { axis: 0, keepDims: false }],
 ];
 
 beforeAll(async () => {

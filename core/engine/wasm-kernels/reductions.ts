@@ -24,7 +24,8 @@ function reduceLeadingAxes(args: Parameters<KernelFunc>[0], mean: boolean): Tens
   const axes = util.parseAxisParam(axis, x.shape);
   const leading = axes.length === rank - 1 && [...axes].sort((a, b) => a - b).every((a, i) => a === i);
   const simd = simdKernels(backend);
-  if (!simd || x.dtype !== 'float32' || rank < 2 || !leading || channels % 4 !== 0 || rows === 0) return null;
+  if (!simd || x.dtype !== 'float32' || rank < 2 || !leading || channels % 4 !== 0 || !(rows > 0))
+    return null;
   const out = backend.makeOutput(
     keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels],
     'float32',

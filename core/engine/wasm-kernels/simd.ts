@@ -143,11 +143,12 @@ function instantiate(memory: Memory): SimdKernels | null {
   if (memory.buffer instanceof SharedArrayBuffer || !wasmApi.validate(bytes)) return null;
   const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
   const fn = (name: string) => exports[name] as (...args: number[]) => void;
-  // The loops are do-while: an empty range must not enter them.
+  // The loops are do-while: an empty range (any zero size) must not enter them.
   const tapGemm = (name: string) => {
     const f = fn(name);
     return (a: TapGemmArgs) => {
-      if (a.segsEnd > a.segs) f(a.filter, a.cin, a.cout * 4, a.segs, a.segsEnd, a.xStep, a.dyStep);
+      if (a.segsEnd > a.segs && a.cin > 0 && a.cout > 0)
+        f(a.filter, a.cin, a.cout * 4, a.segs, a.segsEnd, a.xStep, a.dyStep);
     };
   };
   const binary = (name: string, outBytes: number) => {
@@ -160,23 +161,9 @@ function instantiate(memory: Memory): SimdKernels | null {
   const depthwise = (name: string) => {
     const f = fn(name);
     return (a: DepthwiseArgs) => {
-      const geometry = [
-        a.n,
-        a.h,
-        a.w,
-        a.c * 4,
-        a.ho,
-        a.wo,
-        a.fh,
-        a.fw,
-        a.sh,
-        a.sw,
-        a.dh,
-        a.dw,
-        a.top,
-        a.left,
-      ];
-      f(a.pixels, a.dy, a.taps, ...geometry);
+      const sizes = [a.n, a.h, a.w, a.c * 4, a.ho, a.wo, a.fh, a.fw];
+      if (sizes.every((d) => d > 0))
+        f(a.pixels, a.dy, a.taps, ...sizes, a.sh, a.sw, a.dh, a.dw, a.top, a.left);
     };
   };
   const [adam, columnSum] = [fn('adam'), fn('columnSum')];
@@ -196,6 +183,7 @@ function instantiate(memory: Memory): SimdKernels | null {
     },
     // Blocks of COLUMN_BLOCK rows, then one block of the rest.
     columnSum: (a) => {
+      if (a.c === 0) return;
       const [blocks, rest] = [Math.floor(a.rows / COLUMN_BLOCK), a.rows % COLUMN_BLOCK];
       if (blocks > 0) columnSum(a.x, blocks, COLUMN_BLOCK, a.c * 4, a.scratch, a.out);
       if (rest > 0) columnSum(a.x + blocks * COLUMN_BLOCK * a.c * 4, 1, rest, a.c * 4, a.scratch, a.out);

@@ -1,8 +1,8 @@
 /**
  * A minimal WebAssembly binary encoder: enough to write small SIMD loops by hand that run on the wasm backend's own
  * memory. A module built here imports one memory (`env.memory`) and exports functions taking i32 arguments (heap
- * byte offsets and sizes) and f32 ones (constants), returning nothing. Instructions are byte arrays; structured control (`block`,
- * `loop`) nests them. Opcodes follow the WebAssembly core and fixed-width SIMD specifications.
+ * byte offsets and sizes) and f32 ones (constants), returning nothing. Instructions are byte arrays; structured
+ * control (`block`, `loop`) nests them. Opcodes follow the WebAssembly core and fixed-width SIMD specifications.
  */
 
 export type Code = number[];
@@ -50,6 +50,7 @@ export const op = {
   set: (local: number): Code => [0x21, ...uleb(local)],
   tee: (local: number): Code => [0x22, ...uleb(local)],
   i32: (value: number): Code => [0x41, ...sleb(value)],
+  /** i32 comparisons (unsigned) and arithmetic. */
   ltU: [0x49],
   geU: [0x4f],
   add: [0x6a],
@@ -59,7 +60,6 @@ export const op = {
   f32Load: (offset = 0): Code => [0x2a, ...memarg(offset)],
   f32Store: (offset = 0): Code => [0x38, ...memarg(offset)],
   f32Add: [0x92],
-  eqz: [0x45],
   v128Load: (offset = 0): Code => [...simd(0x00), ...memarg(offset)],
   /** One float, splat to all four lanes. */
   v128Load32Splat: (offset = 0): Code => [...simd(0x09), ...memarg(offset)],
