@@ -90,18 +90,19 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
-/** Best wall time (ms) of `iters` runs, after one warm-up run when `warmUp`. */
+/** Median wall time (ms) of `iters` runs, after one warm-up run when `warmUp`. */
 function time(iters: number, run: () => tf.Tensor, warmUp = true): number {
   if (warmUp) tf.dispose(run());
-  let best = Infinity;
+  const times: number[] = [];
   for (let i = 0; i < iters; i++) {
     const t0 = performance.now();
     const out = run();
     out.dataSync();
-    best = Math.min(best, performance.now() - t0);
+    times.push(performance.now() - t0);
     out.dispose();
   }
-  return Math.round(best * 10) / 10;
+  times.sort((a, b) => a - b);
+  return Math.round((times[Math.floor(times.length / 2)] as number) * 10) / 10;
 }
 
 interface Case {
