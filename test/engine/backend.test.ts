@@ -20,6 +20,7 @@ const WASM_KERNELS = [
   'Greater',
   'Sum',
   'Mean',
+  'Slice',
   'PatchGDAdamUpdate',
 ];
 

@@ -1,16 +1,18 @@
 /**
- * Gradients of NHWC convolutions (regular and depthwise) written as forward convolutions, so that XNNPACK's
- * convolution does all the arithmetic on wasm.
+ * Gradients of NHWC convolutions (regular and depthwise) on wasm: hand-written SIMD loops (`simd.ts`) where they
+ * win, and otherwise forward convolutions, so that XNNPACK's convolution does the arithmetic.
  *
  * Forward: y[n,i,j,o] = Σ x[n, i·sh + a·dh − top, j·sw + b·dw − left, c] · f[a,b,c,o].
- * - Filter gradient: for each tap (a, b), a sum over (n, i, j). With the batch moved into the channel axis and the
- *   output gradient used as the filter, that is one convolution whose stride is the forward dilation and whose
- *   dilation is the forward stride; its output pixels are the filter taps.
- * - Input gradient: a full correlation of the output gradient, spread `stride` apart with zeros, with the filter
- *   rotated by 180° (in/out channels swapped). For a regular convolution with stride s that would spend s² times
- *   the arithmetic on zeros; input pixel y only meets the taps a ≡ y + top (mod s), so instead the s² output
- *   phases are s² small convolutions with sub-sampled taps, interleaved afterwards (3× faster on ResNet50's
- *   stride-2 3×3). Depthwise convolutions are cheap enough that the spread version wins there (2×).
+ * - SIMD: both gradients of a regular convolution are, per tap (a, b), a GEMM over the output pixels with x's rows
+ *   gathered at the tap's offset (`tapGemms`); both depthwise gradients one walk over the (pixel, tap) pairs.
+ * - Filter gradient as a convolution: for each tap (a, b), a sum over (n, i, j). With the batch moved into the
+ *   channel axis and the output gradient used as the filter, that is one convolution whose stride is the forward
+ *   dilation and whose dilation is the forward stride; its output pixels are the filter taps.
+ * - Input gradient as a convolution: a full correlation of the output gradient, spread `stride` apart with zeros,
+ *   with the filter rotated by 180° (in/out channels swapped). For a regular convolution with stride s that would
+ *   spend s² times the arithmetic on zeros; input pixel y only meets the taps a ≡ y + top (mod s), so instead the
+ *   s² output phases are s² small convolutions with sub-sampled taps, interleaved afterwards (3× faster on
+ *   ResNet50's stride-2 3×3). Depthwise convolutions are cheap enough that the spread version wins there (2×).
  */
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { SimdKernels } from './simd.ts';

@@ -1,8 +1,9 @@
 /**
  * Kernel configs the project registers for the wasm backend of tfjs 4.22: the convolution gradients it lacks (or
  * ships only as a scalar loop), built from its own XNNPACK kernels through `wasmScope` or from the SIMD loops of
- * `simd.ts`; an Identity (and same-dtype Cast) that shares data instead of copying it; SIMD Minimum and Greater (`elementwise.ts`); Sum and Mean over the leading axes (`reductions.ts`); a fused Adam
- * update (`adam.ts`).
+ * `simd.ts`; an Identity (and same-dtype Cast) that shares data instead of copying it; SIMD Minimum and Greater
+ * (`elementwise.ts`); Sum and Mean over the leading axes (`reductions.ts`); Slice as a crop (`slice.ts`); a fused
+ * Adam update (`adam.ts`).
  */
 import {
   backend_util,
@@ -24,6 +25,7 @@ import { adamKernelConfig } from './adam.ts';
 import { elementwiseKernelConfigs } from './elementwise.ts';
 import { reductionKernelConfigs } from './reductions.ts';
 import { overShipped } from './shipped.ts';
+import { sliceKernelConfig } from './slice.ts';
 import { wasmScope, type WasmOps } from './wasm-ops.ts';
 
 type Shape4 = [number, number, number, number];
@@ -130,5 +132,6 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   castKernel,
   ...elementwiseKernelConfigs,
   ...reductionKernelConfigs,
+  sliceKernelConfig,
   adamKernelConfig,
 ];
