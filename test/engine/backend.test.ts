@@ -21,6 +21,7 @@ const WASM_KERNELS = [
   'Sum',
   'Mean',
   'Slice',
+  'MaxPoolGrad',
   'PatchGDAdamUpdate',
 ];
 

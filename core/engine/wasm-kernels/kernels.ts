@@ -2,8 +2,8 @@
  * Kernel configs the project registers for the wasm backend of tfjs 4.22: the convolution gradients it lacks (or
  * ships only as a scalar loop), built from its own XNNPACK kernels through `wasmScope` or from the SIMD loops of
  * `simd.ts`; an Identity (and same-dtype Cast) that shares data instead of copying it; SIMD Minimum and Greater
- * (`elementwise.ts`); Sum and Mean over the leading axes (`reductions.ts`); Slice as a crop (`slice.ts`); a fused
- * Adam update (`adam.ts`).
+ * (`elementwise.ts`); Sum and Mean over the leading axes (`reductions.ts`); Slice as heap copies (`slice.ts`);
+ * MaxPoolGrad (`pooling.ts`); a fused Adam update (`adam.ts`).
  */
 import {
   backend_util,
@@ -24,6 +24,7 @@ import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputG
 import { adamKernelConfig } from './adam.ts';
 import { elementwiseKernelConfigs } from './elementwise.ts';
 import { reductionKernelConfigs } from './reductions.ts';
+import { maxPoolGradKernelConfig } from './pooling.ts';
 import { overShipped } from './shipped.ts';
 import { sliceKernelConfig } from './slice.ts';
 import { wasmScope, type WasmOps } from './wasm-ops.ts';
@@ -133,5 +134,6 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   ...elementwiseKernelConfigs,
   ...reductionKernelConfigs,
   sliceKernelConfig,
+  maxPoolGradKernelConfig,
   adamKernelConfig,
 ];

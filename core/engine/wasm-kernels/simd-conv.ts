@@ -1,88 +1,150 @@
-/** SIMD loops for convolution gradients (see `simd.ts` for how they run). */
+/** SIMD loops for convolution and pooling gradients (see `simd.ts` for how they run). */
 import { bump, countUp, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
 
 const I = 'i32' as const;
+const V = 'v128' as const;
+
+/** The geometry every pixel-tap walk takes after its own pointer parameters (cBytes: channels in bytes). */
+const WALK_GEOMETRY = {
+  ...{ n: I, h: I, w: I, cBytes: I, ho: I, wo: I },
+  ...{ fh: I, fw: I, sh: I, sw: I, dh: I, dw: I, top: I, left: I },
+};
+const WALK_LOCALS = { ni: I, i: I, j: I, a: I, b: I, y: I, col: I, outPixel: I, inPixel: I, tap: I };
+type WalkLocals = Record<keyof typeof WALK_GEOMETRY | keyof typeof WALK_LOCALS, number>;
 
 /**
- * Both depthwise gradients (channel multiplier 1) walk the same pairs: every output pixel (n, i, j) with every
- * tap (a, b) whose input pixel (n, i·sh + a·dh − top, j·sw + b·dw − left) lies inside x, channels in vectors of 4
- * (cBytes, the channel count in bytes, a multiple of 16). Per pair, over the channels:
- *   depthwiseFilterGrad(pixels = x, dy, taps = dF, …):  dF[a, b, :] += x[input pixel, :] · dy[n, i, j, :]
- *   depthwiseInputGrad(pixels = dx, dy, taps = f, …):  dx[input pixel, :] += f[a, b, :] · dy[n, i, j, :]
- * Parameters (pixels, dy, taps, n, h, w, cBytes, ho, wo, fh, fw, sh, sw, dh, dw, top, left); the accumulated
- * tensor must start zeroed. The filter gradient's 9·C accumulators stay in cache; the input gradient's rows are
- * revisited by neighbouring output pixels while still in cache.
+ * The walk over every output pixel (ni, i, j) and every tap (a, b) whose input pixel
+ * (ni, i·sh + a·dh − top, j·sw + b·dw − left) lies inside the input. `perPixel` runs first for each output
+ * pixel, with `outPixel` its byte offset in dy-shaped tensors; `perPair` then for each such tap, with `inPixel`
+ * the input pixel's byte offset in x-shaped tensors and `tap` = a·fw + b.
  */
-function depthwiseFunction(name: string, accumulate: 'taps' | 'pixels'): FunctionSpec {
-  const {
-    params,
-    locals,
-    at: L,
-  } = signature(
-    {
-      ...{ pixels: I, dy: I, taps: I, n: I, h: I, w: I, cBytes: I, ho: I, wo: I },
-      ...{ fh: I, fw: I, sh: I, sw: I, dh: I, dw: I, top: I, left: I },
-    },
-    { ni: I, i: I, j: I, a: I, b: I, y: I, col: I, dyRow: I, pt: I, pp: I, pd: I, end: I },
-  );
-  /** (outer · size + inner), from locals. */
-  const index = (outer: number, size: number, inner: number): Code => [
-    ...[...op.get(outer), ...op.get(size), ...op.mul, ...op.get(inner), ...op.add],
+function pixelTapWalk(L: WalkLocals, perPixel: Code, perPair: Code): Code {
+  /** (outer · size + inner) · cBytes, from locals. */
+  const offset = (outer: Code, size: number, inner: number): Code => [
+    ...[...outer, ...op.get(size), ...op.mul, ...op.get(inner), ...op.add, ...op.get(L.cBytes), ...op.mul],
   ];
-  const scaled = (local: number): Code => [...op.get(L.cBytes), ...op.mul, ...op.get(local), ...op.add];
-  const [target, other] = accumulate === 'taps' ? [L.pt, L.pp] : [L.pp, L.pt];
-  // One pair over the channels: pt walks the tap's row, pp the input pixel's, pd dy's.
-  const channels: Code = [
-    ...[...index(L.a, L.fw, L.b), ...scaled(L.taps), ...op.set(L.pt)],
-    ...[
-      ...index(L.ni, L.h, L.y),
-      ...op.get(L.w),
-      ...op.mul,
-      ...op.get(L.col),
-      ...op.add,
-      ...scaled(L.pixels),
-    ],
-    ...[
-      ...op.set(L.pp),
-      ...op.get(L.dyRow),
-      ...op.tee(L.pd),
-      ...op.get(L.cBytes),
-      ...op.add,
-      ...op.set(L.end),
-    ],
-    ...op.loop(
-      [...op.get(target), ...op.get(target), ...op.v128Load()],
-      [...op.get(other), ...op.v128Load(), ...op.get(L.pd), ...op.v128Load(), ...op.f32x4Mul],
-      [...op.f32x4Add, ...op.v128Store()],
-      ...[L.pt, L.pp, L.pd].map((p) => bump(p, 16)),
-      [...op.get(L.pd), ...op.get(L.end), ...op.ltU, ...op.brIf(0)],
-    ),
+  const rowOf = (img: number, size: number, row: number): Code => [
+    ...[...op.get(img), ...op.get(size), ...op.mul, ...op.get(row), ...op.add],
   ];
   // Input coordinate `at` = outer · stride + tap · dilation − pad; leave the enclosing block when outside [0, size).
   const inside = (at: number, [outer, stride, tap, dil, pad, size]: number[]): Code => [
     ...[...op.get(outer!), ...op.get(stride!), ...op.mul, ...op.get(tap!), ...op.get(dil!), ...op.mul],
     ...[...op.add, ...op.get(pad!), ...op.sub, ...op.tee(at), ...op.get(size!), ...op.geU, ...op.brIf(0)],
   ];
-  const columns = countUp(L.b, L.fw, op.block(inside(L.col, [L.j, L.sw, L.b, L.dw, L.left, L.w]), channels));
-  const rows = countUp(L.a, L.fh, op.block(inside(L.y, [L.i, L.sh, L.a, L.dh, L.top, L.h]), columns));
-  const dyRow: Code = [
-    ...[...index(L.ni, L.ho, L.i), ...op.get(L.wo), ...op.mul, ...op.get(L.j), ...op.add, ...scaled(L.dy)],
-    ...op.set(L.dyRow),
+  const pair: Code = [
+    ...[...offset(rowOf(L.ni, L.h, L.y), L.w, L.col), ...op.set(L.inPixel)],
+    ...[...op.get(L.a), ...op.get(L.fw), ...op.mul, ...op.get(L.b), ...op.add, ...op.set(L.tap)],
+    ...perPair,
   ];
-  return {
-    name,
-    params,
-    locals,
-    body: [countUp(L.ni, L.n, countUp(L.i, L.ho, countUp(L.j, L.wo, dyRow, rows)))],
-  };
+  const columns = countUp(L.b, L.fw, op.block(inside(L.col, [L.j, L.sw, L.b, L.dw, L.left, L.w]), pair));
+  const rows = countUp(L.a, L.fh, op.block(inside(L.y, [L.i, L.sh, L.a, L.dh, L.top, L.h]), columns));
+  const pixel: Code = [...offset(rowOf(L.ni, L.ho, L.i), L.wo, L.j), ...op.set(L.outPixel), ...perPixel];
+  return countUp(L.ni, L.n, countUp(L.i, L.ho, countUp(L.j, L.wo, pixel, rows)));
+}
+
+/** `local = base + offset` for each [local, base, offset] (offset a local, or a Code computing it). */
+const pointers = (list: [number, number, number | Code][]): Code =>
+  list.flatMap(([local, base, offset]) => [
+    ...op.get(base),
+    ...(typeof offset === 'number' ? op.get(offset) : offset),
+    ...op.add,
+    ...op.set(local),
+  ]);
+
+/** `body` for each channel vector, while pointer `lead` (advanced with `others` by 16) is below `end`. */
+const overChannels = (lead: number, end: number, others: number[], ...body: Code[]): Code =>
+  op.loop(...body, ...[lead, ...others].map((p) => bump(p, 16)), [
+    ...op.get(lead),
+    ...op.get(end),
+    ...op.ltU,
+    ...op.brIf(0),
+  ]);
+
+/**
+ * Both depthwise gradients (channel multiplier 1) walk the same pairs, channels in vectors of 4. Per pair:
+ *   depthwiseFilterGrad(pixels = x, dy, taps = dF, …):  dF[a, b, :] += x[input pixel, :] · dy[n, i, j, :]
+ *   depthwiseInputGrad(pixels = dx, dy, taps = f, …):  dx[input pixel, :] += f[a, b, :] · dy[n, i, j, :]
+ * Parameters (pixels, dy, taps, …WALK_GEOMETRY); the accumulated tensor must start zeroed. The filter gradient's
+ * 9·C accumulators stay in cache; the input gradient's rows are revisited by neighbouring pixels while in cache.
+ */
+function depthwiseFunction(name: string, accumulate: 'taps' | 'pixels'): FunctionSpec {
+  const { params, locals, at } = signature(
+    { pixels: I, dy: I, taps: I, ...WALK_GEOMETRY },
+    { ...WALK_LOCALS, pt: I, pp: I, pd: I, end: I },
+  );
+  const L = at;
+  const [target, other] = accumulate === 'taps' ? [L.pt, L.pp] : [L.pp, L.pt];
+  const perPair: Code = [
+    ...pointers([
+      [L.pt, L.taps, [...op.get(L.tap), ...op.get(L.cBytes), ...op.mul]],
+      [L.pp, L.pixels, L.inPixel],
+      [L.pd, L.dy, L.outPixel],
+      [L.end, L.pd, L.cBytes],
+    ]),
+    ...overChannels(
+      L.pd,
+      L.end,
+      [L.pt, L.pp],
+      [...op.get(target), ...op.get(target), ...op.v128Load()],
+      [...op.get(other), ...op.v128Load(), ...op.get(L.pd), ...op.v128Load(), ...op.f32x4Mul],
+      [...op.f32x4Add, ...op.v128Store()],
+    ),
+  ];
+  return { name, params, locals, body: [pixelTapWalk(L, [], perPair)] };
 }
 
 export const depthwiseFilterGradFunction = () => depthwiseFunction('depthwiseFilterGrad', 'taps');
 export const depthwiseInputGradFunction = () => depthwiseFunction('depthwiseInputGrad', 'pixels');
 
+/**
+ * maxPoolGrad(x, pooled, dy, dx, seen, …WALK_GEOMETRY): dy of each output pixel and channel goes to the first tap
+ * (in a, b order) whose input equals the pooled maximum, as the cpu backend's gradient picks the first maximum.
+ * `seen` is a scratch row of per-channel masks (cleared per output pixel) marking channels already routed; dx
+ * must start zeroed. Channels in vectors of 4.
+ */
+export function maxPoolGradFunction(): FunctionSpec {
+  const {
+    params,
+    locals,
+    at: L,
+  } = signature(
+    { x: I, pooled: I, dy: I, dx: I, seen: I, ...WALK_GEOMETRY },
+    { ...WALK_LOCALS, px: I, pdx: I, py: I, pd: I, ps: I, end: I, match: V, was: V },
+  );
+  const clearSeen: Code = [
+    ...pointers([
+      [L.ps, L.seen, op.i32(0)],
+      [L.end, L.seen, L.cBytes],
+    ]),
+    ...overChannels(L.ps, L.end, [], [...op.get(L.ps), ...op.i8x16Const(0), ...op.v128Store()]),
+  ];
+  const perPair: Code = [
+    ...pointers([
+      [L.px, L.x, L.inPixel],
+      [L.pdx, L.dx, L.inPixel],
+      [L.py, L.pooled, L.outPixel],
+      [L.pd, L.dy, L.outPixel],
+      [L.ps, L.seen, op.i32(0)],
+      [L.end, L.seen, L.cBytes],
+    ]),
+    ...overChannels(
+      L.ps,
+      L.end,
+      [L.px, L.pdx, L.py, L.pd],
+      [...op.get(L.ps), ...op.v128Load(), ...op.set(L.was)],
+      [...op.get(L.px), ...op.v128Load(), ...op.get(L.py), ...op.v128Load(), ...op.f32x4Eq],
+      [...op.get(L.was), ...op.v128AndNot, ...op.set(L.match)],
+      [...op.get(L.ps), ...op.get(L.was), ...op.get(L.match), ...op.v128Or, ...op.v128Store()],
+      [...op.get(L.pdx), ...op.get(L.pdx), ...op.v128Load(), ...op.get(L.pd), ...op.v128Load()],
+      [...op.get(L.match), ...op.v128And, ...op.f32x4Add, ...op.v128Store()],
+    ),
+  ];
+  return { name: 'maxPoolGrad', params, locals, body: [pixelTapWalk(L, clearSeen, perPair)] };
+}
+
 /** Input channels × output-channel vectors of one register tile of the filter-gradient GEMM. */
-export const GEMM_TILE_ROWS = 4;
-export const GEMM_TILE_VECTORS = 2;
+const GEMM_TILE_ROWS = 4;
+const GEMM_TILE_VECTORS = 2;
 
 /**
  * filterGradGemm(out, cin, coutBytes, segs, segsEnd, xStep, dyStep): for one filter tap,
@@ -94,7 +156,6 @@ export const GEMM_TILE_VECTORS = 2;
  * tables short enough that their pixels' rows stay in cache across the tiles.
  */
 export function filterGradGemmFunction(): FunctionSpec {
-  const V = 'v128' as const;
   const acc = Array.from({ length: GEMM_TILE_ROWS * GEMM_TILE_VECTORS }, (_, k) => [`acc${k}`, V] as const);
   const {
     params,
@@ -193,7 +254,6 @@ const INPUT_TILE_PIXELS = 4;
  * the end. cin a multiple of 2, cout of 4.
  */
 export function inputGradGemmFunction(): FunctionSpec {
-  const V = 'v128' as const;
   const P = INPUT_TILE_PIXELS;
   const names = (prefix: string, n: number) => Array.from({ length: n }, (_, k) => `${prefix}${k}`);
   const perType = (list: string[], type: 'i32' | 'v128') => Object.fromEntries(list.map((n) => [n, type]));

@@ -14,6 +14,7 @@ import {
   depthwiseInputGradFunction,
   filterGradGemmFunction,
   inputGradGemmFunction,
+  maxPoolGradFunction,
 } from './simd-conv.ts';
 import { adamFunction, columnSumFunction, greaterFunction, minimumFunction } from './simd-elementwise.ts';
 import { encodeModule } from './wasm-asm.ts';
@@ -38,6 +39,27 @@ export interface DepthwiseArgs {
   sw: number;
   dh: number;
   dw: number;
+  top: number;
+  left: number;
+}
+
+/** Heap byte offsets of x, the pooled y, dy, the zeroed dx and a scratch row of c floats; the pooling geometry. */
+export interface MaxPoolGradArgs {
+  x: number;
+  y: number;
+  dy: number;
+  dx: number;
+  scratch: number;
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  ho: number;
+  wo: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
   top: number;
   left: number;
 }
@@ -98,6 +120,8 @@ export interface ColumnSumArgs {
 export interface SimdKernels {
   depthwiseFilterGrad(args: DepthwiseArgs): void;
   depthwiseInputGrad(args: DepthwiseArgs): void;
+  /** c a multiple of 4. */
+  maxPoolGrad(args: MaxPoolGradArgs): void;
   /** filter += x-rowsᵀ · dy-rows; cin a multiple of 4, cout of 8. */
   filterGradGemm(args: TapGemmArgs): void;
   /** dx-rows += dy-rows · filterᵀ; cin a multiple of 2, cout of 4. */
@@ -133,6 +157,7 @@ function instantiate(memory: Memory): SimdKernels | null {
   bytes ??= encodeModule([
     depthwiseFilterGradFunction(),
     depthwiseInputGradFunction(),
+    maxPoolGradFunction(),
     filterGradGemmFunction(),
     inputGradGemmFunction(),
     minimumFunction(),
@@ -158,18 +183,27 @@ function instantiate(memory: Memory): SimdKernels | null {
         f(a.a, a.aBroadcast ? 0 : 16, a.b, a.bBroadcast ? 0 : 16, a.out, a.out + a.size * outBytes);
     };
   };
+  /** The walk's geometry parameters, or null when a size is zero. */
+  const geometry = (a: Omit<DepthwiseArgs, 'pixels' | 'dy' | 'taps'>) => {
+    const sizes = [a.n, a.h, a.w, a.c * 4, a.ho, a.wo, a.fh, a.fw];
+    return sizes.every((d) => d > 0) ? [...sizes, a.sh, a.sw, a.dh, a.dw, a.top, a.left] : null;
+  };
   const depthwise = (name: string) => {
     const f = fn(name);
     return (a: DepthwiseArgs) => {
-      const sizes = [a.n, a.h, a.w, a.c * 4, a.ho, a.wo, a.fh, a.fw];
-      if (sizes.every((d) => d > 0))
-        f(a.pixels, a.dy, a.taps, ...sizes, a.sh, a.sw, a.dh, a.dw, a.top, a.left);
+      const g = geometry(a);
+      if (g) f(a.pixels, a.dy, a.taps, ...g);
     };
   };
+  const maxPoolGrad = fn('maxPoolGrad');
   const [adam, columnSum] = [fn('adam'), fn('columnSum')];
   return {
     depthwiseFilterGrad: depthwise('depthwiseFilterGrad'),
     depthwiseInputGrad: depthwise('depthwiseInputGrad'),
+    maxPoolGrad: (a) => {
+      const g = geometry({ ...a, dh: 1, dw: 1 });
+      if (g) maxPoolGrad(a.x, a.y, a.dy, a.dx, a.scratch, ...g);
+    },
     filterGradGemm: tapGemm('filterGradGemm'),
     inputGradGemm: tapGemm('inputGradGemm'),
     minimum: binary('minimum', 4),

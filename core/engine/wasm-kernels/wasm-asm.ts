@@ -67,6 +67,11 @@ export const op = {
   /** A v128 constant of 16 equal bytes. */
   i8x16Const: (byte: number): Code => [...simd(0x0c), ...Array.from({ length: 16 }, () => byte & 0xff)],
   v128And: simd(0x4e),
+  /** a & ~b */
+  v128AndNot: simd(0x4f),
+  v128Or: simd(0x50),
+  /** All-ones lanes where equal (false for NaN). */
+  f32x4Eq: simd(0x41),
   f32x4Gt: simd(0x44),
   /** Saturating narrowings; on 0 / −1 masks they keep 0 / −1. */
   i16x8NarrowI32x4S: simd(0x85),
@@ -102,6 +107,8 @@ export function signature<P extends string, L extends string>(
   locals: Record<L, ValType>,
 ): { params: ValType[]; locals: ValType[]; at: Record<P | L, number> } {
   const names = [...Object.keys(params), ...Object.keys(locals)];
+  if (new Set(names).size !== names.length)
+    throw new Error(`wasm-asm: a name is both a parameter and a local`);
   return {
     params: Object.values(params),
     locals: Object.values(locals),
