@@ -22,6 +22,7 @@ const WASM_KERNELS = [
   'Mean',
   'Slice',
   'MaxPoolGrad',
+  'PatchGDMaskedProduct',
   'PatchGDAdamUpdate',
 ];
 

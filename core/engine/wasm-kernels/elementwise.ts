@@ -44,18 +44,22 @@ const OPS: BinaryOp[] = [
   },
 ];
 
-function fastBinary(binary: BinaryOp, backend: BackendWasm, a: TensorInfo, b: TensorInfo): TensorInfo | null {
-  const simd = simdKernels(backend);
-  const aScalar = util.sizeFromShape(a.shape) === 1;
-  const bScalar = util.sizeFromShape(b.shape) === 1;
-  const sameShape = util.arraysEqual(a.shape, b.shape);
-  if (!simd || a.dtype !== 'float32' || b.dtype !== 'float32' || !(sameShape || aScalar || bScalar))
-    return null;
-  const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-  const size = util.sizeFromShape(shape);
-  const out = backend.makeOutput(shape, binary.dtype);
-  // A scalar operand is read as a vector of 4 copies.
+/** Whether a and b are float32 of one shape, or one of them a scalar: the operands the SIMD loops take. */
+export function simdOperands(a: TensorInfo, b: TensorInfo): boolean {
+  const scalar = (t: TensorInfo) => util.sizeFromShape(t.shape) === 1;
+  const shapes = util.arraysEqual(a.shape, b.shape) || scalar(a) || scalar(b);
+  return a.dtype === 'float32' && b.dtype === 'float32' && shapes;
+}
+
+/**
+ * a and b as the SIMD loops read them over `size` output elements: each at its heap offset, or, when it is a
+ * scalar broadcast, as a temporary vector of 4 copies. `values` gives host views for computing the remainder the
+ * loops leave (call it after every allocation: one can grow the heap and detach older views); `dispose` frees the
+ * temporaries.
+ */
+export function binaryOperands(backend: BackendWasm, a: TensorInfo, b: TensorInfo, size: number) {
   const temps: TensorInfo[] = [];
+  const scalar = (t: TensorInfo) => util.sizeFromShape(t.shape) === 1;
   const operand = (t: TensorInfo, broadcast: boolean) => {
     if (!broadcast) return backend.getMemoryOffset(t.dataId);
     const four = backend.makeOutput([4], 'float32');
@@ -64,23 +68,31 @@ function fastBinary(binary: BinaryOp, backend: BackendWasm, a: TensorInfo, b: Te
     return backend.getMemoryOffset(four.dataId);
   };
   // When both are scalars, a is the one broadcast (its shape may have fewer axes); b then has exactly `size`.
-  const aBroadcast = aScalar && size > 1;
-  const bBroadcast = bScalar && size > 1;
+  const aBroadcast = scalar(a) && size > 1;
+  const bBroadcast = scalar(b) && size > 1;
+  const offsets = { a: operand(a, aBroadcast), aBroadcast, b: operand(b, bBroadcast), bBroadcast };
+  return {
+    offsets,
+    values: () => {
+      const [av, bv] = [backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b)];
+      return (k: number): [number, number] => [av[scalar(a) ? 0 : k]!, bv[scalar(b) ? 0 : k]!];
+    },
+    dispose: () => temps.forEach((t) => backend.disposeData(t.dataId)),
+  };
+}
+
+function fastBinary(binary: BinaryOp, backend: BackendWasm, a: TensorInfo, b: TensorInfo): TensorInfo | null {
+  const simd = simdKernels(backend);
+  if (!simd || !simdOperands(a, b)) return null;
+  const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const size = util.sizeFromShape(shape);
+  const out = backend.makeOutput(shape, binary.dtype);
+  const operands = binaryOperands(backend, a, b, size);
   const vectorized = size - (size % binary.perStep);
-  binary.run(simd, {
-    a: operand(a, aBroadcast),
-    aBroadcast,
-    b: operand(b, bBroadcast),
-    bBroadcast,
-    out: backend.getMemoryOffset(out.dataId),
-    size: vectorized,
-  });
-  // Views are taken after every allocation: an allocation can grow the heap and detach older ones.
-  const av = backend.typedArrayFromHeap(a);
-  const bv = backend.typedArrayFromHeap(b);
-  const ov = backend.typedArrayFromHeap(out);
-  for (let k = vectorized; k < size; k++) ov[k] = binary.scalar(av[aScalar ? 0 : k]!, bv[bScalar ? 0 : k]!);
-  for (const t of temps) backend.disposeData(t.dataId);
+  binary.run(simd, { ...operands.offsets, out: backend.getMemoryOffset(out.dataId), size: vectorized });
+  const [values, ov] = [operands.values(), backend.typedArrayFromHeap(out)];
+  for (let k = vectorized; k < size; k++) ov[k] = binary.scalar(...values(k));
+  operands.dispose();
   return out;
 }
 

@@ -1,14 +1,16 @@
 /**
  * Registers the project's wasm kernels, once per process. tfjs 4.22's wasm backend has no Conv2DBackpropFilter,
  * DepthwiseConv2dNativeBackpropFilter or DepthwiseConv2dNativeBackpropInput, so conv nets cannot train on it as
- * shipped; its Conv2DBackpropInput is a scalar C++ loop and its Identity a copy, which ours replace.
+ * shipped; several of its other kernels are scalar loops or copies, which ours replace (see kernels.ts). The Relu
+ * and Minimum gradients that use our masked product are registered with them (they fall back off wasm).
  */
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { registerActivationGradients } from './activation-grads.ts';
 import { wasmKernelConfigs } from './kernels.ts';
 
 let registered = false;
 
-/** Registers the kernels (idempotent) and returns their names. */
+/** Registers the kernels and gradients (idempotent) and returns the kernels' names. */
 export function registerWasmKernels(): string[] {
   const names = wasmKernelConfigs.map((k) => k.kernelName);
   if (registered) return names;
@@ -17,6 +19,7 @@ export function registerWasmKernels(): string[] {
     if (getKernel(config.kernelName, 'wasm')) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
   }
+  registerActivationGradients();
   registered = true;
   return names;
 }

@@ -3,7 +3,8 @@
  * ships only as a scalar loop), built from its own XNNPACK kernels through `wasmScope` or from the SIMD loops of
  * `simd.ts`; an Identity (and same-dtype Cast) that shares data instead of copying it; SIMD Minimum and Greater
  * (`elementwise.ts`); Sum and Mean over the leading axes (`reductions.ts`); Slice as heap copies (`slice.ts`);
- * MaxPoolGrad (`pooling.ts`); a fused Adam update (`adam.ts`).
+ * MaxPoolGrad (`pooling.ts`); the masked product of the Relu and Minimum gradients (`activation-grads.ts`);
+ * a fused Adam update (`adam.ts`).
  */
 import {
   backend_util,
@@ -21,6 +22,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
+import { maskedProductKernelConfig } from './activation-grads.ts';
 import { adamKernelConfig } from './adam.ts';
 import { elementwiseKernelConfigs } from './elementwise.ts';
 import { reductionKernelConfigs } from './reductions.ts';
@@ -135,5 +137,6 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   ...reductionKernelConfigs,
   sliceKernelConfig,
   maxPoolGradKernelConfig,
+  maskedProductKernelConfig,
   adamKernelConfig,
 ];

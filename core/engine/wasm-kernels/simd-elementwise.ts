@@ -42,6 +42,49 @@ export const greaterFunction = () =>
   );
 
 /**
+ * Masked products (dy, a, aStep, b, bStep, out, end): out = dy · mask(a, b), 4 per step, dy and out full-size,
+ * a and b as in the binary functions. The mask is 1 or 0 per lane (and NaN for `step` at a NaN), so the product
+ * is exactly tfjs's dy · cast(condition, 'float32'): the gradients of Minimum and Relu in one pass each.
+ */
+function maskedProductFunction(name: string, mask: (a: number, b: number) => Code): FunctionSpec {
+  const {
+    params,
+    locals,
+    at: L,
+  } = signature({ dy: I, a: I, aStep: I, b: I, bStep: I, out: I, end: I }, { va: V, vb: V });
+  const step: Code[] = [
+    [...op.get(L.a), ...op.v128Load(), ...op.set(L.va), ...bump(L.a, op.get(L.aStep))],
+    [...op.get(L.b), ...op.v128Load(), ...op.set(L.vb), ...bump(L.b, op.get(L.bStep))],
+    [
+      ...op.get(L.out),
+      ...op.get(L.dy),
+      ...op.v128Load(),
+      ...mask(L.va, L.vb),
+      ...op.f32x4Mul,
+      ...op.v128Store(),
+    ],
+    bump(L.dy, 16),
+  ];
+  return { name, params, locals, body: [untilEnd(L.out, L.end, 16, ...step)] };
+}
+
+/** 1.0 where the comparison's mask is all ones, else 0.0. */
+const ones = (comparison: Code): Code => [...comparison, ...op.f32x4Const(1), ...op.v128And];
+
+/** dy · (a > b) */
+export const greaterProductFunction = () =>
+  maskedProductFunction('greaterProduct', (a, b) => ones([...op.get(a), ...op.get(b), ...op.f32x4Gt]));
+/** dy · (a ≤ b) */
+export const lessEqualProductFunction = () =>
+  maskedProductFunction('lessEqualProduct', (a, b) => ones([...op.get(a), ...op.get(b), ...op.f32x4Le]));
+/** dy · step(a) with b = 0: 1 where a > 0, NaN where a is NaN (tfjs's step), else 0. */
+export const stepProductFunction = () =>
+  maskedProductFunction('stepProduct', (a, b) => [
+    ...ones([...op.get(a), ...op.get(b), ...op.f32x4Gt]),
+    ...[...op.get(a), ...op.get(a), ...op.f32x4Ne, ...op.get(a), ...op.v128And, ...op.v128Or],
+  ]);
+
+/**
  * adam(p, g, m, v, pOut, mOut, vOut, end, beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction2, epsilon,
  * stepSize), per element and in float32 at every operation, in the order of the op-by-op update it replaces:
  *   m' = m·β1 + g·(1 − β1)      v' = v·β2 + (g·g)·(1 − β2)

@@ -16,7 +16,15 @@ import {
   inputGradGemmFunction,
   maxPoolGradFunction,
 } from './simd-conv.ts';
-import { adamFunction, columnSumFunction, greaterFunction, minimumFunction } from './simd-elementwise.ts';
+import {
+  adamFunction,
+  columnSumFunction,
+  greaterFunction,
+  greaterProductFunction,
+  lessEqualProductFunction,
+  minimumFunction,
+  stepProductFunction,
+} from './simd-elementwise.ts';
 import { encodeModule } from './wasm-asm.ts';
 
 /**
@@ -90,6 +98,9 @@ export interface BinaryArgs {
   size: number;
 }
 
+/** The masks of `maskedProduct`: dy · (a > b), dy · (a ≤ b), dy · step(a) (b then a 4-float broadcast of 0). */
+export type ProductMask = 'greater' | 'lessEqual' | 'step';
+
 /** Heap byte offsets of the current and next parameter and moments; float32 constants. */
 export interface AdamArgs {
   p: number;
@@ -130,6 +141,8 @@ export interface SimdKernels {
   minimum(args: BinaryArgs): void;
   /** 16 elements per step. */
   greater(args: BinaryArgs): void;
+  /** out = dy · mask(a, b), 4 elements per step; dy and out of `size` floats. */
+  maskedProduct(mask: ProductMask, dy: number, args: BinaryArgs): void;
   adam(args: AdamArgs): void;
   /** out[c] += Σ_rows x[row, c] */
   columnSum(args: ColumnSumArgs): void;
@@ -162,10 +175,15 @@ function instantiate(memory: Memory): SimdKernels | null {
     inputGradGemmFunction(),
     minimumFunction(),
     greaterFunction(),
+    greaterProductFunction(),
+    lessEqualProductFunction(),
+    stepProductFunction(),
     adamFunction(),
     columnSumFunction(),
   ]);
-  if (memory.buffer instanceof SharedArrayBuffer || !wasmApi.validate(bytes)) return null;
+  // Browsers without cross-origin isolation have no SharedArrayBuffer at all (and then no shared memory).
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  if (shared || !wasmApi.validate(bytes)) return null;
   const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
   const fn = (name: string) => exports[name] as (...args: number[]) => void;
   // The loops are do-while: an empty range (any zero size) must not enter them.
@@ -196,6 +214,7 @@ function instantiate(memory: Memory): SimdKernels | null {
     };
   };
   const maxPoolGrad = fn('maxPoolGrad');
+  const products = { greater: 'greaterProduct', lessEqual: 'lessEqualProduct', step: 'stepProduct' } as const;
   const [adam, columnSum] = [fn('adam'), fn('columnSum')];
   return {
     depthwiseFilterGrad: depthwise('depthwiseFilterGrad'),
@@ -208,6 +227,18 @@ function instantiate(memory: Memory): SimdKernels | null {
     inputGradGemm: tapGemm('inputGradGemm'),
     minimum: binary('minimum', 4),
     greater: binary('greater', 1),
+    maskedProduct: (mask, dy, a) => {
+      if (a.size > 0)
+        fn(products[mask])(
+          dy,
+          a.a,
+          a.aBroadcast ? 0 : 16,
+          a.b,
+          a.bBroadcast ? 0 : 16,
+          a.out,
+          a.out + a.size * 4,
+        );
+    },
     // The constants are rounded to float32 on the call, from the same doubles the op-by-op update rounds.
     adam: (a) => {
       if (a.size === 0) return;

@@ -66,12 +66,19 @@ export const op = {
   v128Store: (offset = 0): Code => [...simd(0x0b), ...memarg(offset)],
   /** A v128 constant of 16 equal bytes. */
   i8x16Const: (byte: number): Code => [...simd(0x0c), ...Array.from({ length: 16 }, () => byte & 0xff)],
+  /** A v128 constant of four equal floats. */
+  f32x4Const: (value: number): Code => [
+    ...simd(0x0c),
+    ...new Uint8Array(new Float32Array(4).fill(value).buffer),
+  ],
   v128And: simd(0x4e),
   /** a & ~b */
   v128AndNot: simd(0x4f),
   v128Or: simd(0x50),
-  /** All-ones lanes where equal (false for NaN). */
+  /** Comparisons: all-ones lanes where true (false for NaN, except ne). */
   f32x4Eq: simd(0x41),
+  f32x4Ne: simd(0x42),
+  f32x4Le: simd(0x45),
   f32x4Gt: simd(0x44),
   /** Saturating narrowings; on 0 / −1 masks they keep 0 / −1. */
   i16x8NarrowI32x4S: simd(0x85),
