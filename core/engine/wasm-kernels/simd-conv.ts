@@ -167,7 +167,7 @@ export function filterGradGemmFunction(): FunctionSpec {
   );
   const accs = acc.map(([name]) => (L as Record<string, number>)[name]!);
   const rowBytes = GEMM_TILE_VECTORS * 16;
-  // Accumulator r·V + q holds out[ci + r, co + 16q/4 …]: row r at tile + r·coutBytes, vector q at +16q.
+  // Accumulator r·2 + q holds the 4 channels of out row ci + r at byte co + 16q: tile + r·coutBytes + 16q.
   const eachAcc = (f: (local: number, row: number, vector: number) => Code): Code =>
     accs.flatMap((local, idx) => f(local, Math.floor(idx / GEMM_TILE_VECTORS), idx % GEMM_TILE_VECTORS));
   const rowAddress = (row: number): Code => [
@@ -185,10 +185,17 @@ export function filterGradGemmFunction(): FunctionSpec {
     [...op.get(L.pd), ...op.v128Load(16), ...op.set(L.d1)],
     ...Array.from({ length: GEMM_TILE_ROWS }, (_, row) => [
       ...[...op.get(L.px), ...op.v128Load32Splat(4 * row), ...op.set(L.s)],
-      ...Array.from({ length: GEMM_TILE_VECTORS }, (_, q) => {
+      ...[L.d0, L.d1].flatMap((d, q) => {
         const local = accs[row * GEMM_TILE_VECTORS + q]!;
-        return [...op.get(local), ...op.get(L.s), ...op.get(q === 0 ? L.d0 : L.d1), ...op.f32x4Mul];
-      }).flatMap((mulAdd, q) => [...mulAdd, ...op.f32x4Add, ...op.set(accs[row * GEMM_TILE_VECTORS + q]!)]),
+        return [
+          ...op.get(local),
+          ...op.get(L.s),
+          ...op.get(d),
+          ...op.f32x4Mul,
+          ...op.f32x4Add,
+          ...op.set(local),
+        ];
+      }),
     ]),
     bump(L.px, op.get(L.xStep)),
     bump(L.pd, op.get(L.dyStep)),

@@ -194,11 +194,15 @@ function instantiate(memory: Memory): SimdKernels | null {
         f(a.filter, a.cin, a.cout * 4, a.segs, a.segsEnd, a.xStep, a.dyStep);
     };
   };
+  /** The SIMD arguments of two operands and an output of `size` elements of `outBytes`. */
+  const operands = (a: BinaryArgs, outBytes: number) => {
+    const [aStep, bStep] = [a.aBroadcast ? 0 : 16, a.bBroadcast ? 0 : 16];
+    return [a.a, aStep, a.b, bStep, a.out, a.out + a.size * outBytes];
+  };
   const binary = (name: string, outBytes: number) => {
     const f = fn(name);
     return (a: BinaryArgs) => {
-      if (a.size > 0)
-        f(a.a, a.aBroadcast ? 0 : 16, a.b, a.bBroadcast ? 0 : 16, a.out, a.out + a.size * outBytes);
+      if (a.size > 0) f(...operands(a, outBytes));
     };
   };
   /** The walk's geometry parameters, or null when a size is zero. */
@@ -214,7 +218,11 @@ function instantiate(memory: Memory): SimdKernels | null {
     };
   };
   const maxPoolGrad = fn('maxPoolGrad');
-  const products = { greater: 'greaterProduct', lessEqual: 'lessEqualProduct', step: 'stepProduct' } as const;
+  const products = {
+    greater: fn('greaterProduct'),
+    lessEqual: fn('lessEqualProduct'),
+    step: fn('stepProduct'),
+  };
   const [adam, columnSum] = [fn('adam'), fn('columnSum')];
   return {
     depthwiseFilterGrad: depthwise('depthwiseFilterGrad'),
@@ -228,16 +236,7 @@ function instantiate(memory: Memory): SimdKernels | null {
     minimum: binary('minimum', 4),
     greater: binary('greater', 1),
     maskedProduct: (mask, dy, a) => {
-      if (a.size > 0)
-        fn(products[mask])(
-          dy,
-          a.a,
-          a.aBroadcast ? 0 : 16,
-          a.b,
-          a.bBroadcast ? 0 : 16,
-          a.out,
-          a.out + a.size * 4,
-        );
+      if (a.size > 0) products[mask](dy, ...operands(a, 4));
     },
     // The constants are rounded to float32 on the call, from the same doubles the op-by-op update rounds.
     adam: (a) => {
