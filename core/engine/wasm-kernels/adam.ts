@@ -1,7 +1,7 @@
 /**
  * One Adam update of one variable as a single wasm kernel (a SIMD pass over the parameter, its gradient and both
- * moments), in place of the 13 elementwise kernels the op-by-op update dispatches per variable: at ~260 variables
- * per step the dispatch cost alone is tens of milliseconds. Every operation rounds to float32 as those kernels do,
+ * moments), in place of the 13 elementwise kernels the op-by-op update dispatches per variable: ~2,000 dispatches
+ * per step for MobileNetV2's or ResNet50's ~160 variables, whose cost alone is tens of milliseconds. Every operation rounds to float32 as those kernels do,
  * in the same order, so the results are the same. Registered for wasm only; `core/patchgd/adam.ts` uses it where
  * the running backend has it.
  */

@@ -1,8 +1,9 @@
 /**
- * A small toolkit for writing wasm kernels out of the wasm backend's own kernels. Every op runs the kernel
- * function registered for 'wasm' directly on `TensorInfo`s, so data stays in the wasm heap: no round trip through
- * the engine, no copy to JS, no other backend. A `WasmOps` records every tensor it creates; `wasmScope` frees them
- * all except the one result the kernel returns.
+ * A small toolkit for writing wasm kernels out of the wasm backend's own kernels and the SIMD loops of `simd.ts`.
+ * Every op runs the kernel function registered for 'wasm' directly on `TensorInfo`s, so data stays in the wasm
+ * heap: no round trip through the engine, no copy to JS, no other backend. A `WasmOps` records every tensor it
+ * creates (ops' outputs and its own allocations); `wasmScope` frees them all except the one result the kernel
+ * returns.
  */
 import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
