@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { getKernel } from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE, type AdamUpdateAttrs } from '../engine/wasm-kernels/adam.ts';
 
 export interface AdamOptions {
   beta1?: number;
@@ -11,6 +13,14 @@ export interface AdamState {
   iteration: number;
   m: Float32Array[];
   v: Float32Array[];
+}
+
+/** [p', m', v'] of one Adam update, as tfjs ops (backends without the fused kernel). */
+function opByOp(a: AdamUpdateAttrs, p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor): tf.Tensor[] {
+  const m1 = tf.add(tf.mul(m, a.beta1), tf.mul(g, 1 - a.beta1));
+  const v1 = tf.add(tf.mul(v, a.beta2), tf.mul(tf.square(g), 1 - a.beta2));
+  const denom = tf.add(tf.sqrt(tf.div(v1, a.correction2)), a.epsilon);
+  return [tf.sub(p, tf.mul(tf.div(m1, denom), a.stepSize)), m1, v1];
 }
 
 /**
@@ -48,15 +58,28 @@ export class Adam {
     this.iteration++;
     const correction1 = 1 - this.beta1 ** this.iteration;
     const correction2 = 1 - this.beta2 ** this.iteration;
+    const attrs: AdamUpdateAttrs = {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      correction2,
+      stepSize: lr / correction1,
+    };
+    // The fused kernel where the backend has one (wasm): the same float32 arithmetic in one dispatch, not 13.
+    const fused = getKernel(ADAM_UPDATE, tf.engine().backendName) !== undefined;
     this.variables.forEach((variable, i) => {
       const g = grads[i]!;
       const m = this.m[i]!;
       const v = this.v[i]!;
       tf.tidy(() => {
-        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
-        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
-        const denom = tf.add(tf.sqrt(tf.div(v, correction2)), this.epsilon);
-        variable.assign(tf.sub(variable, tf.mul(tf.div(m, denom), lr / correction1)));
+        const [p1, m1, v1] = fused
+          ? (tf
+              .engine()
+              .runKernel(ADAM_UPDATE, { param: variable, grad: g, m, v }, { ...attrs }) as tf.Tensor[])
+          : opByOp(attrs, variable, g, m, v);
+        m.assign(m1!);
+        v.assign(v1!);
+        variable.assign(p1!);
       });
     });
   }

@@ -25,7 +25,7 @@ import {
   type KernelConfig,
 } from '@tensorflow/tfjs-core';
 import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
-import { wasmGradientKernels } from '../../core/engine/wasm-kernels/kernels.ts';
+import { wasmKernelConfigs } from '../../core/engine/wasm-kernels/kernels.ts';
 
 interface Layer {
   net: string;
@@ -90,18 +90,19 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
-/** Best wall time (ms) of `iters` runs, after one warm-up run when `warmUp`. */
+/** Median wall time (ms) of `iters` runs, after one warm-up run when `warmUp`. */
 function time(iters: number, run: () => tf.Tensor, warmUp = true): number {
   if (warmUp) tf.dispose(run());
-  let best = Infinity;
+  const times: number[] = [];
   for (let i = 0; i < iters; i++) {
     const t0 = performance.now();
     const out = run();
     out.dataSync();
-    best = Math.min(best, performance.now() - t0);
+    times.push(performance.now() - t0);
     out.dispose();
   }
-  return Math.round(best * 10) / 10;
+  times.sort((a, b) => a - b);
+  return Math.round((times[Math.floor(times.length / 2)] as number) * 10) / 10;
 }
 
 interface Case {
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
   const shipped = getKernel(Conv2DBackpropInput, 'wasm') as KernelConfig;
   const chosen = await selectBackend({ prefer: 'wasm' });
   const status = describeBackend();
-  const ours = wasmGradientKernels.find((k) => k.kernelName === Conv2DBackpropInput) as KernelConfig;
+  const ours = wasmKernelConfigs.find((k) => k.kernelName === Conv2DBackpropInput) as KernelConfig;
   const rows: Record<string, unknown>[] = [];
   for (const l of LAYERS.filter((layer) => layer.net.includes(opts.only))) {
     const cases = l.depthwise ? DW_CASES : CONV_CASES;

@@ -9,11 +9,21 @@ import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
 import { UsageError } from '../../core/errors.ts';
 import { registerWasmKernels } from '../../core/engine/wasm-kernels/index.ts';
 
-const GRADIENT_KERNELS = [
+const WASM_KERNELS = [
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
+  'Identity',
+  'Cast',
+  'Minimum',
+  'Greater',
+  'Sum',
+  'Mean',
+  'Slice',
+  'MaxPoolGrad',
+  'PatchGDMaskedProduct',
+  'PatchGDAdamUpdate',
 ];
 
 describe('selectBackend', () => {
@@ -33,7 +43,7 @@ describe('selectBackend', () => {
       { name: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
     ]);
     expect(tf.getBackend()).toBe('wasm');
-    for (const k of GRADIENT_KERNELS) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
+    for (const k of WASM_KERNELS) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
     // The emscripten module's process-wide rethrowing handlers are removed again.
     expect(process.listenerCount('uncaughtException')).toBe(uncaught);
     expect(process.listenerCount('unhandledRejection')).toBe(unhandled);
@@ -42,7 +52,7 @@ describe('selectBackend', () => {
     const status = describeBackend();
     expect(status.name).toBe('wasm');
     expect(status.tfjsBackend).toBe('wasm');
-    expect(status.wasm).toEqual({ simd: expect.any(Boolean), threads: false, kernels: GRADIENT_KERNELS });
+    expect(status.wasm).toEqual({ simd: expect.any(Boolean), threads: false, kernels: WASM_KERNELS });
     expect(status.numBytes).toBeGreaterThanOrEqual(1024);
     expect(status.numTensors).toBeGreaterThanOrEqual(1);
     t.dispose();
@@ -50,7 +60,7 @@ describe('selectBackend', () => {
 
   it('registers the wasm kernels exactly once', () => {
     const config = tf.getKernel('Conv2DBackpropFilter', 'wasm');
-    expect(registerWasmKernels()).toEqual(GRADIENT_KERNELS);
+    expect(registerWasmKernels()).toEqual(WASM_KERNELS);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBe(config);
   });
 

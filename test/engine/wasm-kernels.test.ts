@@ -5,8 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
+import { simdKernels } from '../../core/engine/wasm-kernels/simd.ts';
 import { wasmScope, type WasmOps } from '../../core/engine/wasm-kernels/wasm-ops.ts';
 import { relError } from '../helpers/tensors.ts';
 
@@ -115,12 +117,34 @@ beforeAll(async () => {
 });
 
 describe('Conv2D gradients on wasm match cpu', () => {
-  // tfjs's Conv2D gradient kernels take no dilation attribute.
-  const cases = grid().filter((g) => g.dilation === 1);
-  it.each(cases.map((g) => [label(g), g] as const))('%s', async (_name, g) => {
+  // tfjs's Conv2D gradient kernels take no dilation attribute. Fewer and more output than input channels (both
+  // orders matter to the XNNPACK 1×1 path); 4 → 8 and 8 → 16 channels take the SIMD filter gradient, and the SIMD
+  // input gradient at stride 2.
+  const channels = (g: Case) => [
+    [3, g.n === 1 ? 4 : 2],
+    [4, 8],
+    [8, 16],
+  ];
+  // 16 → 72 channels at 17×16: the SIMD filter gradient splits the output rows into several cache blocks, and the
+  // input gradient takes its SIMD path at stride 1 too (more than 64 output channels).
+  const blocked = [1, 2].map((stride) => ({
+    ...grid()[0]!,
+    n: 2,
+    h: 17,
+    w: 16,
+    k: 3,
+    stride,
+    pad: 'same' as Pad,
+  }));
+  const cases = [
+    ...grid()
+      .filter((g) => g.dilation === 1)
+      .flatMap((g) => channels(g).map(([c, cout]) => ({ ...g, c: c!, cout: cout! }))),
+    ...blocked.map((g) => ({ ...g, c: 16, cout: 72 })),
+  ];
+  it.each(cases.map((g) => [`${label(g)} to ${g.cout}`, g] as const))('%s', async (_name, g) => {
     const xShape: Shape4 = [g.n, g.h, g.w, g.c];
-    // Fewer and more output than input channels (both orders matter to the 1×1 path).
-    const filterShape: Shape4 = [g.k, g.k === 3 ? 2 : g.k, g.c, g.n === 1 ? 4 : 2];
+    const filterShape: Shape4 = [g.k, g.k === 3 ? 2 : g.k, g.c, g.cout];
     const info = backend_util.computeConv2DInfo(xShape, filterShape, g.stride, 1, g.pad);
     const x = random(xShape, 1);
     const dy = random(info.outShape, 2);
@@ -139,7 +163,15 @@ describe('Conv2D gradients on wasm match cpu', () => {
 });
 
 describe('depthwise gradients on wasm match cpu', () => {
-  const cases = grid().flatMap((g) => [1, 2].map((multiplier) => ({ ...g, multiplier })));
+  // 4 and 8 channels at multiplier 1 take the SIMD gradients; 3 channels or multiplier 2 the XNNPACK ones.
+  const variants = [
+    [3, 1],
+    [3, 2],
+    [4, 1],
+    [8, 1],
+    [4, 2],
+  ] as const;
+  const cases = grid().flatMap((g) => variants.map(([c, multiplier]) => ({ ...g, c, multiplier })));
   it.each(cases.map((g) => [`${label(g)} m${g.multiplier}`, g] as const))('%s', async (_name, g) => {
     const xShape: Shape4 = [g.n, g.h, g.w, g.c];
     const filterShape: Shape4 = [g.k, g.k, g.c, g.multiplier];
@@ -243,6 +275,60 @@ describe('wasm gradient kernels free their intermediates', () => {
     tf.dispose(outs);
     expect(backend.numDataIds()).toBe(before);
     tf.dispose([x, dy, f, f2]);
+  });
+});
+
+describe('the SIMD kernels', () => {
+  it('run on this runtime (so the 4- and 8-channel depthwise cases above test them)', async () => {
+    await tf.setBackend('wasm');
+    expect(simdKernels(tf.backend() as BackendWasm)).not.toBeNull();
+  });
+});
+
+describe('Identity and Cast on wasm', () => {
+  it('shares the input data, which outlives the input', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const before = backend.numDataIds();
+    const y = tf.engine().runKernel('Identity', { x }) as tf.Tensor;
+    expect(backend.numDataIds()).toBe(before);
+    x.dispose();
+    expect(await y.data()).toEqual(new Float32Array([1, 2, 3, 4]));
+    y.dispose();
+    expect(backend.numDataIds()).toBe(before - 1);
+  });
+
+  it('Cast shares the data when the dtype stays, and converts like cpu otherwise', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    const x = tf.tensor([-1.5, 0, 2.7, 7], [4]);
+    const before = backend.numDataIds();
+    const same = tf.cast(x, 'float32');
+    expect(backend.numDataIds()).toBe(before);
+    const converted = [tf.cast(x, 'int32'), tf.cast(x, 'bool'), tf.cast(tf.cast(x, 'bool'), 'float32')];
+    expect(converted.map((t) => t.dtype)).toEqual(['int32', 'bool', 'float32']);
+    const wasm = await Promise.all([same, ...converted].map(async (t) => Array.from(await t.data())));
+    tf.dispose([x, same, ...converted]);
+    await tf.setBackend('cpu');
+    const xc = tf.tensor([-1.5, 0, 2.7, 7], [4]);
+    const cpu = [
+      tf.cast(xc, 'float32'),
+      tf.cast(xc, 'int32'),
+      tf.cast(xc, 'bool'),
+      tf.cast(tf.cast(xc, 'bool'), 'float32'),
+    ];
+    expect(wasm).toEqual(await Promise.all(cpu.map(async (t) => Array.from(await t.data()))));
+    tf.dispose([xc, ...cpu]);
+  });
+
+  it('keeps the values a gradient saved while the forward tensors are freed', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor([-1, 0.5, 2, 7], [4]);
+    // relu6's gradient reads its saved input after the tidy around the forward pass has freed the original.
+    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu6(t), tf.tensor([1, 2, 3, 4]))))(x);
+    expect(Array.from(await grad.data())).toEqual([0, 2, 3, 0]);
+    tf.dispose([x, grad]);
   });
 });
 

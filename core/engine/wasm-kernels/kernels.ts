@@ -1,19 +1,34 @@
 /**
- * Kernel configs for the convolution gradients the wasm backend of tfjs 4.22 lacks (or ships only as a scalar
- * loop), each built from the backend's own XNNPACK convolution through `wasmScope`.
+ * Kernel configs the project registers for the wasm backend of tfjs 4.22: the convolution gradients it lacks (or
+ * ships only as a scalar loop), built from its own XNNPACK kernels through `wasmScope` or from the SIMD loops of
+ * `simd.ts`; an Identity (and same-dtype Cast) that shares data instead of copying it; SIMD Minimum and Greater
+ * (`elementwise.ts`); Sum and Mean over the leading axes (`reductions.ts`); Slice as heap copies (`slice.ts`);
+ * MaxPoolGrad (`pooling.ts`); the masked product of the Relu and Minimum gradients (`activation-grads.ts`);
+ * a fused Adam update (`adam.ts`).
  */
 import {
   backend_util,
+  Cast,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
+  Identity,
+  type DataType,
   type KernelBackend,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
+import { maskedProductKernelConfig } from './activation-grads.ts';
+import { adamKernelConfig } from './adam.ts';
+import { elementwiseKernelConfigs } from './elementwise.ts';
+import { reductionKernelConfigs } from './reductions.ts';
+import { maxPoolGradKernelConfig } from './pooling.ts';
+import { overShipped } from './shipped.ts';
+import { sliceKernelConfig } from './slice.ts';
 import { wasmScope, type WasmOps } from './wasm-ops.ts';
 
 type Shape4 = [number, number, number, number];
@@ -74,6 +89,36 @@ function inputGradKernel(depthwise: boolean, body: GradBody): KernelFunc {
   };
 }
 
+/**
+ * Identity sharing its input's data, as the cpu backend's does; the shipped one copies it. The engine runs Identity
+ * to keep every tensor a gradient needs (`saveTensorsForBackwardMode`: ~1,600 calls per MobileNetV2 step), so the
+ * copies cost time and, until the forward pass's intermediates are freed, twice the activation memory. Sharing is
+ * safe because no wasm kernel writes into its inputs; the backend counts references per data id (as for Reshape).
+ */
+function sharedIdentity({ inputs, backend }: Parameters<KernelFunc>[0]): TensorInfo {
+  const { x } = inputs as { x: TensorInfo };
+  (backend as BackendWasm).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * Cast to the input's own dtype shares the data too, as on the cpu backend (tfjs's relu and clone gradients run
+ * it on every activation). Cast to bool tests for non-zero, as on cpu: the shipped kernel converts with a typed
+ * array copy, which wraps instead (−1.5 → 255, 2.7 → 2).
+ */
+const castKernel = overShipped(Cast, (args) => {
+  const { x } = args.inputs as { x: TensorInfo };
+  const { dtype } = args.attrs as unknown as { dtype: DataType };
+  if (dtype === x.dtype) return sharedIdentity(args);
+  if (dtype !== 'bool' || x.dtype === 'string') return null;
+  const backend = args.backend as BackendWasm;
+  const out = backend.makeOutput(x.shape, 'bool');
+  const from = backend.typedArrayFromHeap(x);
+  const to = backend.typedArrayFromHeap(out);
+  for (let i = 0; i < from.length; i++) to[i] = from[i] !== 0 ? 1 : 0;
+  return out;
+});
+
 const wasmKernel = (kernelName: string, kernelFunc: KernelFunc): KernelConfig => ({
   kernelName,
   backendName: 'wasm',
@@ -81,9 +126,17 @@ const wasmKernel = (kernelName: string, kernelFunc: KernelFunc): KernelConfig =>
 });
 
 /** Every kernel this project registers for the wasm backend. */
-export const wasmGradientKernels: readonly KernelConfig[] = [
+export const wasmKernelConfigs: readonly KernelConfig[] = [
   wasmKernel(Conv2DBackpropFilter, filterGradKernel(false, conv2dFilterGrad)),
   wasmKernel(Conv2DBackpropInput, inputGradKernel(false, conv2dInputGrad)),
   wasmKernel(DepthwiseConv2dNativeBackpropFilter, filterGradKernel(true, depthwiseFilterGrad)),
   wasmKernel(DepthwiseConv2dNativeBackpropInput, inputGradKernel(true, depthwiseInputGrad)),
+  wasmKernel(Identity, sharedIdentity),
+  castKernel,
+  ...elementwiseKernelConfigs,
+  ...reductionKernelConfigs,
+  sliceKernelConfig,
+  maxPoolGradKernelConfig,
+  maskedProductKernelConfig,
+  adamKernelConfig,
 ];

@@ -1,10 +1,13 @@
 /**
- * A small toolkit for writing wasm kernels out of the wasm backend's own kernels. Every op runs the kernel
- * function registered for 'wasm' directly on `TensorInfo`s, so data stays in the wasm heap: no round trip through
- * the engine, no copy to JS, no other backend. A `WasmOps` records every tensor it creates; `wasmScope` frees them
- * all except the one result the kernel returns.
+ * A small toolkit for writing wasm kernels out of the wasm backend's own kernels and the SIMD loops of `simd.ts`.
+ * Every op runs the kernel function registered for 'wasm' directly on `TensorInfo`s, so data stays in the wasm
+ * heap: no round trip through the engine, no copy to JS, no other backend. A `WasmOps` records every tensor it
+ * creates (ops' outputs and its own allocations); `wasmScope` frees them all except the one result the kernel
+ * returns.
  */
 import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdKernels, type SimdKernels } from './simd.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -23,6 +26,40 @@ export class WasmOps {
   private readonly created: TensorInfo[] = [];
 
   constructor(private readonly backend: KernelBackend) {}
+
+  /** The hand-written SIMD kernels on this backend's heap, or null where they cannot run. */
+  get simd(): SimdKernels | null {
+    return simdKernels(this.backend as BackendWasm);
+  }
+
+  /** A new float32 tensor of zeros, recorded for disposal. */
+  zeros(shape: number[]): TensorInfo {
+    const out = (this.backend as BackendWasm).makeOutput(shape, 'float32');
+    (this.backend as BackendWasm).typedArrayFromHeap(out).fill(0);
+    this.created.push(out);
+    return out;
+  }
+
+  /** An int32 tensor holding `values`, recorded for disposal. */
+  int32(values: Int32Array): TensorInfo {
+    const out = (this.backend as BackendWasm).makeOutput([values.length], 'int32', undefined, values);
+    this.created.push(out);
+    return out;
+  }
+
+  /** A float32 copy with its own data (the backend's Identity shares the input's: see kernels.ts). */
+  copy(x: TensorInfo): TensorInfo {
+    const backend = this.backend as BackendWasm;
+    const out = backend.makeOutput(x.shape, 'float32');
+    backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x));
+    this.created.push(out);
+    return out;
+  }
+
+  /** Byte offset of a tensor's data in the wasm heap. */
+  offset(t: TensorInfo): number {
+    return (this.backend as BackendWasm).getMemoryOffset(t.dataId);
+  }
 
   /** Runs the wasm kernel `name` and records its output for disposal. */
   run(name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: NamedAttrMap = {}): TensorInfo {

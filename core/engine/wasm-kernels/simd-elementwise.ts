@@ -1,0 +1,171 @@
+/**
+ * SIMD loops over whole tensors, 4 floats per vector (see `simd.ts` for how they run). Pointers advance until
+ * the first output pointer reaches `end`; callers compute the last size mod (elements per step) elements.
+ */
+import { bump, countUp, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
+
+const I = 'i32' as const;
+const F = 'f32' as const;
+const V = 'v128' as const;
+
+/** The loop: `step` (stack-neutral) runs until local `out` reaches local `end`, `out` advancing by outBytes. */
+const untilEnd = (out: number, end: number, outBytes: number, ...step: Code[]): Code =>
+  op.loop(...step, bump(out, outBytes), [...op.get(out), ...op.get(end), ...op.ltU, ...op.brIf(0)]);
+
+/**
+ * Binary functions (a, aStep, b, bStep, out, end): operand pointers advance by their step per vector (16 bytes,
+ * or 0 to read a 4-float broadcast of a scalar again and again).
+ */
+function binaryFunction(name: string, perStep: (nextPair: Code) => Code, outBytes: number): FunctionSpec {
+  const { params, locals, at: L } = signature({ a: I, aStep: I, b: I, bStep: I, out: I, end: I }, {});
+  const nextPair: Code = [
+    ...[...op.get(L.a), ...op.v128Load(), ...bump(L.a, op.get(L.aStep))],
+    ...[...op.get(L.b), ...op.v128Load(), ...bump(L.b, op.get(L.bStep))],
+  ];
+  const body = untilEnd(L.out, L.end, outBytes, [...op.get(L.out), ...perStep(nextPair), ...op.v128Store()]);
+  return { name, params, locals, body: [body] };
+}
+
+/** float32 out = Math.min(a, b), 4 per step. */
+export const minimumFunction = () => binaryFunction('minimum', (pair) => [...pair, ...op.f32x4Min], 16);
+
+/** bool (one byte, 0 or 1) out = a > b, 16 per step: four comparisons' 32-bit masks narrowed to bytes. */
+export const greaterFunction = () =>
+  binaryFunction(
+    'greater',
+    (pair) => [
+      ...[...pair, ...op.f32x4Gt, ...pair, ...op.f32x4Gt, ...op.i16x8NarrowI32x4S],
+      ...[...pair, ...op.f32x4Gt, ...pair, ...op.f32x4Gt, ...op.i16x8NarrowI32x4S],
+      ...[...op.i8x16NarrowI16x8S, ...op.i8x16Const(1), ...op.v128And],
+    ],
+    16,
+  );
+
+/**
+ * Masked products (dy, a, aStep, b, bStep, out, end): out = dy · mask(a, b), 4 per step, dy and out full-size,
+ * a and b as in the binary functions. The mask is 1 or 0 per lane (and NaN for `step` at a NaN), so the product
+ * is exactly tfjs's dy · cast(condition, 'float32'): the gradients of Minimum and Relu in one pass each.
+ */
+function maskedProductFunction(name: string, mask: (a: number, b: number) => Code): FunctionSpec {
+  const {
+    params,
+    locals,
+    at: L,
+  } = signature({ dy: I, a: I, aStep: I, b: I, bStep: I, out: I, end: I }, { va: V, vb: V });
+  const step: Code[] = [
+    [...op.get(L.a), ...op.v128Load(), ...op.set(L.va), ...bump(L.a, op.get(L.aStep))],
+    [...op.get(L.b), ...op.v128Load(), ...op.set(L.vb), ...bump(L.b, op.get(L.bStep))],
+    [
+      ...op.get(L.out),
+      ...op.get(L.dy),
+      ...op.v128Load(),
+      ...mask(L.va, L.vb),
+      ...op.f32x4Mul,
+      ...op.v128Store(),
+    ],
+    bump(L.dy, 16),
+  ];
+  return { name, params, locals, body: [untilEnd(L.out, L.end, 16, ...step)] };
+}
+
+/** 1.0 where the comparison's mask is all ones, else 0.0. */
+const ones = (comparison: Code): Code => [...comparison, ...op.f32x4Const(1), ...op.v128And];
+
+/** dy · (a > b) */
+export const greaterProductFunction = () =>
+  maskedProductFunction('greaterProduct', (a, b) => ones([...op.get(a), ...op.get(b), ...op.f32x4Gt]));
+/** dy · (a ≤ b) */
+export const lessEqualProductFunction = () =>
+  maskedProductFunction('lessEqualProduct', (a, b) => ones([...op.get(a), ...op.get(b), ...op.f32x4Le]));
+/** dy · step(a) with b = 0: 1 where a > 0, NaN where a is NaN (tfjs's step), else 0. */
+export const stepProductFunction = () =>
+  maskedProductFunction('stepProduct', (a, b) => [
+    ...ones([...op.get(a), ...op.get(b), ...op.f32x4Gt]),
+    ...[...op.get(a), ...op.get(a), ...op.f32x4Ne, ...op.get(a), ...op.v128And, ...op.v128Or],
+  ]);
+
+/**
+ * adam(p, g, m, v, pOut, mOut, vOut, end, beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction2, epsilon,
+ * stepSize), per element and in float32 at every operation, in the order of the op-by-op update it replaces:
+ *   m' = m·β1 + g·(1 − β1)      v' = v·β2 + (g·g)·(1 − β2)
+ *   p' = p − (m' / (√(v' / correction2) + ε)) · stepSize
+ */
+export function adamFunction(): FunctionSpec {
+  const {
+    params,
+    locals,
+    at: L,
+  } = signature(
+    {
+      ...{ p: I, g: I, m: I, v: I, pOut: I, mOut: I, vOut: I, end: I },
+      ...{ b1: F, ob1: F, b2: F, ob2: F, c2: F, eps: F, k: F },
+    },
+    { B1: V, OB1: V, B2: V, OB2: V, C2: V, EPS: V, K: V, M: V, VV: V },
+  );
+  const splat = (from: number, to: number): Code => [...op.get(from), ...op.f32x4Splat, ...op.set(to)];
+  const load = (ptr: number): Code => [...op.get(ptr), ...op.v128Load()];
+  const step: Code[] = [
+    [...load(L.m), ...op.get(L.B1), ...op.f32x4Mul, ...load(L.g), ...op.get(L.OB1), ...op.f32x4Mul],
+    [...op.f32x4Add, ...op.set(L.M)],
+    [...load(L.v), ...op.get(L.B2), ...op.f32x4Mul, ...load(L.g), ...load(L.g), ...op.f32x4Mul],
+    [...op.get(L.OB2), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(L.VV)],
+    [
+      ...op.get(L.mOut),
+      ...op.get(L.M),
+      ...op.v128Store(),
+      ...op.get(L.vOut),
+      ...op.get(L.VV),
+      ...op.v128Store(),
+    ],
+    [...op.get(L.pOut), ...load(L.p), ...op.get(L.M), ...op.get(L.VV), ...op.get(L.C2), ...op.f32x4Div],
+    [...op.f32x4Sqrt, ...op.get(L.EPS), ...op.f32x4Add, ...op.f32x4Div, ...op.get(L.K), ...op.f32x4Mul],
+    [...op.f32x4Sub, ...op.v128Store()],
+    ...[L.p, L.g, L.m, L.v, L.mOut, L.vOut].map((ptr) => bump(ptr, 16)),
+  ];
+  return {
+    name: 'adam',
+    params,
+    locals,
+    body: [
+      ...[splat(L.b1, L.B1), splat(L.ob1, L.OB1), splat(L.b2, L.B2), splat(L.ob2, L.OB2)],
+      ...[splat(L.c2, L.C2), splat(L.eps, L.EPS), splat(L.k, L.K)],
+      untilEnd(L.pOut, L.end, 16, ...step),
+    ],
+  };
+}
+
+/**
+ * columnSum(x, blocks, blockRows, cBytes, acc, out): out[c] += Σ_rows x[row, c] over blocks · blockRows rows of
+ * cBytes (a multiple of 16). Each block is summed into `acc` (a scratch row) and then added to `out`, so a long
+ * column is summed in two levels and its rounding error grows with √rows less than a running sum's. `out` must
+ * start zeroed.
+ */
+export function columnSumFunction(): FunctionSpec {
+  const {
+    params,
+    locals,
+    at: L,
+  } = signature({ x: I, blocks: I, blockRows: I, cBytes: I, acc: I, out: I }, { b: I, r: I, k: I });
+  /** `vector` for every channel vector k of a row (k in bytes, a local). */
+  const overRow = (...vector: Code[]): Code => [
+    ...[...op.i32(0), ...op.set(L.k)],
+    ...op.loop(...vector, bump(L.k, 16), [...op.get(L.k), ...op.get(L.cBytes), ...op.ltU, ...op.brIf(0)]),
+  ];
+  const at = (base: number): Code => [...op.get(base), ...op.get(L.k), ...op.add];
+  const addInto = (dst: number, src: Code): Code => [
+    ...at(dst),
+    ...[...at(dst), ...op.v128Load(), ...src, ...op.f32x4Add, ...op.v128Store()],
+  ];
+  const block: Code[] = [
+    overRow([...at(L.acc), ...op.i8x16Const(0), ...op.v128Store()]),
+    [...op.i32(0), ...op.set(L.r)],
+    op.loop(
+      overRow(addInto(L.acc, [...at(L.x), ...op.v128Load()])),
+      bump(L.x, op.get(L.cBytes)),
+      bump(L.r, 1),
+      [...op.get(L.r), ...op.get(L.blockRows), ...op.ltU, ...op.brIf(0)],
+    ),
+    overRow(addInto(L.out, [...at(L.acc), ...op.v128Load()])),
+  ];
+  return { name: 'columnSum', params, locals, body: [countUp(L.b, L.blocks, ...block)] };
+}

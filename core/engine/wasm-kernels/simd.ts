@@ -1,0 +1,264 @@
+/**
+ * Hand-written SIMD loops that run directly on the wasm backend's heap, for work XNNPACK has no fast formulation
+ * of. The module (encoded by `wasm-asm.ts` from `simd-conv.ts` and `simd-elementwise.ts`) imports the backend's own
+ * WebAssembly.Memory, so its functions read and write tensors in place through their heap offsets: no copies, no
+ * engine round trip.
+ *
+ * Available only where the backend's memory is reachable and not shared (the single-threaded build this project
+ * runs; the threaded build's shared memory would need a shared import) and the runtime validates SIMD; callers
+ * fall back to XNNPACK formulations or the shipped kernels otherwise.
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import {
+  depthwiseFilterGradFunction,
+  depthwiseInputGradFunction,
+  filterGradGemmFunction,
+  inputGradGemmFunction,
+  maxPoolGradFunction,
+} from './simd-conv.ts';
+import {
+  adamFunction,
+  columnSumFunction,
+  greaterFunction,
+  greaterProductFunction,
+  lessEqualProductFunction,
+  minimumFunction,
+  stepProductFunction,
+} from './simd-elementwise.ts';
+import { encodeModule } from './wasm-asm.ts';
+
+/**
+ * Heap byte offsets and sizes. `pixels` is x (filter gradient, read) or dx (input gradient, accumulated), `taps`
+ * the filter gradient (accumulated) or the filter (read).
+ */
+export interface DepthwiseArgs {
+  pixels: number;
+  dy: number;
+  taps: number;
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  ho: number;
+  wo: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  top: number;
+  left: number;
+}
+
+/** Heap byte offsets of x, the pooled y, dy, the zeroed dx and a scratch row of c floats; the pooling geometry. */
+export interface MaxPoolGradArgs {
+  x: number;
+  y: number;
+  dy: number;
+  dx: number;
+  scratch: number;
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  ho: number;
+  wo: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+  top: number;
+  left: number;
+}
+
+/**
+ * One tap's filter- or input-gradient GEMM: heap byte offsets, channel counts, and the pixel steps within a
+ * segment. `filter` is the tap's [cin, cout] block of the filter gradient (written) or of the filter (read).
+ */
+export interface TapGemmArgs {
+  filter: number;
+  cin: number;
+  cout: number;
+  /** Byte offsets of the first segment and past the last (12 bytes each: x offset, dy offset, pixel count). */
+  segs: number;
+  segsEnd: number;
+  xStep: number;
+  dyStep: number;
+}
+
+/** Elementwise operands: heap byte offsets, each operand either `size` floats or a 4-float broadcast. */
+export interface BinaryArgs {
+  a: number;
+  aBroadcast: boolean;
+  b: number;
+  bBroadcast: boolean;
+  out: number;
+  /** Output elements to write: a multiple of the function's elements per step. */
+  size: number;
+}
+
+/** The masks of `maskedProduct`: dy · (a > b), dy · (a ≤ b), dy · step(a) (b then a 4-float broadcast of 0). */
+export type ProductMask = 'greater' | 'lessEqual' | 'step';
+
+/** Heap byte offsets of the current and next parameter and moments; float32 constants. */
+export interface AdamArgs {
+  p: number;
+  g: number;
+  m: number;
+  v: number;
+  pOut: number;
+  mOut: number;
+  vOut: number;
+  /** A multiple of 4. */
+  size: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  correction2: number;
+  stepSize: number;
+}
+
+/** Heap byte offsets of a [rows, c] float32 matrix, a scratch row and the zeroed output row; c a multiple of 4. */
+export interface ColumnSumArgs {
+  x: number;
+  rows: number;
+  c: number;
+  scratch: number;
+  out: number;
+}
+
+export interface SimdKernels {
+  depthwiseFilterGrad(args: DepthwiseArgs): void;
+  depthwiseInputGrad(args: DepthwiseArgs): void;
+  /** c a multiple of 4. */
+  maxPoolGrad(args: MaxPoolGradArgs): void;
+  /** filter += x-rowsᵀ · dy-rows; cin a multiple of 4, cout of 8. */
+  filterGradGemm(args: TapGemmArgs): void;
+  /** dx-rows += dy-rows · filterᵀ; cin a multiple of 2, cout of 4. */
+  inputGradGemm(args: TapGemmArgs): void;
+  /** 4 elements per step. */
+  minimum(args: BinaryArgs): void;
+  /** 16 elements per step. */
+  greater(args: BinaryArgs): void;
+  /** out = dy · mask(a, b), 4 elements per step; dy and out of `size` floats. */
+  maskedProduct(mask: ProductMask, dy: number, args: BinaryArgs): void;
+  adam(args: AdamArgs): void;
+  /** out[c] += Σ_rows x[row, c] */
+  columnSum(args: ColumnSumArgs): void;
+}
+
+interface Memory {
+  buffer: ArrayBuffer | SharedArrayBuffer;
+}
+/** The part of the WebAssembly JS API used here (the project's TypeScript libs declare none of it). */
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => Memory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Rows summed per block by `columnSum` before adding into the total. */
+const COLUMN_BLOCK = 128;
+
+let bytes: Uint8Array | null = null;
+const instances = new WeakMap<Memory, SimdKernels | null>();
+
+function instantiate(memory: Memory): SimdKernels | null {
+  bytes ??= encodeModule([
+    depthwiseFilterGradFunction(),
+    depthwiseInputGradFunction(),
+    maxPoolGradFunction(),
+    filterGradGemmFunction(),
+    inputGradGemmFunction(),
+    minimumFunction(),
+    greaterFunction(),
+    greaterProductFunction(),
+    lessEqualProductFunction(),
+    stepProductFunction(),
+    adamFunction(),
+    columnSumFunction(),
+  ]);
+  // Browsers without cross-origin isolation have no SharedArrayBuffer at all (and then no shared memory).
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  if (shared || !wasmApi.validate(bytes)) return null;
+  const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
+  const fn = (name: string) => exports[name] as (...args: number[]) => void;
+  // The loops are do-while: an empty range (any zero size) must not enter them.
+  const tapGemm = (name: string) => {
+    const f = fn(name);
+    return (a: TapGemmArgs) => {
+      if (a.segsEnd > a.segs && a.cin > 0 && a.cout > 0)
+        f(a.filter, a.cin, a.cout * 4, a.segs, a.segsEnd, a.xStep, a.dyStep);
+    };
+  };
+  /** The SIMD arguments of two operands and an output of `size` elements of `outBytes`. */
+  const operands = (a: BinaryArgs, outBytes: number) => {
+    const [aStep, bStep] = [a.aBroadcast ? 0 : 16, a.bBroadcast ? 0 : 16];
+    return [a.a, aStep, a.b, bStep, a.out, a.out + a.size * outBytes];
+  };
+  const binary = (name: string, outBytes: number) => {
+    const f = fn(name);
+    return (a: BinaryArgs) => {
+      if (a.size > 0) f(...operands(a, outBytes));
+    };
+  };
+  /** The walk's geometry parameters, or null when a size is zero. */
+  const geometry = (a: Omit<DepthwiseArgs, 'pixels' | 'dy' | 'taps'>) => {
+    const sizes = [a.n, a.h, a.w, a.c * 4, a.ho, a.wo, a.fh, a.fw];
+    return sizes.every((d) => d > 0) ? [...sizes, a.sh, a.sw, a.dh, a.dw, a.top, a.left] : null;
+  };
+  const depthwise = (name: string) => {
+    const f = fn(name);
+    return (a: DepthwiseArgs) => {
+      const g = geometry(a);
+      if (g) f(a.pixels, a.dy, a.taps, ...g);
+    };
+  };
+  const maxPoolGrad = fn('maxPoolGrad');
+  const products = {
+    greater: fn('greaterProduct'),
+    lessEqual: fn('lessEqualProduct'),
+    step: fn('stepProduct'),
+  };
+  const [adam, columnSum] = [fn('adam'), fn('columnSum')];
+  return {
+    depthwiseFilterGrad: depthwise('depthwiseFilterGrad'),
+    depthwiseInputGrad: depthwise('depthwiseInputGrad'),
+    maxPoolGrad: (a) => {
+      const g = geometry({ ...a, dh: 1, dw: 1 });
+      if (g) maxPoolGrad(a.x, a.y, a.dy, a.dx, a.scratch, ...g);
+    },
+    filterGradGemm: tapGemm('filterGradGemm'),
+    inputGradGemm: tapGemm('inputGradGemm'),
+    minimum: binary('minimum', 4),
+    greater: binary('greater', 1),
+    maskedProduct: (mask, dy, a) => {
+      if (a.size > 0) products[mask](dy, ...operands(a, 4));
+    },
+    // The constants are rounded to float32 on the call, from the same doubles the op-by-op update rounds.
+    adam: (a) => {
+      if (a.size === 0) return;
+      const pointers = [a.p, a.g, a.m, a.v, a.pOut, a.mOut, a.vOut, a.pOut + a.size * 4];
+      const betas = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2];
+      adam(...pointers, ...betas, a.correction2, a.epsilon, a.stepSize);
+    },
+    // Blocks of COLUMN_BLOCK rows, then one block of the rest.
+    columnSum: (a) => {
+      if (a.c === 0) return;
+      const [blocks, rest] = [Math.floor(a.rows / COLUMN_BLOCK), a.rows % COLUMN_BLOCK];
+      if (blocks > 0) columnSum(a.x, blocks, COLUMN_BLOCK, a.c * 4, a.scratch, a.out);
+      if (rest > 0) columnSum(a.x + blocks * COLUMN_BLOCK * a.c * 4, 1, rest, a.c * 4, a.scratch, a.out);
+    },
+  };
+}
+
+/** The SIMD kernels bound to `backend`'s memory, or null where they cannot run. */
+export function simdKernels(backend: BackendWasm): SimdKernels | null {
+  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  if (!(memory instanceof wasmApi.Memory)) return null;
+  if (!instances.has(memory)) instances.set(memory, instantiate(memory));
+  return instances.get(memory) ?? null;
+}

@@ -1,0 +1,60 @@
+/**
+ * The Relu and Minimum gradients through the masked-product kernel on wasm against tfjs-core's on the cpu
+ * backend, bit for bit: ReLU, tfjs-layers' relu6 (minimum(6, relu(x))), minimum of two tensors, with ties, zeros,
+ * NaN and infinities, and sizes leaving a remainder after the SIMD vectors.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../core/engine/backend.ts';
+
+const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 6, 6, 1e-30, -1e-30, 7, 5.999];
+
+/** 37 values: the special ones, then a ramp through both ReLU6 corners. */
+const input = () => [...SPECIAL, ...Array.from({ length: 26 }, (_, i) => i * 0.4 - 2)];
+const other = () => input().map((v, i) => (i % 3 === 0 ? v : 3 - v * 0.5));
+
+/** A function of one or two tensors. */
+type Loss = (...inputs: tf.Tensor[]) => tf.Tensor;
+
+const LOSSES: [string, Loss][] = [
+  ['relu', (x) => tf.relu(x!)],
+  ['relu6 as tfjs-layers builds it', (x) => tf.minimum(6, tf.relu(x!))],
+  ['minimum of two tensors', (x, y) => tf.minimum(x!, y!)],
+  ['minimum with a scalar on the right', (x) => tf.minimum(x!, tf.scalar(2))],
+];
+
+/** Gradients of sum(loss · weights) with respect to each input the loss takes, on `backend`. */
+async function grads(backend: string, loss: Loss) {
+  await tf.setBackend(backend);
+  const inputs = [tf.tensor1d(input()), tf.tensor1d(other())].slice(0, loss.length);
+  const weights = tf.tensor1d(input().map((_, i) => (i % 5) - 2));
+  const g = tf.grads((...t: tf.Tensor[]) => tf.sum(tf.mul(loss(...t), weights)))(inputs);
+  const info = await tf.profile(() => tf.grads((...t: tf.Tensor[]) => tf.sum(loss(...t)))(inputs));
+  tf.dispose(info.result as tf.Tensor[]);
+  const values = await Promise.all(g.map(async (t) => Array.from(await t.data())));
+  tf.dispose([...inputs, weights, ...g]);
+  return { values, kernels: new Set(info.kernels.map((k) => k.name)) };
+}
+
+beforeAll(async () => {
+  await selectBackend({ prefer: 'wasm' });
+});
+
+describe('activation gradients on wasm', () => {
+  it.each(LOSSES)('%s: equal to cpu, through the masked product', async (_name, loss) => {
+    const wasm = await grads('wasm', loss);
+    const cpu = await grads('cpu', loss);
+    expect(wasm.values).toEqual(cpu.values);
+    expect(wasm.kernels.has('PatchGDMaskedProduct')).toBe(true);
+    for (const k of ['Step', 'Greater', 'LessEqual']) expect(wasm.kernels.has(k), k).toBe(false);
+  });
+
+  it('rejects operands the masked product does not take', async () => {
+    await tf.setBackend('wasm');
+    const [dy, a] = [tf.ones([4]), tf.ones([2, 2])];
+    expect(() => tf.engine().runKernel('PatchGDMaskedProduct', { dy, a }, { mask: 'step' } as never)).toThrow(
+      /of dy's shape or scalars/,
+    );
+    tf.dispose([dy, a]);
+  });
+});
