@@ -5,9 +5,23 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import type { KernelBackend, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  Conv2DBackpropFilter,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  type KernelBackend,
+  type KernelConfig,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { shippedBatchNormGradient } from '../../core/engine/wasm-kernels/batch-norm-grad.ts';
-import { wasmGradientKernels } from '../../core/engine/wasm-kernels/kernels.ts';
+import { wasmKernelConfigs } from '../../core/engine/wasm-kernels/kernels.ts';
+
+/** The gradient kernels tfjs 4.22's wasm backend does not have. */
+const MISSING_ON_WASM = new Set<string>([
+  Conv2DBackpropFilter,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+]);
 
 interface WasmBackend extends KernelBackend {
   makeOutput(
@@ -41,16 +55,20 @@ function viaCpu(kernelName: string): KernelConfig {
 
 /**
  * Replaces the project's wasm kernels and batch-norm gradient by what tfjs ships: its own kernel where wasm has
- * one (`shipped`, captured before the project replaced it), a cpu round trip where it has none. Call after
- * `selectBackend` chose wasm.
+ * one (`shipped`, captured before the project replaced it), a cpu round trip for the three it lacks, and nothing
+ * for the project's own kernels (fused Adam, masked product), so the engine takes tfjs-core's op chains there. Call
+ * after `selectBackend` chose wasm. Returns the kernels that now run on the cpu.
  */
 export function useShippedKernelsWithCpuFallback(shipped: ReadonlyMap<string, KernelConfig>): string[] {
   const fallbacks: string[] = [];
-  for (const { kernelName } of wasmGradientKernels) {
+  for (const { kernelName } of wasmKernelConfigs) {
     tf.unregisterKernel(kernelName, 'wasm');
     const own = shipped.get(kernelName);
-    if (!own) fallbacks.push(kernelName);
-    tf.registerKernel(own ?? viaCpu(kernelName));
+    if (own) tf.registerKernel(own);
+    else if (MISSING_ON_WASM.has(kernelName)) {
+      tf.registerKernel(viaCpu(kernelName));
+      fallbacks.push(kernelName);
+    }
   }
   const stockBn = shippedBatchNormGradient();
   if (!stockBn) throw new Error('no stock FusedBatchNorm gradient recorded: select the backend first');
@@ -61,7 +79,7 @@ export function useShippedKernelsWithCpuFallback(shipped: ReadonlyMap<string, Ke
 /** The wasm kernels the project replaces, as the wasm package registered them (import it before this runs). */
 export function captureShippedKernels(): Map<string, KernelConfig> {
   const shipped = new Map<string, KernelConfig>();
-  for (const { kernelName } of wasmGradientKernels) {
+  for (const { kernelName } of wasmKernelConfigs) {
     const own = tf.getKernel(kernelName, 'wasm');
     if (own) shipped.set(kernelName, own);
   }
