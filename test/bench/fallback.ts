@@ -1,7 +1,8 @@
 /**
  * One training run on a dataset folder with either the project's wasm kernels or tfjs's shipped wasm kernels
  * patched by the cpu backend (`cpu-fallback.ts`): run it once per `--kernels` value on the same data and compare
- * the seconds and the validation figures (the engine-speed issue asks for ≥ 10× with the same accuracy).
+ * the seconds and the validation figures (the engine-speed issue asks for ≥ 10× with the same accuracy). The
+ * fallback run uses one engine thread, as the engine did before it had threads.
  *
  *   npx tsx test/bench/fallback.ts --json --data DIR --kernels project|fallback [--backbone small] [--image 256]
  *     [--patch 32] [--latent 32] [--epochs 3] [--batch 8] [--sampling 0.25] [--lr 2e-3] [--folds 5]
@@ -62,6 +63,8 @@ try {
       sampling: Number(args.sampling),
       lr: Number(args.lr),
       warmupEpochs: 1,
+      // The fallback baseline is the engine before its threads: the workers would load the project's kernels.
+      ...(args.kernels === 'fallback' ? { threads: 1 } : {}),
     },
     onEvent: (e) => {
       if (e.type === 'epoch-end')

@@ -10,7 +10,7 @@
  *     [--backend wasm] [--seed 42] [--only patchgd|gd] [--kernels project|fallback]
  *
  * --kernels fallback runs the wasm backend as tfjs ships it, its missing gradient kernels done on the cpu backend
- * (`cpu-fallback.ts`): the baseline of the engine-speed issue.
+ * (`cpu-fallback.ts`), on one engine thread: the baseline of the engine-speed issue.
  *
  * Prints one JSON object on stdout; progress goes to stderr.
  */
@@ -104,6 +104,8 @@ async function trainMethod(
       // A short run: warm up over the first epoch only (the paper's 2 of 100).
       warmupEpochs: 1,
       seed: num('seed'),
+      // The fallback baseline is the engine before its threads: the workers would load the project's kernels.
+      ...(args.kernels === 'fallback' ? { threads: 1 } : {}),
       // The canvases are grayscale: normalise the replicated channel to zero mean, unit spread.
       normalization: { mean: [0.1, 0.1, 0.1], std: [0.3, 0.3, 0.3] },
     },
