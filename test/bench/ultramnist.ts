@@ -7,7 +7,7 @@
  *
  *   npx tsx test/bench/ultramnist.ts --json [--train 160] [--test 100] [--epochs 4] [--size 512] [--patch 32]
  *     [--classes 10] [--budget 100MB] [--backbone small] [--width 1] [--latent 64] [--batch 4] [--lr 1e-3]
- *     [--backend wasm] [--seed 42] [--only patchgd|gd] [--kernels project|fallback]
+ *     [--backend wasm] [--seed 42] [--only patchgd|gd] [--kernels project|fallback] [--threads N]
  *
  * --kernels fallback runs the wasm backend as tfjs ships it, its missing gradient kernels done on the cpu backend
  * (`cpu-fallback.ts`), on one engine thread: the baseline of the engine-speed issue.
@@ -47,6 +47,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '42' },
     only: { type: 'string' },
     kernels: { type: 'string', default: 'project' },
+    threads: { type: 'string' },
   },
 });
 
@@ -105,7 +106,7 @@ async function trainMethod(
       warmupEpochs: 1,
       seed: num('seed'),
       // The fallback baseline is the engine before its threads: the workers would load the project's kernels.
-      ...(args.kernels === 'fallback' ? { threads: 1 } : {}),
+      ...(args.kernels === 'fallback' ? { threads: 1 } : args.threads ? { threads: num('threads') } : {}),
       // The canvases are grayscale: normalise the replicated channel to zero mean, unit spread.
       normalization: { mean: [0.1, 0.1, 0.1], std: [0.3, 0.3, 0.3] },
     },
