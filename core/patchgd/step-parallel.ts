@@ -12,12 +12,12 @@ import { chunkIndices, fillChunks, type GridPlan } from './grid.ts';
 import type { RunModels } from './models.ts';
 import {
   accumulate,
-  argMaxRows,
   headOnZ,
   oneHotLabels,
   type InnerResult,
   type StepDraws,
   type StepResult,
+  StepTally,
 } from './step.ts';
 import { writeChunk } from './z-write.ts';
 
@@ -116,33 +116,28 @@ export async function parallelPatchgdStep(
   pool.setImages(images, models.inputSize);
   images.dispose();
   const oneHot = oneHotLabels(labels, numClasses);
-  let z: tf.Tensor3D | null = null;
-  let logits: tf.Tensor2D | null = null;
+  let tally: StepTally | null = null;
   let headSum: tf.Tensor[] | null = null;
-  let lossTotal = 0;
   let optimizerSteps = 0;
   let workerPeakBytes = new Array<number>(pool.size).fill(0);
-  let patchesEncoded = plan.numPatches;
   try {
-    z = await parallelFillZ(pool, plan.numPatches, plan.patchesPerIteration, true);
+    tally = new StepTally(
+      await parallelFillZ(pool, plan.numPatches, plan.patchesPerIteration, true),
+      plan.numPatches,
+    );
     const chunks = chunkIndices(draws.permutation, plan);
     for (const [it, chunk] of chunks.entries()) {
       const r = await parallelInnerIteration(
         pool,
         models.head,
         headVariables,
-        z,
+        tally.z,
         chunk,
         oneHot,
         plan.accumulationSteps,
         draws.dropoutSeeds[it]!,
       );
-      z.dispose();
-      z = r.z;
-      logits?.dispose();
-      logits = r.logits;
-      lossTotal += r.loss;
-      patchesEncoded += chunk.length;
+      tally.absorb(r, chunk.length);
       headSum = accumulate(headSum, r.grads);
       if ((it + 1) % plan.accumulationSteps === 0) {
         const backbone = await pool.takeGradients();
@@ -157,14 +152,9 @@ export async function parallelPatchgdStep(
     }
     await pool.syncStatistics(models.backbone);
     pool.dropImages();
-    return {
-      loss: lossTotal / plan.innerIterations,
-      predictions: argMaxRows(logits!),
-      optimizerSteps,
-      patchesEncoded: patchesEncoded * labels.length,
-      workerPeakBytes,
-    };
+    return { ...tally.summary(plan.innerIterations, labels.length), optimizerSteps, workerPeakBytes };
   } finally {
-    tf.dispose([oneHot, ...(z ? [z] : []), ...(logits ? [logits] : []), ...(headSum ?? [])]);
+    tally?.dispose();
+    tf.dispose([oneHot, ...(headSum ?? [])]);
   }
 }

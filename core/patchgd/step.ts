@@ -150,29 +150,24 @@ export function patchgdStep(
 ): StepResult {
   const patches = toPatches(images, models.inputSize);
   const oneHot = oneHotLabels(labels, numClasses);
-  let z = fillZ(models.backbone, patches, plan.patchesPerIteration, true);
+  const tally = new StepTally(
+    fillZ(models.backbone, patches, plan.patchesPerIteration, true),
+    plan.numPatches,
+  );
   let sum: tf.Tensor[] | null = null;
-  let lossTotal = 0;
   let optimizerSteps = 0;
-  let logits: tf.Tensor2D | null = null;
-  let patchesEncoded = plan.numPatches;
   chunkIndices(draws.permutation, plan).forEach((chunk, it) => {
     const r = innerIteration(
       models,
       variables,
-      z,
+      tally.z,
       patches,
       chunk,
       oneHot,
       plan.accumulationSteps,
       draws.dropoutSeeds[it]!,
     );
-    z.dispose();
-    z = r.z;
-    logits?.dispose();
-    logits = r.logits;
-    lossTotal += r.loss;
-    patchesEncoded += chunk.length;
+    tally.absorb(r, chunk.length);
     sum = accumulate(sum, r.grads);
     if ((it + 1) % plan.accumulationSteps === 0) {
       optimizer.step(sum, lr);
@@ -181,14 +176,48 @@ export function patchgdStep(
       optimizerSteps++;
     }
   });
-  const predictions = argMaxRows(logits!);
-  tf.dispose([z, patches, oneHot, logits!]);
-  return {
-    loss: lossTotal / plan.innerIterations,
-    predictions,
-    optimizerSteps,
-    patchesEncoded: patchesEncoded * labels.length,
-  };
+  const summary = tally.summary(plan.innerIterations, labels.length);
+  tally.dispose();
+  tf.dispose([patches, oneHot]);
+  return { ...summary, optimizerSteps };
+}
+
+/** What a PatchGD step carries across its inner iterations: the current Z and logits, the loss sum, the patches. */
+export class StepTally {
+  logits: tf.Tensor2D | null = null;
+  private lossTotal = 0;
+  private patchesEncoded: number;
+
+  /** `z` is the filled Z, which encoded each of the `numPatches` patches once. */
+  constructor(
+    public z: tf.Tensor3D,
+    numPatches: number,
+  ) {
+    this.patchesEncoded = numPatches;
+  }
+
+  /** Takes an inner iteration's Z and logits (freeing the previous ones) and counts its loss and patches. */
+  absorb(r: { z: tf.Tensor3D; logits: tf.Tensor2D; loss: number }, chunkLength: number): void {
+    this.z.dispose();
+    this.z = r.z;
+    this.logits?.dispose();
+    this.logits = r.logits;
+    this.lossTotal += r.loss;
+    this.patchesEncoded += chunkLength;
+  }
+
+  /** Mean loss over the iterations, the last logits' predictions, patches encoded for the batch's images. */
+  summary(iterations: number, batchSize: number): Omit<StepResult, 'optimizerSteps'> {
+    return {
+      loss: this.lossTotal / iterations,
+      predictions: argMaxRows(this.logits!),
+      patchesEncoded: this.patchesEncoded * batchSize,
+    };
+  }
+
+  dispose(): void {
+    tf.dispose([this.z, ...(this.logits ? [this.logits] : [])]);
+  }
 }
 
 /** One-hot targets of a batch's labels, the cross-entropy input. */
