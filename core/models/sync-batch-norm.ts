@@ -95,7 +95,13 @@ export class SyncBatchNorm extends tfl.layers.Layer {
     const gamma = this.gamma!.read();
     const beta = this.beta!.read();
     if (kwargs['training'] !== true)
-      return tf.batchNorm(x, this.movingMean!.read(), this.movingVariance!.read(), beta, gamma, this.epsilon);
+      // Per-channel scale and shift, then one broadcast multiply and add: on wasm several times faster than the
+      // FusedBatchNorm kernel over the whole activation.
+      return tf.tidy(() => {
+        const scale = tf.mul(gamma, tf.rsqrt(tf.add(this.movingVariance!.read(), this.epsilon)));
+        const shift = tf.sub(beta, tf.mul(this.movingMean!.read(), scale));
+        return tf.add(tf.mul(x, scale), shift);
+      });
     return this.normaliseBatch(x, gamma, beta);
   }
 
@@ -120,7 +126,7 @@ export class SyncBatchNorm extends tfl.layers.Layer {
       stats.variance = tf.keep(variance);
       save([centred, invStd, gammaIn]);
       return {
-        value: tf.batchNorm(xIn, mean, variance, betaIn, gammaIn, epsilon),
+        value: tf.add(tf.mul(centred, tf.mul(gammaIn, invStd)), betaIn),
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
           const dyT = dy as tf.Tensor;
           const [c, s, g] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
