@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.ts';
 import type { Store } from './open.ts';
 import type { ReviewStatus } from './reviews.ts';
-import { slideFields, type SlideColumns } from './slides.ts';
+import { slideFields, type Slide, type SlideColumns } from './slides.ts';
 
 export type SlideSort =
   'imageId' | 'label' | 'predicted' | 'confidence' | 'reviewed' | 'reviewStatus' | 'reviewedAt';
@@ -33,14 +33,8 @@ export interface SlideListOptions {
   limit?: number;
 }
 
-export interface SlideListRow {
-  id: number;
-  imageId: string;
-  path: string;
-  fileSize: number | null;
-  label: number | null;
-  provider: string | null;
-  gleason: string | null;
+/** A slide as the table lists it: the slide's own fields, its latest prediction and its current review. */
+export interface SlideListRow extends Omit<Slide, 'folderId' | 'removedAt'> {
   prediction: {
     id: number;
     runId: number;
