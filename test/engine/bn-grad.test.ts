@@ -8,18 +8,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
 import { shippedBatchNormGradient } from '../../core/engine/wasm-kernels/batch-norm-grad.ts';
+import { uniformValues } from '../helpers/tensors.ts';
 
 type Shape4 = [number, number, number, number];
 
-/** Deterministic values in [lo, hi) so failures reproduce. */
 function random(shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor {
-  let s = seed >>> 0;
-  const n = shape.reduce((a, b) => a * b, 1);
-  const values = Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + (s / 2 ** 32) * (hi - lo);
-  });
-  return tf.tensor(values, shape);
+  return tf.tensor(uniformValues(tf.util.sizeFromShape(shape), seed, lo, hi), shape);
 }
 
 // Always with scale and offset: tfjs-core 4.22 cannot record tf.batchNorm without them for gradients (the engine

@@ -11,20 +11,13 @@ import { selectBackend } from '../../core/engine/backend.ts';
 import { SyncBatchNorm } from '../../core/models/sync-batch-norm.ts';
 import { syncTopology } from '../../core/engine/parallel/replica.ts';
 import { layersModelFiles, loadLayersModelDir } from '../../core/models/weights.ts';
-import { relError } from '../helpers/tensors.ts';
+import { relError, uniformValues } from '../helpers/tensors.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
-/** Deterministic values in [lo, hi). */
 function random(shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor {
-  let s = seed >>> 0;
-  const n = shape.reduce((a, b) => a * b, 1);
-  const values = Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + (s / 2 ** 32) * (hi - lo);
-  });
-  return tf.tensor(values, shape);
+  return tf.tensor(uniformValues(tf.util.sizeFromShape(shape), seed, lo, hi), shape);
 }
 
 const ARGS = { momentum: 0.9, epsilon: 1e-5 };

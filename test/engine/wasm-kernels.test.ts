@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
 import { simdKernels } from '../../core/engine/wasm-kernels/simd.ts';
 import { wasmScope, type WasmOps } from '../../core/engine/wasm-kernels/wasm-ops.ts';
-import { relError } from '../helpers/tensors.ts';
+import { relError, uniformValues } from '../helpers/tensors.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | backend_util.ExplicitPadding;
@@ -22,13 +22,13 @@ interface Host {
 
 /** Deterministic values in [-1, 1) so failures reproduce. */
 function random(shape: number[], seed: number): Host {
-  let s = seed >>> 0;
-  const n = shape.reduce((a, b) => a * b, 1);
-  const values = Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-  return { values, shape };
+  return {
+    values: uniformValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  };
 }
 
 /** Runs one kernel on `backend` on host data and returns its output values. */

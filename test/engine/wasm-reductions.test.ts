@@ -5,15 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
-import { relError } from '../helpers/tensors.ts';
+import { relError, uniformValues } from '../helpers/tensors.ts';
 
-function values(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 31 - 1) * 4 + 1;
-  });
-}
+const values = (n: number, seed: number) => uniformValues(n, seed, -3, 5);
 
 async function run(backend: string, kernel: string, shape: number[], attrs: object, dtype = 'float32') {
   await tf.setBackend(backend);

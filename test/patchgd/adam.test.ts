@@ -8,17 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
 import { ADAM_UPDATE, adamKernelConfig } from '../../core/engine/wasm-kernels/adam.ts';
 import { Adam } from '../../core/patchgd/adam.ts';
+import { uniformValues } from '../helpers/tensors.ts';
 
 const SHAPES = [[3, 3, 3, 5], [7], [4, 4], [1]];
 
-/** Deterministic values in [-scale, scale). */
-function values(n: number, seed: number, scale: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 31 - 1) * scale;
-  });
-}
+const values = (n: number, seed: number, scale: number) => uniformValues(n, seed, -scale, scale);
 
 interface Run {
   params: Float32Array[];
