@@ -28,16 +28,60 @@ function probabilityOf(probs: tf.Tensor2D, target: AttentionScore): tf.Tensor2D 
     : tf.slice(probs, [0, target], [n, 1]);
 }
 
+/** ReLU(Σ_c w_c·Z[…, c]) with w the spatial mean of ∂score/∂Z: one Grad-CAM map [1, k, k] of Z as given. */
+function gradCamView(model: PatchgdModel, z: tf.Tensor4D, target: AttentionScore): tf.Tensor3D {
+  return tf.tidy(() => {
+    const score = (zz: tf.Tensor) => scoreOf(headLogits(model, zz as tf.Tensor4D), target);
+    const weights = tf.mean(tf.grad(score)(z), [1, 2], true);
+    return tf.relu(tf.sum<tf.Tensor3D>(tf.mul(z, weights), -1));
+  });
+}
+
+/** The 8 symmetries of the square grid: bit 4 swaps rows and columns, bit 1 flips rows, bit 2 flips columns. */
+const GRID_SYMMETRIES = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+
+/** Swaps the grid axes 1 and 2 of [1, k, k, …]. */
+function swapGridAxes<T extends tf.Tensor>(x: T): T {
+  return tf.transpose(x, [0, 2, 1, ...x.shape.slice(3).map((_, i) => i + 3)]);
+}
+
+/** Symmetry `s` applied to a [1, k, k, …] grid: the swap first, then the flips. */
+function toView<T extends tf.Tensor>(x: T, s: number): T {
+  let out = s & 4 ? swapGridAxes(x) : x;
+  if (s & 1) out = tf.reverse(out, 1);
+  if (s & 2) out = tf.reverse(out, 2);
+  return out;
+}
+
+/** The inverse of `toView`: the flips first, then the swap. */
+function fromView<T extends tf.Tensor>(x: T, s: number): T {
+  let out = x;
+  if (s & 2) out = tf.reverse(out, 2);
+  if (s & 1) out = tf.reverse(out, 1);
+  return s & 4 ? swapGridAxes(out) : out;
+}
+
+export type GradCamViews = 'symmetric' | 'single';
+
 /**
  * Grad-CAM on Z: channel weights are the spatial mean of ∂score/∂Z, the map is ReLU(Σ_c w_c·Z[…, c]).
- * Returns k² row-major scores (≥ 0).
+ * 'symmetric' (default) averages the maps of the 8 symmetric arrangements of the grid (each computed on the
+ * transformed Z and transformed back): the head ends in a position-specific dense layer, so one arrangement's
+ * channel weights also hold where on the grid the evidence happens to sit; averaging over the grid's symmetries
+ * keeps what the patches' content contributes (in the spirit of augmented Grad-CAM, Morbidelli et al., ICASSP
+ * 2020, with the grid's symmetries as the augmentation). The symmetric map is equivariant: transforming Z
+ * transforms the map. Returns k² row-major scores (≥ 0).
  */
-export function gradCam(model: PatchgdModel, z: tf.Tensor4D, target: AttentionScore): Float32Array {
+export function gradCam(
+  model: PatchgdModel,
+  z: tf.Tensor4D,
+  target: AttentionScore,
+  views: GradCamViews = 'symmetric',
+): Float32Array {
   const cam = tf.tidy(() => {
-    const score = (zz: tf.Tensor) => scoreOf(headLogits(model, zz as tf.Tensor4D), target);
-    const grad = tf.grad(score)(z);
-    const weights = tf.mean(grad, [1, 2], true);
-    return tf.relu(tf.sum(tf.mul(z, weights), -1));
+    if (views === 'single') return gradCamView(model, z, target);
+    const maps = GRID_SYMMETRIES.map((s) => fromView(gradCamView(model, toView(z, s), target), s));
+    return tf.div(tf.addN(maps), maps.length);
   });
   const out = cam.dataSync() as Float32Array;
   cam.dispose();

@@ -5,7 +5,8 @@
  */
 import type { TissueMask } from '../slide/index.ts';
 
-export type AttentionMethod = 'gradcam' | 'occlusion';
+/** 'gradcam': Grad-CAM averaged over the grid's 8 symmetries; 'gradcam-single': one arrangement; 'occlusion'. */
+export type AttentionMethod = 'gradcam' | 'gradcam-single' | 'occlusion';
 
 /**
  * 'cancer': the evidence for cancer (any grade ≥ 1 against benign), scaled by the model's probability of cancer so

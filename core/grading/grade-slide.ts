@@ -84,8 +84,8 @@ export async function gradeSlide(
       onProgress?.({ stage: 'attention', fraction: 0.5 });
       const target = explains === 'cancer' ? 'cancer' : predicted;
       const raw =
-        method === 'gradcam'
-          ? gradCam(model, z, target)
+        method !== 'occlusion'
+          ? gradCam(model, z, target, method === 'gradcam' ? 'symmetric' : 'single')
           : await occlusion(model, z, target, {
               signal,
               onChunk: (done, total) =>

@@ -7,7 +7,13 @@ export {
   type SlideGrade,
 } from './grade-slide.ts';
 export { gradeFolder, type GradeFolderOptions, type GradeReport, type SlideResult } from './grade-folder.ts';
-export { gradCam, occlusion, type AttentionScore, type OcclusionOptions } from './attention.ts';
+export {
+  gradCam,
+  occlusion,
+  type AttentionScore,
+  type GradCamViews,
+  type OcclusionOptions,
+} from './attention.ts';
 export {
   attentionGrid,
   cellRect,

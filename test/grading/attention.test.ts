@@ -3,7 +3,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradCam, occlusion } from '../../core/grading/index.ts';
+import { buildHead } from '../../core/models/head.ts';
+import { LayerSeeds } from '../../core/models/seeds.ts';
 import { parseTrainConfig, type PatchgdModel } from '../../core/patchgd/index.ts';
+import { relError, uniformValues } from '../helpers/tensors.ts';
 
 const k = 3;
 const d = 2;
@@ -14,6 +17,18 @@ const w = [0.7, -0.3];
  * ReLU(w·Z_cell) exactly, and the drop of p₁ when a cell is replaced by the mean embedding grows with w·Z_cell,
  * so both methods must rank the cells alike.
  */
+function modelWithHead(head: tfl.LayersModel, grid: number, depth: number, classes: number): PatchgdModel {
+  const backbone = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [1, 1, 3] })] });
+  const config = parseTrainConfig({
+    backbone: 'small',
+    imageSize: grid,
+    patchSize: 1,
+    latentDim: depth,
+    numClasses: classes,
+  });
+  return { config, models: { method: 'patchgd', backbone, head, inputSize: 1 }, chunkSize: 1 };
+}
+
 function linearModel(): PatchgdModel {
   const weights = new Float32Array(k * k * d * 2);
   for (let cell = 0; cell < k * k; cell++)
@@ -27,15 +42,7 @@ function linearModel(): PatchgdModel {
       tfl.layers.dense({ units: 2, useBias: false, weights: [tf.tensor2d(weights, [k * k * d, 2])] }),
     ],
   });
-  const backbone = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [1, 1, 3] })] });
-  const config = parseTrainConfig({
-    backbone: 'small',
-    imageSize: k,
-    patchSize: 1,
-    latentDim: d,
-    numClasses: 2,
-  });
-  return { config, models: { method: 'patchgd', backbone, head, inputSize: 1 }, chunkSize: 1 };
+  return modelWithHead(head, k, d, 2);
 }
 
 let model: PatchgdModel;
@@ -71,9 +78,11 @@ const ranking = (values: ArrayLike<number>) =>
     .map(([, i]) => i);
 
 describe('attention on Z', () => {
-  it('Grad-CAM of a linear head is ReLU of the weighted channel sum', () => {
-    const cam = gradCam(model, z, 1);
-    score.forEach((s, i) => expect(cam[i]).toBeCloseTo(Math.max(0, s), 5));
+  it('Grad-CAM of a linear head is ReLU of the weighted channel sum, in one arrangement and averaged', () => {
+    for (const views of ['single', 'symmetric'] as const) {
+      const cam = gradCam(model, z, 1, views);
+      score.forEach((s, i) => expect(cam[i]).toBeCloseTo(Math.max(0, s), 5));
+    }
   });
 
   it('occlusion and Grad-CAM agree on the constructed case', async () => {
@@ -122,5 +131,82 @@ describe('attention on Z', () => {
     expect(done).toEqual([1, 2, 3]);
     gradCam(model, z, 0);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+/** Cell (r, c) of a k×k grid viewed under symmetry s (bit 4 swap, 1 flip rows, 2 flip columns): its source cell. */
+function sourceCell(r: number, c: number, n: number, s: number): [number, number] {
+  let [y, x] = [r, c];
+  if (s & 2) x = n - 1 - x;
+  if (s & 1) y = n - 1 - y;
+  return s & 4 ? [x, y] : [y, x];
+}
+
+/** A [1, n, n, depth] grid rearranged by symmetry s, by index arithmetic (independent of the code under test). */
+function viewOf(values: Float32Array, n: number, depth: number, s: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < n; c++) {
+      const [y, x] = sourceCell(r, c, n, s);
+      out.set(values.subarray((y * n + x) * depth, (y * n + x + 1) * depth), (r * n + c) * depth);
+    }
+  return out;
+}
+
+/** A map of a viewed grid put back in the original arrangement. */
+function unview(map: Float32Array, n: number, s: number): Float32Array {
+  const out = new Float32Array(map.length);
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < n; c++) {
+      const [y, x] = sourceCell(r, c, n, s);
+      out[y * n + x] = map[r * n + c]!;
+    }
+  return out;
+}
+
+describe('symmetric Grad-CAM on the paper head', () => {
+  const n = 5;
+  const depth = 4;
+  let head: PatchgdModel;
+  let values: Float32Array;
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    head = modelWithHead(buildHead(n, depth, 6, new LayerSeeds(3), 0), n, depth, 6);
+    values = uniformValues(n * n * depth, 11, 0, 2);
+  });
+  afterAll(() => {
+    head.models.head.dispose();
+    head.models.backbone.dispose();
+  });
+
+  const camOf = (v: Float32Array, views: 'single' | 'symmetric') => {
+    const grid = tf.tensor4d(v, [1, n, n, depth]);
+    try {
+      return gradCam(head, grid, 'cancer', views);
+    } finally {
+      grid.dispose();
+    }
+  };
+
+  it('is the mean of the eight arrangements’ Grad-CAMs, each put back in place', () => {
+    const mean = new Float32Array(n * n);
+    for (let s = 0; s < 8; s++)
+      unview(camOf(viewOf(values, n, depth, s), 'single'), n, s).forEach((v, i) => (mean[i]! += v / 8));
+    expect(relError(camOf(values, 'symmetric'), mean)).toBeLessThan(1e-5);
+  });
+
+  it('moves with the grid: rearranging Z rearranges the map, which one arrangement alone does not do', () => {
+    const symmetric = camOf(values, 'symmetric');
+    const single = camOf(values, 'single');
+    expect(Math.max(...symmetric)).toBeGreaterThan(0);
+    let singleMoves = 0;
+    for (let s = 1; s < 8; s++) {
+      const viewed = viewOf(values, n, depth, s);
+      expect(relError(unview(camOf(viewed, 'symmetric'), n, s), symmetric)).toBeLessThan(1e-5);
+      if (relError(unview(camOf(viewed, 'single'), n, s), single) > 1e-3) singleMoves++;
+    }
+    // The head's dense layer weighs each grid position differently, so a single arrangement's map depends on it.
+    expect(singleMoves).toBeGreaterThan(0);
   });
 });

@@ -61,8 +61,11 @@ export function register(program: Command): void {
         )
         .option('--held-out', 'grade only the slides the run held out for validation (its split.json)')
         .addOption(
-          new Option('--attention <method>', 'attention method')
-            .choices(['gradcam', 'occlusion'])
+          new Option(
+            '--attention <method>',
+            "attention method (gradcam: Grad-CAM averaged over the grid's 8 symmetries; gradcam-single: one arrangement)",
+          )
+            .choices(['gradcam', 'gradcam-single', 'occlusion'])
             .default('gradcam'),
         )
         .addOption(
