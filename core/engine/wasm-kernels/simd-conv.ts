@@ -1,5 +1,5 @@
 /** SIMD loops for convolution and pooling gradients (see `simd.ts` for how they run). */
-import { bump, countUp, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
+import { bump, countUp, multiplyAdd, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
 
 const I = 'i32' as const;
 const V = 'v128' as const;
@@ -67,7 +67,7 @@ const overChannels = (lead: number, end: number, others: number[], ...body: Code
  * Parameters (pixels, dy, taps, …WALK_GEOMETRY); the accumulated tensor must start zeroed. The filter gradient's
  * 9·C accumulators stay in cache; the input gradient's rows are revisited by neighbouring pixels while in cache.
  */
-function depthwiseFunction(name: string, accumulate: 'taps' | 'pixels'): FunctionSpec {
+function depthwiseFunction(name: string, accumulate: 'taps' | 'pixels', fused: boolean): FunctionSpec {
   const { params, locals, at } = signature(
     { pixels: I, dy: I, taps: I, ...WALK_GEOMETRY },
     { ...WALK_LOCALS, pt: I, pp: I, pd: I, end: I },
@@ -85,16 +85,23 @@ function depthwiseFunction(name: string, accumulate: 'taps' | 'pixels'): Functio
       L.pd,
       L.end,
       [L.pt, L.pp],
-      [...op.get(target), ...op.get(target), ...op.v128Load()],
-      [...op.get(other), ...op.v128Load(), ...op.get(L.pd), ...op.v128Load(), ...op.f32x4Mul],
-      [...op.f32x4Add, ...op.v128Store()],
+      op.get(target),
+      multiplyAdd(
+        fused,
+        [...op.get(other), ...op.v128Load()],
+        [...op.get(L.pd), ...op.v128Load()],
+        [...op.get(target), ...op.v128Load()],
+      ),
+      op.v128Store(),
     ),
   ];
   return { name, params, locals, body: [pixelTapWalk(L, [], perPair)] };
 }
 
-export const depthwiseFilterGradFunction = () => depthwiseFunction('depthwiseFilterGrad', 'taps');
-export const depthwiseInputGradFunction = () => depthwiseFunction('depthwiseInputGrad', 'pixels');
+export const depthwiseFilterGradFunction = (fused: boolean) =>
+  depthwiseFunction('depthwiseFilterGrad', 'taps', fused);
+export const depthwiseInputGradFunction = (fused: boolean) =>
+  depthwiseFunction('depthwiseInputGrad', 'pixels', fused);
 
 /**
  * maxPoolGrad(x, pooled, dy, dx, seen, …WALK_GEOMETRY): dy of each output pixel and channel goes to the first tap
@@ -155,7 +162,7 @@ const GEMM_TILE_VECTORS = 2;
  * values times 2 dy vectors into 8 accumulators, which are loaded and stored once per tile and call; callers pass
  * tables short enough that their pixels' rows stay in cache across the tiles.
  */
-export function filterGradGemmFunction(): FunctionSpec {
+export function filterGradGemmFunction(fused: boolean): FunctionSpec {
   const acc = Array.from({ length: GEMM_TILE_ROWS * GEMM_TILE_VECTORS }, (_, k) => [`acc${k}`, V] as const);
   const {
     params,
@@ -187,14 +194,7 @@ export function filterGradGemmFunction(): FunctionSpec {
       ...[...op.get(L.px), ...op.v128Load32Splat(4 * row), ...op.set(L.s)],
       ...[L.d0, L.d1].flatMap((d, q) => {
         const local = accs[row * GEMM_TILE_VECTORS + q]!;
-        return [
-          ...op.get(local),
-          ...op.get(L.s),
-          ...op.get(d),
-          ...op.f32x4Mul,
-          ...op.f32x4Add,
-          ...op.set(local),
-        ];
+        return [...multiplyAdd(fused, op.get(L.s), op.get(d), op.get(local)), ...op.set(local)];
       }),
     ]),
     bump(L.px, op.get(L.xStep)),
@@ -260,7 +260,7 @@ const INPUT_TILE_PIXELS = 4;
  * (4 pixels × 2 input channels, 8 accumulators) runs down co in vectors of 4 and sums each accumulator's lanes at
  * the end. cin a multiple of 2, cout of 4.
  */
-export function inputGradGemmFunction(): FunctionSpec {
+export function inputGradGemmFunction(fused: boolean): FunctionSpec {
   const P = INPUT_TILE_PIXELS;
   const names = (prefix: string, n: number) => Array.from({ length: n }, (_, k) => `${prefix}${k}`);
   const perType = (list: string[], type: 'i32' | 'v128') => Object.fromEntries(list.map((n) => [n, type]));
@@ -310,8 +310,8 @@ export function inputGradGemmFunction(): FunctionSpec {
       ...rs.map((r) => [
         ...[...op.get(row(r)), ...op.get(L.kk!), ...op.add, ...op.v128Load(), ...op.set(L.a!)],
         ...[0, 1].flatMap((q) => [
-          ...[...op.get(acc(r, q)), ...op.get(L.a!), ...op.get(q === 0 ? L.w0! : L.w1!), ...op.f32x4Mul],
-          ...[...op.f32x4Add, ...op.set(acc(r, q))],
+          ...multiplyAdd(fused, op.get(L.a!), op.get(q === 0 ? L.w0! : L.w1!), op.get(acc(r, q))),
+          ...op.set(acc(r, q)),
         ]),
       ]),
       bump(L.kk!, 16),

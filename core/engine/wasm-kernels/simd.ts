@@ -163,27 +163,54 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 /** Rows summed per block by `columnSum` before adding into the total. */
 const COLUMN_BLOCK = 128;
 
-let bytes: Uint8Array | null = null;
-const instances = new WeakMap<Memory, SimdKernels | null>();
+/**
+ * How the convolution loops multiply and accumulate: relaxed SIMD's fused multiply-add, or a multiply and an add
+ * (fixed-width SIMD only, for runtimes without relaxed SIMD, such as Node 20 without flags).
+ */
+export type MultiplyAdd = 'fused' | 'separate';
 
-function instantiate(memory: Memory): SimdKernels | null {
-  bytes ??= encodeModule([
-    depthwiseFilterGradFunction(),
-    depthwiseInputGradFunction(),
-    maxPoolGradFunction(),
-    filterGradGemmFunction(),
-    inputGradGemmFunction(),
-    minimumFunction(),
-    greaterFunction(),
-    greaterProductFunction(),
-    lessEqualProductFunction(),
-    stepProductFunction(),
-    adamFunction(),
-    columnSumFunction(),
-  ]);
+/** Every loop of the module, the convolution ones in the `fused` variant. */
+const functions = (fused: boolean) => [
+  depthwiseFilterGradFunction(fused),
+  depthwiseInputGradFunction(fused),
+  maxPoolGradFunction(),
+  filterGradGemmFunction(fused),
+  inputGradGemmFunction(fused),
+  minimumFunction(),
+  greaterFunction(),
+  greaterProductFunction(),
+  lessEqualProductFunction(),
+  stepProductFunction(),
+  adamFunction(),
+  columnSumFunction(),
+];
+
+/** Each variant's module, or null when this runtime rejects it; encoded and validated once. */
+const modules = new Map<MultiplyAdd, Uint8Array | null>();
+
+function moduleBytes(multiplyAdd: MultiplyAdd): Uint8Array | null {
+  if (!modules.has(multiplyAdd)) {
+    const bytes = encodeModule(functions(multiplyAdd === 'fused'));
+    modules.set(multiplyAdd, wasmApi.validate(bytes) ? bytes : null);
+  }
+  return modules.get(multiplyAdd)!;
+}
+
+/** The fused variant where this runtime runs relaxed SIMD, else the separate one; null without SIMD. */
+export function preferredMultiplyAdd(): MultiplyAdd | null {
+  if (moduleBytes('fused')) return 'fused';
+  return moduleBytes('separate') ? 'separate' : null;
+}
+
+/**
+ * The kernels of the `multiplyAdd` variant bound to `memory`, or null where they cannot run (shared memory, or a
+ * runtime that rejects the variant). Tests bind both variants; the engine takes `simdKernels`.
+ */
+export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdKernels | null {
   // Browsers without cross-origin isolation have no SharedArrayBuffer at all (and then no shared memory).
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  if (shared || !wasmApi.validate(bytes)) return null;
+  const bytes = moduleBytes(multiplyAdd);
+  if (shared || !bytes) return null;
   const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
   const fn = (name: string) => exports[name] as (...args: number[]) => void;
   // The loops are do-while: an empty range (any zero size) must not enter them.
@@ -255,10 +282,15 @@ function instantiate(memory: Memory): SimdKernels | null {
   };
 }
 
-/** The SIMD kernels bound to `backend`'s memory, or null where they cannot run. */
+const instances = new WeakMap<Memory, SimdKernels | null>();
+
+/** The SIMD kernels (fused multiply-add where the runtime has it) bound to `backend`'s memory, or null. */
 export function simdKernels(backend: BackendWasm): SimdKernels | null {
   const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
   if (!(memory instanceof wasmApi.Memory)) return null;
-  if (!instances.has(memory)) instances.set(memory, instantiate(memory));
+  if (!instances.has(memory)) {
+    const multiplyAdd = preferredMultiplyAdd();
+    instances.set(memory, multiplyAdd && bindSimdKernels(memory, multiplyAdd));
+  }
   return instances.get(memory) ?? null;
 }
