@@ -24,6 +24,9 @@ const WASM_KERNELS = [
   'MaxPoolGrad',
   'PatchGDMaskedProduct',
   'PatchGDAdamUpdate',
+  'PatchGDChannelDot',
+  'PatchGDChannelAffine',
+  'PatchGDChannelAffine2',
 ];
 
 describe('selectBackend', () => {

@@ -11,9 +11,16 @@ import {
 } from '../../core/engine/wasm-kernels/simd.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 
+/** The part of the WebAssembly JS API used here (the project's TypeScript libs declare none of it). */
+const { Memory } = (
+  globalThis as unknown as {
+    WebAssembly: { Memory: new (size: { initial: number }) => { buffer: ArrayBuffer } };
+  }
+).WebAssembly;
+
 /** A fresh memory with a bump allocator of float32 / int32 arrays at 16-byte-aligned byte offsets. */
 function heap() {
-  const memory = new WebAssembly.Memory({ initial: 4 });
+  const memory = new Memory({ initial: 4 });
   let next = 16;
   const alloc = (values: Float32Array | Int32Array) => {
     const at = next;

@@ -6,6 +6,7 @@
  */
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { registerActivationGradients } from './activation-grads.ts';
+import { registerChannelAffineGradient } from './channel-ops.ts';
 import { wasmKernelConfigs } from './kernels.ts';
 
 let registered = false;
@@ -20,6 +21,7 @@ export function registerWasmKernels(): string[] {
     registerKernel(config);
   }
   registerActivationGradients();
+  registerChannelAffineGradient();
   registered = true;
   return names;
 }

@@ -24,6 +24,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
 import { maskedProductKernelConfig } from './activation-grads.ts';
 import { adamKernelConfig } from './adam.ts';
+import { channelKernelConfigs } from './channel-ops.ts';
 import { elementwiseKernelConfigs } from './elementwise.ts';
 import { reductionKernelConfigs } from './reductions.ts';
 import { maxPoolGradKernelConfig } from './pooling.ts';
@@ -139,4 +140,5 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   maxPoolGradKernelConfig,
   maskedProductKernelConfig,
   adamKernelConfig,
+  ...channelKernelConfigs,
 ];

@@ -135,17 +135,18 @@ export function adamFunction(): FunctionSpec {
 }
 
 /**
- * columnSum(x, blocks, blockRows, cBytes, acc, out): out[c] += Σ_rows x[row, c] over blocks · blockRows rows of
- * cBytes (a multiple of 16). Each block is summed into `acc` (a scratch row) and then added to `out`, so a long
- * column is summed in two levels and its rounding error grows with √rows less than a running sum's. `out` must
- * start zeroed.
+ * columnSum(x, z, blocks, blockRows, cBytes, acc, out): out[c] += Σ_rows x[row, c] over blocks · blockRows rows of
+ * cBytes (a multiple of 16); columnDot (same parameters): out[c] += Σ_rows x[row, c] · z[row, c], z of x's shape
+ * (columnSum ignores it). Each block is summed into `acc` (a scratch row) and then added to `out`, so a long column
+ * is summed in two levels and its rounding error grows with √rows less than a running sum's. `out` must start
+ * zeroed.
  */
-export function columnSumFunction(): FunctionSpec {
+function columnReduction(name: string, product: boolean): FunctionSpec {
   const {
     params,
     locals,
     at: L,
-  } = signature({ x: I, blocks: I, blockRows: I, cBytes: I, acc: I, out: I }, { b: I, r: I, k: I });
+  } = signature({ x: I, z: I, blocks: I, blockRows: I, cBytes: I, acc: I, out: I }, { b: I, r: I, k: I });
   /** `vector` for every channel vector k of a row (k in bytes, a local). */
   const overRow = (...vector: Code[]): Code => [
     ...[...op.i32(0), ...op.set(L.k)],
@@ -156,16 +157,57 @@ export function columnSumFunction(): FunctionSpec {
     ...at(dst),
     ...[...at(dst), ...op.v128Load(), ...src, ...op.f32x4Add, ...op.v128Store()],
   ];
+  const term: Code = product
+    ? [...at(L.x), ...op.v128Load(), ...at(L.z), ...op.v128Load(), ...op.f32x4Mul]
+    : [...at(L.x), ...op.v128Load()];
   const block: Code[] = [
     overRow([...at(L.acc), ...op.i8x16Const(0), ...op.v128Store()]),
     [...op.i32(0), ...op.set(L.r)],
     op.loop(
-      overRow(addInto(L.acc, [...at(L.x), ...op.v128Load()])),
+      overRow(addInto(L.acc, term)),
       bump(L.x, op.get(L.cBytes)),
+      bump(L.z, op.get(L.cBytes)),
       bump(L.r, 1),
       [...op.get(L.r), ...op.get(L.blockRows), ...op.ltU, ...op.brIf(0)],
     ),
     overRow(addInto(L.out, [...at(L.acc), ...op.v128Load()])),
   ];
-  return { name: 'columnSum', params, locals, body: [countUp(L.b, L.blocks, ...block)] };
+  return { name, params, locals, body: [countUp(L.b, L.blocks, ...block)] };
 }
+
+export const columnSumFunction = () => columnReduction('columnSum', false);
+export const columnDotFunction = () => columnReduction('columnDot', true);
+
+/**
+ * channelAffine(x, a, shift, z, b, out, rows, cBytes): out[row, c] = x[row, c]·a[c] + shift[c] over `rows` rows of
+ * cBytes (a multiple of 16); channelAffine2 (same parameters) adds z[row, c]·b[c], z of x's shape (channelAffine
+ * ignores z and b). Per-channel scale-and-shift passes (batch norm's output and input gradient) in one pass each,
+ * multiplying and adding in that order, each rounded.
+ */
+function affineFunction(name: string, second: boolean): FunctionSpec {
+  const {
+    params,
+    locals,
+    at: L,
+  } = signature({ x: I, a: I, shift: I, z: I, b: I, out: I, rows: I, cBytes: I }, { r: I, k: I });
+  const at = (base: number): Code => [...op.get(base), ...op.get(L.k), ...op.add, ...op.v128Load()];
+  const value: Code = [
+    ...[...at(L.x), ...at(L.a), ...op.f32x4Mul],
+    ...(second ? [...at(L.z), ...at(L.b), ...op.f32x4Mul, ...op.f32x4Add] : []),
+    ...[...at(L.shift), ...op.f32x4Add],
+  ];
+  const row: Code = [
+    ...[...op.i32(0), ...op.set(L.k)],
+    ...op.loop([...op.get(L.out), ...op.get(L.k), ...op.add, ...value, ...op.v128Store()], bump(L.k, 16), [
+      ...op.get(L.k),
+      ...op.get(L.cBytes),
+      ...op.ltU,
+      ...op.brIf(0),
+    ]),
+  ];
+  const next = [L.x, L.z, L.out].map((p) => bump(p, op.get(L.cBytes)));
+  return { name, params, locals, body: [countUp(L.r, L.rows, row, ...next)] };
+}
+
+export const channelAffineFunction = () => affineFunction('channelAffine', false);
+export const channelAffine2Function = () => affineFunction('channelAffine2', true);

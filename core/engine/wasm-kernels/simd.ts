@@ -18,6 +18,9 @@ import {
 } from './simd-conv.ts';
 import {
   adamFunction,
+  channelAffine2Function,
+  channelAffineFunction,
+  columnDotFunction,
   columnSumFunction,
   greaterFunction,
   greaterProductFunction,
@@ -128,6 +131,18 @@ export interface ColumnSumArgs {
   out: number;
 }
 
+/** Heap byte offsets of [rows, c] x and out and [c] a and shift; c a multiple of 4. */
+export interface ChannelAffineArgs {
+  x: number;
+  a: number;
+  shift: number;
+  out: number;
+  rows: number;
+  c: number;
+  /** A second term z·b: z of x's shape, b [c]. */
+  second?: { z: number; b: number };
+}
+
 export interface SimdKernels {
   depthwiseFilterGrad(args: DepthwiseArgs): void;
   depthwiseInputGrad(args: DepthwiseArgs): void;
@@ -146,6 +161,10 @@ export interface SimdKernels {
   adam(args: AdamArgs): void;
   /** out[c] += Σ_rows x[row, c] */
   columnSum(args: ColumnSumArgs): void;
+  /** out[c] += Σ_rows x[row, c] · z[row, c] */
+  columnDot(args: ColumnSumArgs & { z: number }): void;
+  /** out[row, c] = x[row, c]·a[c] (+ z[row, c]·b[c]) + shift[c] */
+  channelAffine(args: ChannelAffineArgs): void;
 }
 
 interface Memory {
@@ -183,6 +202,9 @@ const functions = (fused: boolean) => [
   stepProductFunction(),
   adamFunction(),
   columnSumFunction(),
+  columnDotFunction(),
+  channelAffineFunction(),
+  channelAffine2Function(),
 ];
 
 /** Each variant's module, or null when this runtime rejects it; encoded and validated once. */
@@ -250,7 +272,16 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     lessEqual: fn('lessEqualProduct'),
     step: fn('stepProduct'),
   };
-  const [adam, columnSum] = [fn('adam'), fn('columnSum')];
+  const [adam, columnSum, columnDot] = [fn('adam'), fn('columnSum'), fn('columnDot')];
+  const [affine, affine2] = [fn('channelAffine'), fn('channelAffine2')];
+  /** Blocks of COLUMN_BLOCK rows, then one block of the rest; z advances with x. */
+  const columns = (f: (...args: number[]) => void, a: ColumnSumArgs, z: number) => {
+    if (a.c === 0) return;
+    const [blocks, rest] = [Math.floor(a.rows / COLUMN_BLOCK), a.rows % COLUMN_BLOCK];
+    if (blocks > 0) f(a.x, z, blocks, COLUMN_BLOCK, a.c * 4, a.scratch, a.out);
+    const skip = blocks * COLUMN_BLOCK * a.c * 4;
+    if (rest > 0) f(a.x + skip, z + skip, 1, rest, a.c * 4, a.scratch, a.out);
+  };
   return {
     depthwiseFilterGrad: depthwise('depthwiseFilterGrad'),
     depthwiseInputGrad: depthwise('depthwiseInputGrad'),
@@ -272,12 +303,12 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
       const betas = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2];
       adam(...pointers, ...betas, a.correction2, a.epsilon, a.stepSize);
     },
-    // Blocks of COLUMN_BLOCK rows, then one block of the rest.
-    columnSum: (a) => {
-      if (a.c === 0) return;
-      const [blocks, rest] = [Math.floor(a.rows / COLUMN_BLOCK), a.rows % COLUMN_BLOCK];
-      if (blocks > 0) columnSum(a.x, blocks, COLUMN_BLOCK, a.c * 4, a.scratch, a.out);
-      if (rest > 0) columnSum(a.x + blocks * COLUMN_BLOCK * a.c * 4, 1, rest, a.c * 4, a.scratch, a.out);
+    columnSum: (a) => columns(columnSum, a, 0),
+    columnDot: (a) => columns(columnDot, a, a.z),
+    channelAffine: (a) => {
+      if (a.rows === 0 || a.c === 0) return;
+      const second = a.second ?? { z: 0, b: 0 };
+      (a.second ? affine2 : affine)(a.x, a.a, a.shift, second.z, second.b, a.out, a.rows, a.c * 4);
     },
   };
 }
