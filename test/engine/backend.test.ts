@@ -27,6 +27,7 @@ const WASM_KERNELS = [
   'PatchGDChannelDot',
   'PatchGDChannelAffine',
   'PatchGDChannelAffine2',
+  'FusedConv2D',
 ];
 
 describe('selectBackend', () => {

@@ -66,15 +66,22 @@ const GEMM_BLOCK_FLOATS = 32768;
  * The pixel pairs a regular convolution's gradients sum over, as GEMM calls per block of output rows and filter
  * tap: tables of segments, the runs of an output row whose tap falls inside x (i32 triples: byte offset of the
  * first x pixel, of the first dy pixel, and the run's length), in the wasm heap. Output rows go in blocks of about
- * GEMM_BLOCK_FLOATS of x and dy, and within a block every tap runs, so the rows the taps share are read from cache.
- * `xBase` is where x (or dx) lies, `dyBase` dy.
+ * `blockFloats` of x and dy, and within a block every tap runs, so the rows the taps share are read from cache.
+ * `xBase` is where x (or dx) lies, `dyBase` dy (or y); a tap's filter block is cin·cout floats from `filterBase`.
  */
-function tapGemms(ops: WasmOps, info: Conv2DInfo, xBase: number, dyBase: number, filterBase: number) {
+export function tapGemms(
+  ops: WasmOps,
+  info: Conv2DInfo,
+  xBase: number,
+  dyBase: number,
+  filterBase: number,
+  blockFloats = GEMM_BLOCK_FLOATS,
+) {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
   const { outHeight: ho, outWidth: wo, filterHeight: fh, filterWidth: fw } = info;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
-  const rowsPerBlock = Math.max(1, Math.floor(GEMM_BLOCK_FLOATS / (wo * (cin + cout))));
+  const rowsPerBlock = Math.max(1, Math.floor(blockFloats / (wo * (cin + cout))));
   const rows = n * ho;
   const segs: number[] = [];
   const calls: { tap: number; start: number; end: number }[] = [];

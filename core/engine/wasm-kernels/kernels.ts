@@ -25,6 +25,7 @@ import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputG
 import { maskedProductKernelConfig } from './activation-grads.ts';
 import { adamKernelConfig } from './adam.ts';
 import { channelKernelConfigs } from './channel-ops.ts';
+import { forwardConvKernelConfig } from './conv-forward.ts';
 import { elementwiseKernelConfigs } from './elementwise.ts';
 import { reductionKernelConfigs } from './reductions.ts';
 import { maxPoolGradKernelConfig } from './pooling.ts';
@@ -141,4 +142,5 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   maskedProductKernelConfig,
   adamKernelConfig,
   ...channelKernelConfigs,
+  forwardConvKernelConfig,
 ];

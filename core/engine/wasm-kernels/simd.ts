@@ -13,6 +13,7 @@ import {
   depthwiseFilterGradFunction,
   depthwiseInputGradFunction,
   filterGradGemmFunction,
+  forwardGemmFunction,
   inputGradGemmFunction,
   maxPoolGradFunction,
 } from './simd-conv.ts';
@@ -152,6 +153,8 @@ export interface SimdKernels {
   filterGradGemm(args: TapGemmArgs): void;
   /** dx-rows += dy-rows · filterᵀ; cin a multiple of 2, cout of 4. */
   inputGradGemm(args: TapGemmArgs): void;
+  /** y-rows (at the dy offsets) += x-rows · filter; cout a multiple of 8. */
+  forwardGemm(args: TapGemmArgs): void;
   /** 4 elements per step. */
   minimum(args: BinaryArgs): void;
   /** 16 elements per step. */
@@ -195,6 +198,7 @@ const functions = (fused: boolean) => [
   maxPoolGradFunction(),
   filterGradGemmFunction(fused),
   inputGradGemmFunction(fused),
+  forwardGemmFunction(fused),
   minimumFunction(),
   greaterFunction(),
   greaterProductFunction(),
@@ -291,6 +295,7 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     },
     filterGradGemm: tapGemm('filterGradGemm'),
     inputGradGemm: tapGemm('inputGradGemm'),
+    forwardGemm: tapGemm('forwardGemm'),
     minimum: binary('minimum', 4),
     greater: binary('greater', 1),
     maskedProduct: (mask, dy, a) => {
