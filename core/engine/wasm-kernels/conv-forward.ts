@@ -14,9 +14,9 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { tapGemms } from './conv-grads.ts';
 import { overShipped } from './shipped.ts';
 import { simdKernels } from './simd.ts';
+import { gemmConv2d } from './tap-gemms.ts';
 import { wasmScope } from './wasm-ops.ts';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -28,34 +28,14 @@ type Conv2DInfo = backend_util.Conv2DInfo;
  */
 const gemmWins = (info: Conv2DInfo) => info.inChannels >= 64;
 
-/**
- * Pixels of x and y per forward GEMM call: each output-channel tile re-reads the block's x rows, from cache, and
- * the larger the block, the more pixels share each read of the tile's filter strip.
- */
-const FORWARD_BLOCK_FLOATS = 131072;
-
-/**
- * y = x ⊛ filter as one GEMM per tap into a zeroed y (cout a multiple of 8), the filter first packed as
- * [taps, cout / 8, cin, 8] so that each tile's filter strip is contiguous: in place its rows lie cout floats apart,
- * a power of two in most networks, and the strip's rows then compete for the same few cache sets (on ResNet50's
- * deepest 1×1 layers that made the GEMM 2–3× slower than XNNPACK).
- */
+/** y = x ⊛ filter by `gemmConv2d` (cout a multiple of 8; the runtime must have the SIMD kernels). */
 export function conv2dForward(
   backend: KernelBackend,
   x: TensorInfo,
   filter: TensorInfo,
   info: Conv2DInfo,
 ): TensorInfo {
-  return wasmScope(backend, (ops) => {
-    const simd = ops.simd!;
-    const { filterHeight: fh, filterWidth: fw, inChannels: cin, outChannels: cout } = info;
-    const strips = ops.reshape(filter, [fh * fw, cin, cout / 8, 8]);
-    const packed = ops.transpose(strips, [0, 2, 1, 3]);
-    const y = ops.zeros([info.batchSize, info.outHeight, info.outWidth, cout]);
-    const calls = tapGemms(ops, info, ops.offset(x), ops.offset(y), ops.offset(packed), FORWARD_BLOCK_FLOATS);
-    for (const call of calls) simd.forwardGemm(call);
-    return y;
-  });
+  return wasmScope(backend, (ops) => gemmConv2d(ops, ops.simd!, x, filter, info));
 }
 
 export const forwardConvKernelConfig: KernelConfig = overShipped(
