@@ -61,6 +61,12 @@ function pointwiseFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, info: 
 }
 
 /**
+ * Pixels of x and dy per filter-gradient GEMM call: every register tile re-reads them, so a block small enough for
+ * the first-level cache measured 5–10 % faster than `tapGemms`' default block on ResNet50's layers.
+ */
+const FILTER_GRAD_BLOCK_FLOATS = 16384;
+
+/**
  * The filter gradient as one GEMM per tap over the pixels, x's rows gathered at the tap's offset: Cin a multiple
  * of 4, Cout of 8. No transposes, no copies: the SIMD loop reads x and dy where they lie.
  */
@@ -72,8 +78,8 @@ function simdConv2dFilterGrad(
   info: Conv2DInfo,
 ): TensorInfo {
   const out = ops.zeros([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels]);
-  for (const call of tapGemms(ops, info, ops.offset(x), ops.offset(dy), ops.offset(out)))
-    simd.filterGradGemm(call);
+  const calls = tapGemms(ops, info, ops.offset(x), ops.offset(dy), ops.offset(out), FILTER_GRAD_BLOCK_FLOATS);
+  for (const call of calls) simd.filterGradGemm(call);
   return out;
 }
 
