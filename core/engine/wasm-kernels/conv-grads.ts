@@ -20,6 +20,7 @@ import { packedGemmConv2d, tapGemms } from './tap-gemms.ts';
 import type { ConvKind, ConvSpec, SignedPads, WasmOps } from './wasm-ops.ts';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
+type Shape4 = [number, number, number, number];
 
 /** Pads that make a stride-(dh,dw), dilation-(sh,sw) convolution of x with dy yield exactly the filter taps. */
 function filterGradSpec(info: Conv2DInfo): ConvSpec {
@@ -102,11 +103,34 @@ function simdConv2dInputGrad(
   return dx;
 }
 
+/**
+ * Image channels: a network's first convolution. Its gradients take the SIMD GEMMs with a fourth, zero channel
+ * added to x (or the filter) and its taps dropped after, measured 1.6–2× faster than the XNNPACK formulations
+ * below on the ResNet50 and MobileNetV2 stems.
+ */
+const RGB = 3;
+
+/** An NHWC tensor with one zero channel appended. */
+const padChannels = (ops: WasmOps, t: TensorInfo) =>
+  ops.pad(t, [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, 1],
+  ]);
+
 /** dL/dfilter of a regular convolution: [fh, fw, Cin, Cout]. */
 export function conv2dFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
   const simd = ops.simd;
   if (simd && info.inChannels % 4 === 0 && info.outChannels % 8 === 0)
     return simdConv2dFilterGrad(ops, simd, x, dy, info);
+  if (simd && info.inChannels === RGB && info.outChannels % 8 === 0) {
+    const taps = simdConv2dFilterGrad(ops, simd, padChannels(ops, x), dy, { ...info, inChannels: RGB + 1 });
+    // [fh, fw, 4, Cout] → [fh, fw, 3, Cout]: Cout-wide runs, 4 per tap.
+    const [fh, fw, , cout] = taps.shape as Shape4;
+    const perTap = ops.keepChannels(ops.reshape(taps, [fh * fw, (RGB + 1) * cout]), RGB * cout);
+    return ops.reshape(perTap, [fh, fw, RGB, cout]);
+  }
   const { top, left } = info.padInfo;
   if (info.filterHeight === 1 && info.filterWidth === 1 && top === 0 && left === 0)
     return pointwiseFilterGrad(ops, x, dy, info);
@@ -239,8 +263,18 @@ export function conv2dInputGrad(
   // With few output channels the SIMD tiles' lane sums outweigh their runs down the channels: measured against
   // XNNPACK, 0.6× at 16 output channels, 0.9–1.0× at 64, 1.1–1.7× above and 1.5–4× on ResNet50's deepest layers
   // (XNNPACK repacks their large filters on every call); at stride 2 at least even.
-  if (simd && info.inChannels % 2 === 0 && info.outChannels % 4 === 0 && (info.outChannels > 64 || strided))
-    return simdConv2dInputGrad(ops, simd, dy, filter, info);
+  const simdWins = info.outChannels % 4 === 0 && (info.outChannels > 64 || strided);
+  if (simd && info.inChannels % 2 === 0 && simdWins) return simdConv2dInputGrad(ops, simd, dy, filter, info);
+  if (simd && info.inChannels === RGB && simdWins) {
+    const filter4 = ops.pad(filter, [
+      [0, 0],
+      [0, 0],
+      [0, 1],
+      [0, 0],
+    ]);
+    const dx = simdConv2dInputGrad(ops, simd, dy, filter4, { ...info, inChannels: RGB + 1 });
+    return ops.keepChannels(dx, RGB);
+  }
   if (!strided) return spreadInputGrad(ops, 'Conv2D', dy, filter, info, swapChannels(ops));
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1)
     throw new Error('wasm convolution gradients: stride and dilation cannot both exceed 1');

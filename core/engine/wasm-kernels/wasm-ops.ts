@@ -56,6 +56,20 @@ export class WasmOps {
     return out;
   }
 
+  /**
+   * The first `channels` channels (last axis) of a float32 tensor, recorded for disposal: a loop over the heap
+   * (PadV2 cannot crop the channel axis, and Slice would copy one short run per pixel).
+   */
+  keepChannels(x: TensorInfo, channels: number): TensorInfo {
+    const backend = this.backend as BackendWasm;
+    const c = x.shape[x.shape.length - 1]!;
+    const out = backend.makeOutput([...x.shape.slice(0, -1), channels], 'float32');
+    const [from, to] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out)];
+    for (let p = 0, q = 0; q < to.length; p += c) for (let k = 0; k < channels; k++) to[q++] = from[p + k]!;
+    this.created.push(out);
+    return out;
+  }
+
   /** Byte offset of a tensor's data in the wasm heap. */
   offset(t: TensorInfo): number {
     return (this.backend as BackendWasm).getMemoryOffset(t.dataId);
