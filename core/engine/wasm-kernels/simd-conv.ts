@@ -384,8 +384,9 @@ const FORWARD_TILE_PIXELS = 4;
  * of 4 pixels × 8 output channels: per input channel, 4 splat x values times 2 filter vectors into 8
  * accumulators, loaded from and stored to y once per tile. Output-channel tiles run outermost, so a tile's
  * contiguous filter strip (cin × 32 bytes) stays in cache while the table's pixels pass. cout a multiple of 8.
+ * With `overwrite` (forwardGemmOverwrite) the tiles start from zero instead of y, which then need not be zeroed.
  */
-export function forwardGemmFunction(fused: boolean): FunctionSpec {
+export function forwardGemmFunction(fused: boolean, overwrite: boolean): FunctionSpec {
   const P = FORWARD_TILE_PIXELS;
   const names = (prefix: string, n: number) => Array.from({ length: n }, (_, k) => `${prefix}${k}`);
   const perType = (list: string[], type: 'i32' | 'v128') => Object.fromEntries(list.map((n) => [n, type]));
@@ -413,7 +414,10 @@ export function forwardGemmFunction(fused: boolean): FunctionSpec {
       ...[...op.add, ...op.set(dst(r))],
     ]);
     const load = rs.flatMap((r) =>
-      [0, 1].flatMap((q) => [...op.get(dst(r)), ...op.v128Load(16 * q), ...op.set(acc(r, q))]),
+      [0, 1].flatMap((q) => [
+        ...(overwrite ? op.i8x16Const(0) : [...op.get(dst(r)), ...op.v128Load(16 * q)]),
+        ...op.set(acc(r, q)),
+      ]),
     );
     const store = rs.flatMap((r) =>
       [0, 1].flatMap((q) => [...op.get(dst(r)), ...op.get(acc(r, q)), ...op.v128Store(16 * q)]),
@@ -472,7 +476,7 @@ export function forwardGemmFunction(fused: boolean): FunctionSpec {
     [...op.get(L.co!), ...op.get(L.coutBytes!), ...op.ltU, ...op.brIf(0)],
   ];
   return {
-    name: 'forwardGemm',
+    name: overwrite ? 'forwardGemmOverwrite' : 'forwardGemm',
     params,
     locals,
     body: [[...op.i32(0), ...op.set(L.co!)], op.loop(...perColumnTile)],

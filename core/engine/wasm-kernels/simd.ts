@@ -153,8 +153,8 @@ export interface SimdKernels {
   filterGradGemm(args: TapGemmArgs): void;
   /** dx-rows += dy-rows · filterᵀ; cin a multiple of 2, cout of 4. */
   inputGradGemm(args: TapGemmArgs): void;
-  /** y-rows (at the dy offsets) += x-rows · filter; cout a multiple of 8. */
-  forwardGemm(args: TapGemmArgs): void;
+  /** y-rows (at the dy offsets) += x-rows · filter, or = with `overwrite`; cout a multiple of 8. */
+  forwardGemm(args: TapGemmArgs, overwrite: boolean): void;
   /** 4 elements per step. */
   minimum(args: BinaryArgs): void;
   /** 16 elements per step. */
@@ -198,7 +198,8 @@ const functions = (fused: boolean) => [
   maxPoolGradFunction(),
   filterGradGemmFunction(fused),
   inputGradGemmFunction(fused),
-  forwardGemmFunction(fused),
+  forwardGemmFunction(fused, false),
+  forwardGemmFunction(fused, true),
   minimumFunction(),
   greaterFunction(),
   greaterProductFunction(),
@@ -270,6 +271,7 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
       if (g) f(a.pixels, a.dy, a.taps, ...g);
     };
   };
+  const forwardGemms = [tapGemm('forwardGemm'), tapGemm('forwardGemmOverwrite')] as const;
   const maxPoolGrad = fn('maxPoolGrad');
   const products = {
     greater: fn('greaterProduct'),
@@ -295,7 +297,7 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     },
     filterGradGemm: tapGemm('filterGradGemm'),
     inputGradGemm: tapGemm('inputGradGemm'),
-    forwardGemm: tapGemm('forwardGemm'),
+    forwardGemm: (a, overwrite) => forwardGemms[overwrite ? 1 : 0](a),
     minimum: binary('minimum', 4),
     greater: binary('greater', 1),
     maskedProduct: (mask, dy, a) => {

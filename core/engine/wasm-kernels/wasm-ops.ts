@@ -40,6 +40,13 @@ export class WasmOps {
     return out;
   }
 
+  /** A new float32 tensor whose values the caller will all write, recorded for disposal. */
+  output(shape: number[]): TensorInfo {
+    const out = (this.backend as BackendWasm).makeOutput(shape, 'float32');
+    this.created.push(out);
+    return out;
+  }
+
   /** An int32 tensor holding `values`, recorded for disposal. */
   int32(values: Int32Array): TensorInfo {
     const out = (this.backend as BackendWasm).makeOutput([values.length], 'int32', undefined, values);
