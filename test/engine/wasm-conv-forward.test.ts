@@ -1,6 +1,6 @@
 /**
  * The forward convolution as SIMD tap GEMMs (`conv-forward.ts`) against the cpu backend: through the FusedConv2D
- * kernel (which takes them from 64 input channels on, with no bias or activation), and called directly on shapes
+ * kernel (which takes them from 16 input channels on, with no bias or activation), and called directly on shapes
  * the kernel leaves to XNNPACK (few input channels), over filter sizes, strides, dilations and paddings.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,9 +1,9 @@
 /**
- * The forward FusedConv2D (tfjs-layers' convolutions run it) as per-tap GEMMs with the SIMD loop of the
- * convolution gradients (`forwardGemm`, on the same segment tables as `tapGemms`), for the layers where it beats
- * the shipped XNNPACK convolution: 1×1 convolutions, where XNNPACK runs at about half the speed of its own 3×3
- * ones (measured 20 vs 34 GFLOP/s on ResNet50's shapes), and, with relaxed SIMD's fused multiply-add, the rest.
- * Convolutions with a bias, an activation or other layouts go to the shipped kernel.
+ * The forward FusedConv2D (tfjs-layers' convolutions run it) as per-tap GEMMs with the SIMD loop `forwardGemm`
+ * (`tap-gemms.ts`), for the layers where that beats the shipped XNNPACK convolution: measured on every ResNet50
+ * layer shape at 0.45–0.95× its time (most on 1×1 convolutions, where XNNPACK is slowest), and a few per cent
+ * on MobileNetV2's inference. Convolutions with a bias, an activation, other layouts, output channels not a
+ * multiple of 8, or few input channels go to the shipped kernel.
  */
 import {
   backend_util,
@@ -22,11 +22,11 @@ import { wasmScope } from './wasm-ops.ts';
 type Conv2DInfo = backend_util.Conv2DInfo;
 
 /**
- * Whether the SIMD GEMMs beat XNNPACK on this layer (`test/bench/kernels.ts`, per shape): with few input channels
- * each register tile's load and store of y outweighs its arithmetic (MobileNetV2's 24 → 144 expansion: 7.2 vs
- * 5.4 ms, the 3-channel stems 1.4×); from 64 on it runs 0.9–1.2× XNNPACK's time on ResNet50's layers.
+ * Whether the SIMD GEMMs beat XNNPACK on this layer: with few input channels each register tile's load and store
+ * of y outweighs its arithmetic (the 3-channel stems: 1.4× XNNPACK's time). MobileNetV2 inference ran 6 % faster
+ * with the GEMMs from 16 input channels on than from 64 (`test/bench/train.ts`, back to back).
  */
-const gemmWins = (info: Conv2DInfo) => info.inChannels >= 64;
+const gemmWins = (info: Conv2DInfo) => info.inChannels >= 16;
 
 /** y = x ⊛ filter by `gemmConv2d` (cout a multiple of 8; the runtime must have the SIMD kernels). */
 export function conv2dForward(
