@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { channelSum } from '../engine/wasm-kernels/batch-norm-grad.ts';
-import { channelAffine, channelDot } from '../engine/wasm-kernels/channel-ops.ts';
+import { channelAffine, channelCentre, channelDot } from '../engine/wasm-kernels/channel-ops.ts';
 
 /**
  * Sums a vector element-wise over every replica taking part in the current call and returns the total, which must
@@ -117,8 +117,8 @@ export class SyncBatchNorm extends tfl.layers.Layer {
       const first = reduced([channelSum(xIn)], [rows]);
       count = first.extra[0]!;
       const mean = tf.div(first.sums[0]!, count) as tf.Tensor1D;
-      const centred = tf.sub(xIn, mean);
-      const second = reduced([channelDot(centred, centred)]);
+      const { centred, squares } = channelCentre(xIn, mean);
+      const second = reduced([squares]);
       const variance = tf.div(second.sums[0]!, count) as tf.Tensor1D;
       const invStd = tf.rsqrt(tf.add(variance, epsilon));
       stats.mean = tf.keep(mean);

@@ -25,6 +25,7 @@ const WASM_KERNELS = [
   'PatchGDMaskedProduct',
   'PatchGDAdamUpdate',
   'PatchGDChannelDot',
+  'PatchGDChannelCentre',
   'PatchGDChannelAffine',
   'PatchGDChannelAffine2',
   'FusedConv2D',

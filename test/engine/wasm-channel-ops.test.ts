@@ -10,8 +10,10 @@ import { selectBackend } from '../../core/engine/backend.ts';
 import {
   CHANNEL_AFFINE,
   CHANNEL_AFFINE2,
+  CHANNEL_CENTRE,
   CHANNEL_DOT,
   channelAffine,
+  channelCentre,
   channelDot,
 } from '../../core/engine/wasm-kernels/channel-ops.ts';
 import { SyncBatchNorm } from '../../core/models/sync-batch-norm.ts';
@@ -56,7 +58,7 @@ describe('batch-norm channel passes on wasm match cpu', () => {
   it.each([
     ['NHWC', [2, 3, 50, 8]],
     ['rank 2', [7, 12]],
-  ])('channelDot and both channelAffine forms, %s', async (_name, shape) => {
+  ])('channelDot, channelCentre and both channelAffine forms, %s', async (_name, shape) => {
     const c = shape[shape.length - 1]!;
     const inputs = [host(shape, 1), host(shape, 2), host([c], 3), host([c], 4), host([c], 5)];
     await expectSame(
@@ -64,10 +66,11 @@ describe('batch-norm channel passes on wasm match cpu', () => {
       (x, z, a, shift, b) => [
         channelDot(x!, z!),
         channelDot(x!, x!),
+        ...Object.values(channelCentre(x!, a!)),
         channelAffine(x!, a!, shift!),
         channelAffine(x!, a!, shift!, { z: z!, b: b! }),
       ],
-      [CHANNEL_DOT, CHANNEL_AFFINE, CHANNEL_AFFINE2],
+      [CHANNEL_DOT, CHANNEL_CENTRE, CHANNEL_AFFINE, CHANNEL_AFFINE2],
     );
   });
 
@@ -75,10 +78,15 @@ describe('batch-norm channel passes on wasm match cpu', () => {
     const inputs = [host([3, 5, 6], 1), host([3, 5, 6], 2), host([6], 3), host([6], 4)];
     const wasm = await expectSame(
       inputs,
-      (x, z, a, shift) => [channelDot(x!, z!), channelAffine(x!, a!, shift!, { z: z!, b: a! })],
+      (x, z, a, shift) => [
+        channelDot(x!, z!),
+        ...Object.values(channelCentre(x!, a!)),
+        channelAffine(x!, a!, shift!, { z: z!, b: a! }),
+      ],
       [],
     );
     expect(wasm.kernels).not.toContain(CHANNEL_DOT);
+    expect(wasm.kernels).not.toContain(CHANNEL_CENTRE);
     expect(wasm.kernels).not.toContain(CHANNEL_AFFINE2);
   });
 
@@ -111,7 +119,7 @@ describe('batch-norm channel passes on wasm match cpu', () => {
         layer.weights.forEach((w) => w.dispose());
         return out;
       },
-      [CHANNEL_DOT, CHANNEL_AFFINE, CHANNEL_AFFINE2],
+      [CHANNEL_DOT, CHANNEL_CENTRE, CHANNEL_AFFINE, CHANNEL_AFFINE2],
     );
   });
 });

@@ -1,12 +1,13 @@
 /**
  * Batch norm's per-channel passes as one SIMD pass each on wasm, for NHWC tensors [..., C]:
  *   channelDot(x, z)                 = Σ over the leading axes of x·z, [C]   (a full-size multiply and a Sum)
+ *   channelCentre(x, mean)           = x − mean and Σ (x − mean)², [C]       (a subtract, a multiply and a Sum)
  *   channelAffine(x, a, shift)       = x·a + shift, a and shift [C]          (a broadcast multiply and add)
  *   channelAffine(x, a, shift, z, b) = x·a + z·b + shift                     (two multiplies and two adds)
  * The kernels they replace each read and write the whole activation, and a training step runs about ten of them
  * per batch-norm layer. Elsewhere (other backends, channels not a multiple of 4) the same arithmetic runs as tfjs
- * ops. channelAffine is differentiable (batch norm's inference path may be trained through); the two-term form
- * and channelDot are for use inside gradient functions.
+ * ops. channelAffine is differentiable (batch norm's inference path may be trained through); the two-term form,
+ * channelDot and channelCentre are for use inside custom gradients (batch norm's training path).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -23,6 +24,8 @@ import { simdKernels, type SimdKernels } from './simd.ts';
 
 /** Inputs {x, z} of one float32 shape [..., C]; output [C]. */
 export const CHANNEL_DOT = 'PatchGDChannelDot';
+/** Inputs {x, mean}: x float32 [..., C], mean [C]; outputs [x − mean, Σ (x − mean)² ([C])]. */
+export const CHANNEL_CENTRE = 'PatchGDChannelCentre';
 /** Inputs {x, a, shift}: x float32 [..., C], a and shift [C]; output x's shape. */
 export const CHANNEL_AFFINE = 'PatchGDChannelAffine';
 /** Inputs {x, a, shift, z, b}: z of x's shape, b [C]. No gradient. */
@@ -64,6 +67,24 @@ const channelDotKernel: KernelFunc = ({ inputs, backend: bk }) => {
   return out;
 };
 
+const channelCentreKernel: KernelFunc = ({ inputs, backend: bk }) => {
+  const backend = bk as BackendWasm;
+  const { x, mean } = inputs as { x: TensorInfo; mean: TensorInfo };
+  const simd = checked(CHANNEL_CENTRE, backend, [x], [mean]);
+  const c = channelsOf(x);
+  const centred = backend.makeOutput(x.shape, 'float32');
+  const squares = backend.makeOutput([c], 'float32');
+  const scratch = backend.makeOutput([c], 'float32');
+  backend.typedArrayFromHeap(squares).fill(0);
+  const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  simd.columnCentre({
+    ...{ x: offset(x), mean: offset(mean), centred: offset(centred) },
+    ...{ rows: util.sizeFromShape(x.shape) / c, c, scratch: offset(scratch), out: offset(squares) },
+  });
+  backend.disposeData(scratch.dataId);
+  return [centred, squares];
+};
+
 function channelAffineKernel(name: string, second: boolean): KernelFunc {
   return ({ inputs, backend: bk }) => {
     const backend = bk as BackendWasm;
@@ -83,6 +104,7 @@ function channelAffineKernel(name: string, second: boolean): KernelFunc {
 
 export const channelKernelConfigs: readonly KernelConfig[] = [
   { kernelName: CHANNEL_DOT, backendName: 'wasm', kernelFunc: channelDotKernel },
+  { kernelName: CHANNEL_CENTRE, backendName: 'wasm', kernelFunc: channelCentreKernel },
   { kernelName: CHANNEL_AFFINE, backendName: 'wasm', kernelFunc: channelAffineKernel(CHANNEL_AFFINE, false) },
   {
     kernelName: CHANNEL_AFFINE2,
@@ -108,6 +130,16 @@ function fast(x: tf.Tensor, full: tf.Tensor[], perChannel: tf.Tensor[]): boolean
 export function channelDot(x: tf.Tensor, z: tf.Tensor): tf.Tensor1D {
   if (fast(x, [z], [])) return tf.engine().runKernel(CHANNEL_DOT, { x, z }) as tf.Tensor1D;
   return tf.tidy(() => channelSum(tf.mul(x, z)));
+}
+
+/** x − mean (mean [C]) and the per-channel sums of its squares, [C]. */
+export function channelCentre(x: tf.Tensor, mean: tf.Tensor): { centred: tf.Tensor; squares: tf.Tensor1D } {
+  if (fast(x, [], [mean])) {
+    const [centred, squares] = tf.engine().runKernel(CHANNEL_CENTRE, { x, mean }) as [tf.Tensor, tf.Tensor1D];
+    return { centred: centred!, squares: squares! };
+  }
+  const centred = tf.sub(x, mean);
+  return { centred, squares: channelDot(centred, centred) };
 }
 
 /** x·a (+ second.z·second.b) + shift per channel: x [..., C], a, shift and second.b [C], second.z x's shape. */

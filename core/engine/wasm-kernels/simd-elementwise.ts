@@ -135,18 +135,23 @@ export function adamFunction(): FunctionSpec {
 }
 
 /**
- * columnSum(x, z, blocks, blockRows, cBytes, acc, out): out[c] += Σ_rows x[row, c] over blocks · blockRows rows of
- * cBytes (a multiple of 16); columnDot (same parameters): out[c] += Σ_rows x[row, c] · z[row, c], z of x's shape
- * (columnSum ignores it). Each block is summed into `acc` (a scratch row) and then added to `out`, so a long column
- * is summed in two levels and its rounding error grows with √rows less than a running sum's. `out` must start
- * zeroed.
+ * Column reductions (x, z, blocks, blockRows, cBytes, acc, out, m) over blocks · blockRows rows of cBytes (a
+ * multiple of 16), z of x's shape, m one row:
+ *   columnSum:    out[c] += Σ_rows x[row, c]                               (ignores z and m)
+ *   columnDot:    out[c] += Σ_rows x[row, c] · z[row, c]                   (ignores m)
+ *   columnCentre: z[row, c] = x[row, c] − m[c], out[c] += Σ_rows z[row, c]²  (writes z)
+ * Each block is summed into `acc` (a scratch row) and then added to `out`, so a long column is summed in two
+ * levels and its rounding error grows with √rows less than a running sum's. `out` must start zeroed.
  */
-function columnReduction(name: string, product: boolean): FunctionSpec {
+function columnReduction(name: string, term: 'sum' | 'dot' | 'centre'): FunctionSpec {
   const {
     params,
     locals,
     at: L,
-  } = signature({ x: I, z: I, blocks: I, blockRows: I, cBytes: I, acc: I, out: I }, { b: I, r: I, k: I });
+  } = signature(
+    { x: I, z: I, blocks: I, blockRows: I, cBytes: I, acc: I, out: I, m: I },
+    { b: I, r: I, k: I, d: V },
+  );
   /** `vector` for every channel vector k of a row (k in bytes, a local). */
   const overRow = (...vector: Code[]): Code => [
     ...[...op.i32(0), ...op.set(L.k)],
@@ -157,14 +162,20 @@ function columnReduction(name: string, product: boolean): FunctionSpec {
     ...at(dst),
     ...[...at(dst), ...op.v128Load(), ...src, ...op.f32x4Add, ...op.v128Store()],
   ];
-  const term: Code = product
-    ? [...at(L.x), ...op.v128Load(), ...at(L.z), ...op.v128Load(), ...op.f32x4Mul]
-    : [...at(L.x), ...op.v128Load()];
+  const load = (base: number): Code => [...at(base), ...op.v128Load()];
+  const terms: Record<typeof term, Code> = {
+    sum: load(L.x),
+    dot: [...load(L.x), ...load(L.z), ...op.f32x4Mul],
+    centre: [
+      ...[...at(L.z), ...load(L.x), ...load(L.m), ...op.f32x4Sub, ...op.tee(L.d), ...op.v128Store()],
+      ...[...op.get(L.d), ...op.get(L.d), ...op.f32x4Mul],
+    ],
+  };
   const block: Code[] = [
     overRow([...at(L.acc), ...op.i8x16Const(0), ...op.v128Store()]),
     [...op.i32(0), ...op.set(L.r)],
     op.loop(
-      overRow(addInto(L.acc, term)),
+      overRow(addInto(L.acc, terms[term])),
       bump(L.x, op.get(L.cBytes)),
       bump(L.z, op.get(L.cBytes)),
       bump(L.r, 1),
@@ -175,8 +186,9 @@ function columnReduction(name: string, product: boolean): FunctionSpec {
   return { name, params, locals, body: [countUp(L.b, L.blocks, ...block)] };
 }
 
-export const columnSumFunction = () => columnReduction('columnSum', false);
-export const columnDotFunction = () => columnReduction('columnDot', true);
+export const columnSumFunction = () => columnReduction('columnSum', 'sum');
+export const columnDotFunction = () => columnReduction('columnDot', 'dot');
+export const columnCentreFunction = () => columnReduction('columnCentre', 'centre');
 
 /**
  * channelAffine(x, a, shift, z, b, out, rows, cBytes): out[row, c] = x[row, c]·a[c] + shift[c] over `rows` rows of

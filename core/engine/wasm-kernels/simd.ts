@@ -21,6 +21,7 @@ import {
   adamFunction,
   channelAffine2Function,
   channelAffineFunction,
+  columnCentreFunction,
   columnDotFunction,
   columnSumFunction,
   greaterFunction,
@@ -166,6 +167,8 @@ export interface SimdKernels {
   columnSum(args: ColumnSumArgs): void;
   /** out[c] += Σ_rows x[row, c] · z[row, c] */
   columnDot(args: ColumnSumArgs & { z: number }): void;
+  /** centred[row, c] = x[row, c] − mean[c]; out[c] += Σ_rows centred[row, c]² */
+  columnCentre(args: ColumnSumArgs & { mean: number; centred: number }): void;
   /** out[row, c] = x[row, c]·a[c] (+ z[row, c]·b[c]) + shift[c] */
   channelAffine(args: ChannelAffineArgs): void;
 }
@@ -208,6 +211,7 @@ const functions = (fused: boolean) => [
   adamFunction(),
   columnSumFunction(),
   columnDotFunction(),
+  columnCentreFunction(),
   channelAffineFunction(),
   channelAffine2Function(),
 ];
@@ -279,14 +283,15 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     step: fn('stepProduct'),
   };
   const [adam, columnSum, columnDot] = [fn('adam'), fn('columnSum'), fn('columnDot')];
+  const columnCentre = fn('columnCentre');
   const [affine, affine2] = [fn('channelAffine'), fn('channelAffine2')];
-  /** Blocks of COLUMN_BLOCK rows, then one block of the rest; z advances with x. */
-  const columns = (f: (...args: number[]) => void, a: ColumnSumArgs, z: number) => {
+  /** Blocks of COLUMN_BLOCK rows, then one block of the rest; z advances with x, m stays. */
+  const columns = (f: (...args: number[]) => void, a: ColumnSumArgs, z: number, m = 0) => {
     if (a.c === 0) return;
     const [blocks, rest] = [Math.floor(a.rows / COLUMN_BLOCK), a.rows % COLUMN_BLOCK];
-    if (blocks > 0) f(a.x, z, blocks, COLUMN_BLOCK, a.c * 4, a.scratch, a.out);
+    if (blocks > 0) f(a.x, z, blocks, COLUMN_BLOCK, a.c * 4, a.scratch, a.out, m);
     const skip = blocks * COLUMN_BLOCK * a.c * 4;
-    if (rest > 0) f(a.x + skip, z + skip, 1, rest, a.c * 4, a.scratch, a.out);
+    if (rest > 0) f(a.x + skip, z + skip, 1, rest, a.c * 4, a.scratch, a.out, m);
   };
   return {
     depthwiseFilterGrad: depthwise('depthwiseFilterGrad'),
@@ -312,6 +317,7 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     },
     columnSum: (a) => columns(columnSum, a, 0),
     columnDot: (a) => columns(columnDot, a, a.z),
+    columnCentre: (a) => columns(columnCentre, a, a.centred, a.mean),
     channelAffine: (a) => {
       if (a.rows === 0 || a.c === 0) return;
       const second = a.second ?? { z: 0, b: 0 };
