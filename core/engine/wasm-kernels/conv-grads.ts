@@ -4,7 +4,8 @@
  *
  * Forward: y[n,i,j,o] = Σ x[n, i·sh + a·dh − top, j·sw + b·dw − left, c] · f[a,b,c,o].
  * - SIMD: both gradients of a regular convolution are, per tap (a, b), a GEMM over the output pixels with x's rows
- *   gathered at the tap's offset (`tapGemms`); both depthwise gradients one walk over the (pixel, tap) pairs.
+ *   gathered at the tap's offset (`tapGemms`); at stride 1 the input gradient is the forward convolution below,
+ *   which runs on the forward GEMMs (`gemmConv2d`); both depthwise gradients one walk over the (pixel, tap) pairs.
  * - Filter gradient as a convolution: for each tap (a, b), a sum over (n, i, j). With the batch moved into the
  *   channel axis and the output gradient used as the filter, that is one convolution whose stride is the forward
  *   dilation and whose dilation is the forward stride; its output pixels are the filter taps.
