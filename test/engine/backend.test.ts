@@ -29,6 +29,7 @@ const WASM_KERNELS = [
   'PatchGDChannelAffine',
   'PatchGDChannelAffine2',
   'FusedConv2D',
+  'PatchGDRelu6',
 ];
 
 describe('selectBackend', () => {

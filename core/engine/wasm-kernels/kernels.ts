@@ -26,6 +26,7 @@ import { maskedProductKernelConfig } from './activation-grads.ts';
 import { adamKernelConfig } from './adam.ts';
 import { channelKernelConfigs } from './channel-ops.ts';
 import { forwardConvKernelConfig } from './conv-forward.ts';
+import { relu6KernelConfig } from './relu6.ts';
 import { elementwiseKernelConfigs } from './elementwise.ts';
 import { reductionKernelConfigs } from './reductions.ts';
 import { maxPoolGradKernelConfig } from './pooling.ts';
@@ -143,4 +144,5 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   adamKernelConfig,
   ...channelKernelConfigs,
   forwardConvKernelConfig,
+  relu6KernelConfig,
 ];

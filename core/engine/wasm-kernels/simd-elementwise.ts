@@ -84,6 +84,25 @@ export const stepProductFunction = () =>
     ...[...op.get(a), ...op.get(a), ...op.f32x4Ne, ...op.get(a), ...op.v128And, ...op.v128Or],
   ]);
 
+/** dy · (0 < a < b), and NaN where a is NaN: the gradient of min(b, relu(a)) (tfjs-layers' relu6 for b = 6). */
+export const openIntervalProductFunction = () =>
+  maskedProductFunction('openIntervalProduct', (a, b) => [
+    ...[...op.get(a), ...op.i8x16Const(0), ...op.f32x4Gt, ...op.get(b), ...op.get(a), ...op.f32x4Gt],
+    ...ones(op.v128And),
+    ...[...op.get(a), ...op.get(a), ...op.f32x4Ne, ...op.get(a), ...op.v128And, ...op.v128Or],
+  ]);
+
+/** relu6(x, out, end): out = min(6, max(x, 0)) per element, 4 per step; NaN stays NaN. */
+export function relu6Function(): FunctionSpec {
+  const { params, locals, at: L } = signature({ x: I, out: I, end: I }, {});
+  const step: Code[] = [
+    [...op.get(L.out), ...op.f32x4Const(6), ...op.get(L.x), ...op.v128Load(), ...op.i8x16Const(0)],
+    [...op.f32x4Max, ...op.f32x4Min, ...op.v128Store()],
+    bump(L.x, 16),
+  ];
+  return { name: 'relu6', params, locals, body: [untilEnd(L.out, L.end, 16, ...step)] };
+}
+
 /**
  * adam(p, g, m, v, pOut, mOut, vOut, end, beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction2, epsilon,
  * stepSize), per element and in float32 at every operation, in the order of the op-by-op update it replaces:

@@ -27,6 +27,8 @@ import {
   greaterFunction,
   greaterProductFunction,
   lessEqualProductFunction,
+  openIntervalProductFunction,
+  relu6Function,
   minimumFunction,
   stepProductFunction,
 } from './simd-elementwise.ts';
@@ -103,8 +105,11 @@ export interface BinaryArgs {
   size: number;
 }
 
-/** The masks of `maskedProduct`: dy · (a > b), dy · (a ≤ b), dy · step(a) (b then a 4-float broadcast of 0). */
-export type ProductMask = 'greater' | 'lessEqual' | 'step';
+/**
+ * The masks of `maskedProduct`: dy · (a > b), dy · (a ≤ b), dy · step(a) (b then a 4-float broadcast of 0),
+ * dy · (0 < a < b) (NaN where a is NaN).
+ */
+export type ProductMask = 'greater' | 'lessEqual' | 'step' | 'openInterval';
 
 /** Heap byte offsets of the current and next parameter and moments; float32 constants. */
 export interface AdamArgs {
@@ -162,6 +167,8 @@ export interface SimdKernels {
   greater(args: BinaryArgs): void;
   /** out = dy · mask(a, b), 4 elements per step; dy and out of `size` floats. */
   maskedProduct(mask: ProductMask, dy: number, args: BinaryArgs): void;
+  /** out = min(6, max(x, 0)) over `size` floats (a multiple of 4) from heap byte offsets x and out. */
+  relu6(args: { x: number; out: number; size: number }): void;
   adam(args: AdamArgs): void;
   /** out[c] += Σ_rows x[row, c] */
   columnSum(args: ColumnSumArgs): void;
@@ -208,6 +215,8 @@ const functions = (fused: boolean) => [
   greaterProductFunction(),
   lessEqualProductFunction(),
   stepProductFunction(),
+  openIntervalProductFunction(),
+  relu6Function(),
   adamFunction(),
   columnSumFunction(),
   columnDotFunction(),
@@ -277,10 +286,12 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
   };
   const forwardGemms = [tapGemm('forwardGemm'), tapGemm('forwardGemmOverwrite')] as const;
   const maxPoolGrad = fn('maxPoolGrad');
+  const relu6 = fn('relu6');
   const products = {
     greater: fn('greaterProduct'),
     lessEqual: fn('lessEqualProduct'),
     step: fn('stepProduct'),
+    openInterval: fn('openIntervalProduct'),
   };
   const [adam, columnSum, columnDot] = [fn('adam'), fn('columnSum'), fn('columnDot')];
   const columnCentre = fn('columnCentre');
@@ -305,6 +316,9 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     forwardGemm: (a, overwrite) => forwardGemms[overwrite ? 1 : 0](a),
     minimum: binary('minimum', 4),
     greater: binary('greater', 1),
+    relu6: (a) => {
+      if (a.size > 0) relu6(a.x, a.out, a.out + a.size * 4);
+    },
     maskedProduct: (mask, dy, a) => {
       if (a.size > 0) products[mask](dy, ...operands(a, 4));
     },

@@ -92,6 +92,8 @@ export const op = {
   f32x4Div: simd(0xe7),
   /** IEEE 754-2019 minimum per lane, as Math.min: NaN if either is NaN, −0 below +0. */
   f32x4Min: simd(0xe8),
+  /** IEEE 754-2019 maximum per lane: NaN if either is NaN, +0 above −0. */
+  f32x4Max: simd(0xe9),
   /**
    * Relaxed SIMD's a·b + c per lane: one fused multiply-add where the hardware has one, else a multiply and an
    * add (the runtime picks). Runtimes without relaxed SIMD reject a module that uses it.
