@@ -25,7 +25,10 @@ import {
   type KernelConfig,
 } from '@tensorflow/tfjs-core';
 import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
+import { conv2dForward } from '../../core/engine/wasm-kernels/conv-forward.ts';
 import { wasmKernelConfigs } from '../../core/engine/wasm-kernels/kernels.ts';
+
+type Shape4 = [number, number, number, number];
 
 interface Layer {
   net: string;
@@ -190,6 +193,15 @@ async function main(): Promise<void> {
         ? tf.depthwiseConv2d(t.x as tf.Tensor4D, t.filter as tf.Tensor4D, l.stride, pad)
         : tf.conv2d(t.x as tf.Tensor4D, t.filter as tf.Tensor4D, l.stride, pad),
     );
+    // The project's forward GEMMs on every regular layer, whether or not FusedConv2D picks them for it.
+    const info = backend_util.computeConv2DInfo(t.x.shape as Shape4, l.filter, l.stride, 1, pad);
+    const gemmForward =
+      !l.depthwise && l.filter[3] % 8 === 0
+        ? time(opts.iters, () => {
+            const y = conv2dForward(tf.backend(), t.x, t.filter, info);
+            return tf.engine().makeTensorFromTensorInfo(y);
+          })
+        : null;
     const wasm = cases.map((c) => time(opts.iters, () => runCase(c, l, t)));
     let shippedMs: number | null = null;
     if (!l.depthwise && l.stride === 1) {
@@ -221,6 +233,7 @@ async function main(): Promise<void> {
         wasm_ms: ms,
         wasm_gflops: Math.round((gflop / (ms / 1000)) * 10) / 10,
         wasm_forward_ms: forward,
+        ...(gemmForward !== null ? { gemm_forward_ms: gemmForward } : {}),
         ...(c.kernel === Conv2DBackpropInput && shippedMs !== null ? { wasm_shipped_ms: shippedMs } : {}),
         ...(cpu ? { cpu_ms_at_cpu_batch: cpu[i], cpu_ms_scaled: cpuScaled } : {}),
         ...(cpuScaled ? { speedup_vs_cpu: Math.round((cpuScaled / ms) * 10) / 10 } : {}),

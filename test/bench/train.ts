@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, selectBackend, type BackendPreference } from '../../core/engine/backend.ts';
+import { preferredMultiplyAdd } from '../../core/engine/wasm-kernels/simd.ts';
 import { createBackbone } from '../../core/models/registry.ts';
 import type { BackboneName } from '../../core/models/names.ts';
 import { Adam } from '../../core/patchgd/adam.ts';
@@ -249,6 +250,9 @@ const summary = {
   backend: backend.name,
   threads: threadCounts,
   wasm: describeBackend().wasm,
+  // Whether the SIMD convolution loops run relaxed SIMD's fused multiply-add (Node 22, Electron) or mul + add.
+  wasm_multiply_add: backend.name === 'wasm' ? preferredMultiplyAdd() : null,
+  node: process.version,
   batch,
   patch,
   latent,

@@ -24,6 +24,12 @@ const WASM_KERNELS = [
   'MaxPoolGrad',
   'PatchGDMaskedProduct',
   'PatchGDAdamUpdate',
+  'PatchGDChannelDot',
+  'PatchGDChannelCentre',
+  'PatchGDChannelAffine',
+  'PatchGDChannelAffine2',
+  'FusedConv2D',
+  'PatchGDRelu6',
 ];
 
 describe('selectBackend', () => {

@@ -1,11 +1,14 @@
 /**
  * The Relu and Minimum gradients through the masked-product kernel on wasm against tfjs-core's on the cpu
  * backend, bit for bit: ReLU, tfjs-layers' relu6 (minimum(6, relu(x))), minimum of two tensors, with ties, zeros,
- * NaN and infinities, and sizes leaving a remainder after the SIMD vectors.
+ * NaN and infinities, and sizes leaving a remainder after the SIMD vectors; and tfjs-layers' relu6 activation
+ * as the project replaces it (one kernel forward, one masked product backward on wasm).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
+import { RELU6 } from '../../core/engine/wasm-kernels/relu6.ts';
 
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 6, 6, 1e-30, -1e-30, 7, 5.999];
 
@@ -56,5 +59,40 @@ describe('activation gradients on wasm', () => {
       /of dy's shape or scalars/,
     );
     tf.dispose([dy, a]);
+  });
+});
+
+describe("tfjs-layers' relu6 activation", () => {
+  /** Forward values (zeros unsigned) and the gradient of sum(relu6(x) · weights), through an Activation layer. */
+  async function run(backend: string) {
+    await tf.setBackend(backend);
+    const layer = tfl.layers.activation({ activation: 'relu6' });
+    const x = tf.tensor1d(input());
+    const weights = tf.tensor1d(input().map((_, i) => (i % 5) - 2));
+    const f = (t: tf.Tensor) => layer.apply(t) as tf.Tensor;
+    const forward = Array.from(await f(x).data()).map((v) => (v === 0 ? 0 : v));
+    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), weights)))(x);
+    const info = await tf.profile(() => tf.grad((t: tf.Tensor) => tf.sum(f(t)))(x));
+    const result = { forward, grad: Array.from(await grad.data()), kernels: info.kernelNames };
+    tf.dispose([x, weights, grad, info.result as tf.Tensor]);
+    return result;
+  }
+
+  it('runs as one kernel and one masked product on wasm, with cpu values', async () => {
+    const wasm = await run('wasm');
+    const cpu = await run('cpu');
+    expect(wasm.forward).toEqual(cpu.forward);
+    expect(wasm.grad).toEqual(cpu.grad);
+    expect(wasm.kernels).toContain(RELU6);
+    expect(wasm.kernels).toContain('PatchGDMaskedProduct');
+    for (const k of ['Relu', 'Minimum', 'Step', 'Greater']) expect(wasm.kernels, k).not.toContain(k);
+  });
+
+  it('keeps its name in topologies', () => {
+    const input = tfl.input({ shape: [4] });
+    const output = tfl.layers.activation({ activation: 'relu6' }).apply(input) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: output });
+    expect(JSON.stringify(model.toJSON(null, false))).toContain('"activation":"relu6"');
+    model.dispose();
   });
 });

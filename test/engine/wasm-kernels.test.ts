@@ -119,9 +119,10 @@ beforeAll(async () => {
 describe('Conv2D gradients on wasm match cpu', () => {
   // tfjs's Conv2D gradient kernels take no dilation attribute. Fewer and more output than input channels (both
   // orders matter to the XNNPACK 1×1 path); 4 → 8 and 8 → 16 channels take the SIMD filter gradient, and the SIMD
-  // input gradient at stride 2.
+  // input gradient at stride 2; 3 → 8 (an RGB stem) both, with a zero fourth input channel.
   const channels = (g: Case) => [
     [3, g.n === 1 ? 4 : 2],
+    [3, 8],
     [4, 8],
     [8, 16],
   ];

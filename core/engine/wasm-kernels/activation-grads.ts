@@ -32,6 +32,7 @@ const MASKS: Record<ProductMask, (a: number, b: number) => number> = {
   greater: (a, b) => (a > b ? 1 : 0),
   lessEqual: (a, b) => (a <= b ? 1 : 0),
   step: (a) => (a > 0 ? 1 : Number.isNaN(a) ? NaN : 0),
+  openInterval: (a, b) => (a > 0 && a < b ? 1 : Number.isNaN(a) ? NaN : 0),
 };
 
 const maskedProduct: KernelFunc = ({ inputs, backend: bk, attrs }) => {

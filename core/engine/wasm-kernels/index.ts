@@ -2,10 +2,13 @@
  * Registers the project's wasm kernels, once per process. tfjs 4.22's wasm backend has no Conv2DBackpropFilter,
  * DepthwiseConv2dNativeBackpropFilter or DepthwiseConv2dNativeBackpropInput, so conv nets cannot train on it as
  * shipped; several of its other kernels are scalar loops or copies, which ours replace (see kernels.ts). The Relu
- * and Minimum gradients that use our masked product are registered with them (they fall back off wasm).
+ * and Minimum gradients that use our masked product, channelAffine's gradient and the relu6 activation
+ * (`relu6.ts`) are registered with them (they fall back off wasm).
  */
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { registerActivationGradients } from './activation-grads.ts';
+import { registerChannelAffineGradient } from './channel-ops.ts';
+import { registerRelu6 } from './relu6.ts';
 import { wasmKernelConfigs } from './kernels.ts';
 
 let registered = false;
@@ -20,6 +23,8 @@ export function registerWasmKernels(): string[] {
     registerKernel(config);
   }
   registerActivationGradients();
+  registerChannelAffineGradient();
+  registerRelu6();
   registered = true;
   return names;
 }

@@ -24,6 +24,9 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
 import { maskedProductKernelConfig } from './activation-grads.ts';
 import { adamKernelConfig } from './adam.ts';
+import { channelKernelConfigs } from './channel-ops.ts';
+import { forwardConvKernelConfig } from './conv-forward.ts';
+import { relu6KernelConfig } from './relu6.ts';
 import { elementwiseKernelConfigs } from './elementwise.ts';
 import { reductionKernelConfigs } from './reductions.ts';
 import { maxPoolGradKernelConfig } from './pooling.ts';
@@ -139,4 +142,7 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   maxPoolGradKernelConfig,
   maskedProductKernelConfig,
   adamKernelConfig,
+  ...channelKernelConfigs,
+  forwardConvKernelConfig,
+  relu6KernelConfig,
 ];

@@ -1,5 +1,5 @@
 /** SIMD loops for convolution and pooling gradients (see `simd.ts` for how they run). */
-import { bump, countUp, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
+import { bump, countUp, multiplyAdd, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
 
 const I = 'i32' as const;
 const V = 'v128' as const;
@@ -67,7 +67,7 @@ const overChannels = (lead: number, end: number, others: number[], ...body: Code
  * Parameters (pixels, dy, taps, …WALK_GEOMETRY); the accumulated tensor must start zeroed. The filter gradient's
  * 9·C accumulators stay in cache; the input gradient's rows are revisited by neighbouring pixels while in cache.
  */
-function depthwiseFunction(name: string, accumulate: 'taps' | 'pixels'): FunctionSpec {
+function depthwiseFunction(name: string, accumulate: 'taps' | 'pixels', fused: boolean): FunctionSpec {
   const { params, locals, at } = signature(
     { pixels: I, dy: I, taps: I, ...WALK_GEOMETRY },
     { ...WALK_LOCALS, pt: I, pp: I, pd: I, end: I },
@@ -85,16 +85,23 @@ function depthwiseFunction(name: string, accumulate: 'taps' | 'pixels'): Functio
       L.pd,
       L.end,
       [L.pt, L.pp],
-      [...op.get(target), ...op.get(target), ...op.v128Load()],
-      [...op.get(other), ...op.v128Load(), ...op.get(L.pd), ...op.v128Load(), ...op.f32x4Mul],
-      [...op.f32x4Add, ...op.v128Store()],
+      op.get(target),
+      multiplyAdd(
+        fused,
+        [...op.get(other), ...op.v128Load()],
+        [...op.get(L.pd), ...op.v128Load()],
+        [...op.get(target), ...op.v128Load()],
+      ),
+      op.v128Store(),
     ),
   ];
   return { name, params, locals, body: [pixelTapWalk(L, [], perPair)] };
 }
 
-export const depthwiseFilterGradFunction = () => depthwiseFunction('depthwiseFilterGrad', 'taps');
-export const depthwiseInputGradFunction = () => depthwiseFunction('depthwiseInputGrad', 'pixels');
+export const depthwiseFilterGradFunction = (fused: boolean) =>
+  depthwiseFunction('depthwiseFilterGrad', 'taps', fused);
+export const depthwiseInputGradFunction = (fused: boolean) =>
+  depthwiseFunction('depthwiseInputGrad', 'pixels', fused);
 
 /**
  * maxPoolGrad(x, pooled, dy, dx, seen, …WALK_GEOMETRY): dy of each output pixel and channel goes to the first tap
@@ -155,7 +162,7 @@ const GEMM_TILE_VECTORS = 2;
  * values times 2 dy vectors into 8 accumulators, which are loaded and stored once per tile and call; callers pass
  * tables short enough that their pixels' rows stay in cache across the tiles.
  */
-export function filterGradGemmFunction(): FunctionSpec {
+export function filterGradGemmFunction(fused: boolean): FunctionSpec {
   const acc = Array.from({ length: GEMM_TILE_ROWS * GEMM_TILE_VECTORS }, (_, k) => [`acc${k}`, V] as const);
   const {
     params,
@@ -187,14 +194,7 @@ export function filterGradGemmFunction(): FunctionSpec {
       ...[...op.get(L.px), ...op.v128Load32Splat(4 * row), ...op.set(L.s)],
       ...[L.d0, L.d1].flatMap((d, q) => {
         const local = accs[row * GEMM_TILE_VECTORS + q]!;
-        return [
-          ...op.get(local),
-          ...op.get(L.s),
-          ...op.get(d),
-          ...op.f32x4Mul,
-          ...op.f32x4Add,
-          ...op.set(local),
-        ];
+        return [...multiplyAdd(fused, op.get(L.s), op.get(d), op.get(local)), ...op.set(local)];
       }),
     ]),
     bump(L.px, op.get(L.xStep)),
@@ -260,7 +260,7 @@ const INPUT_TILE_PIXELS = 4;
  * (4 pixels × 2 input channels, 8 accumulators) runs down co in vectors of 4 and sums each accumulator's lanes at
  * the end. cin a multiple of 2, cout of 4.
  */
-export function inputGradGemmFunction(): FunctionSpec {
+export function inputGradGemmFunction(fused: boolean): FunctionSpec {
   const P = INPUT_TILE_PIXELS;
   const names = (prefix: string, n: number) => Array.from({ length: n }, (_, k) => `${prefix}${k}`);
   const perType = (list: string[], type: 'i32' | 'v128') => Object.fromEntries(list.map((n) => [n, type]));
@@ -310,8 +310,8 @@ export function inputGradGemmFunction(): FunctionSpec {
       ...rs.map((r) => [
         ...[...op.get(row(r)), ...op.get(L.kk!), ...op.add, ...op.v128Load(), ...op.set(L.a!)],
         ...[0, 1].flatMap((q) => [
-          ...[...op.get(acc(r, q)), ...op.get(L.a!), ...op.get(q === 0 ? L.w0! : L.w1!), ...op.f32x4Mul],
-          ...[...op.f32x4Add, ...op.set(acc(r, q))],
+          ...multiplyAdd(fused, op.get(L.a!), op.get(q === 0 ? L.w0! : L.w1!), op.get(acc(r, q))),
+          ...op.set(acc(r, q)),
         ]),
       ]),
       bump(L.kk!, 16),
@@ -371,5 +371,114 @@ export function inputGradGemmFunction(): FunctionSpec {
     params,
     locals,
     body: [[...op.get(L.segs!), ...op.set(L.seg!)], op.loop(...perSegment)],
+  };
+}
+
+/** Pixels of one register tile of the forward GEMM (then tiles of 2 and 1 for a run's remainder). */
+const FORWARD_TILE_PIXELS = 4;
+
+/**
+ * forwardGemm(w, cin, coutBytes, segs, segsEnd, xStep, yStep): one filter tap of a forward convolution,
+ * y[ys + k·yStep][co] += Σ_ci x[xs + k·xStep][ci] · w[ci, co] over the segments' pixels (the table of
+ * `filterGradGemm`, dy offsets now pointing into y), the tap's filter packed as [cout / 8, cin, 8]. Register tiles
+ * of 4 pixels × 8 output channels: per input channel, 4 splat x values times 2 filter vectors into 8
+ * accumulators, loaded from and stored to y once per tile. Output-channel tiles run outermost, so a tile's
+ * contiguous filter strip (cin × 32 bytes) stays in cache while the table's pixels pass. cout a multiple of 8.
+ * With `overwrite` (forwardGemmOverwrite) the tiles start from zero instead of y, which then need not be zeroed.
+ */
+export function forwardGemmFunction(fused: boolean, overwrite: boolean): FunctionSpec {
+  const P = FORWARD_TILE_PIXELS;
+  const names = (prefix: string, n: number) => Array.from({ length: n }, (_, k) => `${prefix}${k}`);
+  const perType = (list: string[], type: 'i32' | 'v128') => Object.fromEntries(list.map((n) => [n, type]));
+  const [rowNames, outNames, accNames] = [names('row', P), names('dst', P), names('acc', 2 * P)];
+  const { params, locals, at } = signature(
+    { w: I, cin: I, coutBytes: I, segs: I, segsEnd: I, xStep: I, yStep: I },
+    {
+      ...{ seg: I, px: I, py: I, k: I, co: I, ci: I, pw: I, end: I },
+      ...perType([...rowNames, ...outNames], I),
+      ...{ w0: V, w1: V, s: V },
+      ...perType(accNames, V),
+    },
+  );
+  const L = at as Record<string, number>;
+  const local = (name: string) => L[name]!;
+  const row = (r: number) => local(`row${r}`);
+  const dst = (r: number) => local(`dst${r}`);
+  const acc = (r: number, q: number) => local(`acc${2 * r + q}`);
+  /** The tile of `pixels` pixels at px / py, output channels co … co + 7. */
+  const tile = (pixels: number): Code => {
+    const rs = Array.from({ length: pixels }, (_, r) => r);
+    const pointers = rs.flatMap((r) => [
+      ...[...op.get(L.px!), ...op.get(L.xStep!), ...op.i32(r), ...op.mul, ...op.add, ...op.set(row(r))],
+      ...[...op.get(L.py!), ...op.get(L.yStep!), ...op.i32(r), ...op.mul, ...op.add, ...op.get(L.co!)],
+      ...[...op.add, ...op.set(dst(r))],
+    ]);
+    const load = rs.flatMap((r) =>
+      [0, 1].flatMap((q) => [
+        ...(overwrite ? op.i8x16Const(0) : [...op.get(dst(r)), ...op.v128Load(16 * q)]),
+        ...op.set(acc(r, q)),
+      ]),
+    );
+    const store = rs.flatMap((r) =>
+      [0, 1].flatMap((q) => [...op.get(dst(r)), ...op.get(acc(r, q)), ...op.v128Store(16 * q)]),
+    );
+    // Per input channel: row pointers advance by 4 bytes, the filter pointer by one filter row.
+    const perChannel: Code[] = [
+      [...op.get(L.pw!), ...op.v128Load(0), ...op.set(L.w0!)],
+      [...op.get(L.pw!), ...op.v128Load(16), ...op.set(L.w1!)],
+      ...rs.map((r) => [
+        ...[...op.get(row(r)), ...op.v128Load32Splat(0), ...op.set(L.s!)],
+        ...[0, 1].flatMap((q) => [
+          ...multiplyAdd(fused, op.get(L.s!), op.get(q === 0 ? L.w0! : L.w1!), op.get(acc(r, q))),
+          ...op.set(acc(r, q)),
+        ]),
+        ...bump(row(r), 4),
+      ]),
+      bump(L.pw!, 32),
+      [...op.get(L.pw!), ...op.get(L.end!), ...op.ltU, ...op.brIf(0)],
+    ];
+    return [
+      ...pointers,
+      ...load,
+      // The strip of output channels co … co + 7 starts at w + (co / 32)·cin·32 bytes.
+      ...[...op.get(L.w!), ...op.get(L.co!), ...op.get(L.cin!), ...op.mul, ...op.add, ...op.tee(L.pw!)],
+      ...[...op.get(L.cin!), ...op.i32(32), ...op.mul, ...op.add, ...op.set(L.end!)],
+      ...op.loop(...perChannel),
+      ...store,
+    ];
+  };
+  /** Tiles of `pixels` while at least that many of the segment's pixels are left. */
+  const tiles = (pixels: number): Code =>
+    op.block(
+      op.loop(
+        [...op.get(L.k!), ...op.i32(pixels), ...op.ltU, ...op.brIf(1)],
+        tile(pixels),
+        bump(L.px!, [...op.get(L.xStep!), ...op.i32(pixels), ...op.mul]),
+        bump(L.py!, [...op.get(L.yStep!), ...op.i32(pixels), ...op.mul]),
+        bump(L.k!, -pixels),
+        op.br(0),
+      ),
+    );
+  const perSegment: Code[] = [
+    [...op.get(L.seg!), ...op.i32Load(0), ...op.set(L.px!)],
+    [...op.get(L.seg!), ...op.i32Load(4), ...op.set(L.py!)],
+    [...op.get(L.seg!), ...op.i32Load(8), ...op.set(L.k!)],
+    tiles(P),
+    tiles(2),
+    tiles(1),
+    bump(L.seg!, 12),
+    [...op.get(L.seg!), ...op.get(L.segsEnd!), ...op.ltU, ...op.brIf(0)],
+  ];
+  const perColumnTile: Code[] = [
+    [...op.get(L.segs!), ...op.set(L.seg!)],
+    op.loop(...perSegment),
+    bump(L.co!, 32),
+    [...op.get(L.co!), ...op.get(L.coutBytes!), ...op.ltU, ...op.brIf(0)],
+  ];
+  return {
+    name: overwrite ? 'forwardGemmOverwrite' : 'forwardGemm',
+    params,
+    locals,
+    body: [[...op.i32(0), ...op.set(L.co!)], op.loop(...perColumnTile)],
   };
 }

@@ -84,6 +84,25 @@ export const stepProductFunction = () =>
     ...[...op.get(a), ...op.get(a), ...op.f32x4Ne, ...op.get(a), ...op.v128And, ...op.v128Or],
   ]);
 
+/** dy · (0 < a < b), and NaN where a is NaN: the gradient of min(b, relu(a)) (tfjs-layers' relu6 for b = 6). */
+export const openIntervalProductFunction = () =>
+  maskedProductFunction('openIntervalProduct', (a, b) => [
+    ...[...op.get(a), ...op.i8x16Const(0), ...op.f32x4Gt, ...op.get(b), ...op.get(a), ...op.f32x4Gt],
+    ...ones(op.v128And),
+    ...[...op.get(a), ...op.get(a), ...op.f32x4Ne, ...op.get(a), ...op.v128And, ...op.v128Or],
+  ]);
+
+/** relu6(x, out, end): out = min(6, max(x, 0)) per element, 4 per step; NaN stays NaN. */
+export function relu6Function(): FunctionSpec {
+  const { params, locals, at: L } = signature({ x: I, out: I, end: I }, {});
+  const step: Code[] = [
+    [...op.get(L.out), ...op.f32x4Const(6), ...op.get(L.x), ...op.v128Load(), ...op.i8x16Const(0)],
+    [...op.f32x4Max, ...op.f32x4Min, ...op.v128Store()],
+    bump(L.x, 16),
+  ];
+  return { name: 'relu6', params, locals, body: [untilEnd(L.out, L.end, 16, ...step)] };
+}
+
 /**
  * adam(p, g, m, v, pOut, mOut, vOut, end, beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction2, epsilon,
  * stepSize), per element and in float32 at every operation, in the order of the op-by-op update it replaces:
@@ -135,17 +154,23 @@ export function adamFunction(): FunctionSpec {
 }
 
 /**
- * columnSum(x, blocks, blockRows, cBytes, acc, out): out[c] += Σ_rows x[row, c] over blocks · blockRows rows of
- * cBytes (a multiple of 16). Each block is summed into `acc` (a scratch row) and then added to `out`, so a long
- * column is summed in two levels and its rounding error grows with √rows less than a running sum's. `out` must
- * start zeroed.
+ * Column reductions (x, z, blocks, blockRows, cBytes, acc, out, m) over blocks · blockRows rows of cBytes (a
+ * multiple of 16), z of x's shape, m one row:
+ *   columnSum:    out[c] += Σ_rows x[row, c]                               (ignores z and m)
+ *   columnDot:    out[c] += Σ_rows x[row, c] · z[row, c]                   (ignores m)
+ *   columnCentre: z[row, c] = x[row, c] − m[c], out[c] += Σ_rows z[row, c]²  (writes z)
+ * Each block is summed into `acc` (a scratch row) and then added to `out`, so a long column is summed in two
+ * levels and its rounding error grows with √rows less than a running sum's. `out` must start zeroed.
  */
-export function columnSumFunction(): FunctionSpec {
+function columnReduction(name: string, term: 'sum' | 'dot' | 'centre'): FunctionSpec {
   const {
     params,
     locals,
     at: L,
-  } = signature({ x: I, blocks: I, blockRows: I, cBytes: I, acc: I, out: I }, { b: I, r: I, k: I });
+  } = signature(
+    { x: I, z: I, blocks: I, blockRows: I, cBytes: I, acc: I, out: I, m: I },
+    { b: I, r: I, k: I, d: V },
+  );
   /** `vector` for every channel vector k of a row (k in bytes, a local). */
   const overRow = (...vector: Code[]): Code => [
     ...[...op.i32(0), ...op.set(L.k)],
@@ -156,16 +181,64 @@ export function columnSumFunction(): FunctionSpec {
     ...at(dst),
     ...[...at(dst), ...op.v128Load(), ...src, ...op.f32x4Add, ...op.v128Store()],
   ];
+  const load = (base: number): Code => [...at(base), ...op.v128Load()];
+  const terms: Record<typeof term, Code> = {
+    sum: load(L.x),
+    dot: [...load(L.x), ...load(L.z), ...op.f32x4Mul],
+    centre: [
+      ...[...at(L.z), ...load(L.x), ...load(L.m), ...op.f32x4Sub, ...op.tee(L.d), ...op.v128Store()],
+      ...[...op.get(L.d), ...op.get(L.d), ...op.f32x4Mul],
+    ],
+  };
   const block: Code[] = [
     overRow([...at(L.acc), ...op.i8x16Const(0), ...op.v128Store()]),
     [...op.i32(0), ...op.set(L.r)],
     op.loop(
-      overRow(addInto(L.acc, [...at(L.x), ...op.v128Load()])),
+      overRow(addInto(L.acc, terms[term])),
       bump(L.x, op.get(L.cBytes)),
+      bump(L.z, op.get(L.cBytes)),
       bump(L.r, 1),
       [...op.get(L.r), ...op.get(L.blockRows), ...op.ltU, ...op.brIf(0)],
     ),
     overRow(addInto(L.out, [...at(L.acc), ...op.v128Load()])),
   ];
-  return { name: 'columnSum', params, locals, body: [countUp(L.b, L.blocks, ...block)] };
+  return { name, params, locals, body: [countUp(L.b, L.blocks, ...block)] };
 }
+
+export const columnSumFunction = () => columnReduction('columnSum', 'sum');
+export const columnDotFunction = () => columnReduction('columnDot', 'dot');
+export const columnCentreFunction = () => columnReduction('columnCentre', 'centre');
+
+/**
+ * channelAffine(x, a, shift, z, b, out, rows, cBytes): out[row, c] = x[row, c]·a[c] + shift[c] over `rows` rows of
+ * cBytes (a multiple of 16); channelAffine2 (same parameters) adds z[row, c]·b[c], z of x's shape (channelAffine
+ * ignores z and b). Per-channel scale-and-shift passes (batch norm's output and input gradient) in one pass each,
+ * multiplying and adding in that order, each rounded.
+ */
+function affineFunction(name: string, second: boolean): FunctionSpec {
+  const {
+    params,
+    locals,
+    at: L,
+  } = signature({ x: I, a: I, shift: I, z: I, b: I, out: I, rows: I, cBytes: I }, { r: I, k: I });
+  const at = (base: number): Code => [...op.get(base), ...op.get(L.k), ...op.add, ...op.v128Load()];
+  const value: Code = [
+    ...[...at(L.x), ...at(L.a), ...op.f32x4Mul],
+    ...(second ? [...at(L.z), ...at(L.b), ...op.f32x4Mul, ...op.f32x4Add] : []),
+    ...[...at(L.shift), ...op.f32x4Add],
+  ];
+  const row: Code = [
+    ...[...op.i32(0), ...op.set(L.k)],
+    ...op.loop([...op.get(L.out), ...op.get(L.k), ...op.add, ...value, ...op.v128Store()], bump(L.k, 16), [
+      ...op.get(L.k),
+      ...op.get(L.cBytes),
+      ...op.ltU,
+      ...op.brIf(0),
+    ]),
+  ];
+  const next = [L.x, L.z, L.out].map((p) => bump(p, op.get(L.cBytes)));
+  return { name, params, locals, body: [countUp(L.r, L.rows, row, ...next)] };
+}
+
+export const channelAffineFunction = () => affineFunction('channelAffine', false);
+export const channelAffine2Function = () => affineFunction('channelAffine2', true);

@@ -13,15 +13,22 @@ import {
   depthwiseFilterGradFunction,
   depthwiseInputGradFunction,
   filterGradGemmFunction,
+  forwardGemmFunction,
   inputGradGemmFunction,
   maxPoolGradFunction,
 } from './simd-conv.ts';
 import {
   adamFunction,
+  channelAffine2Function,
+  channelAffineFunction,
+  columnCentreFunction,
+  columnDotFunction,
   columnSumFunction,
   greaterFunction,
   greaterProductFunction,
   lessEqualProductFunction,
+  openIntervalProductFunction,
+  relu6Function,
   minimumFunction,
   stepProductFunction,
 } from './simd-elementwise.ts';
@@ -98,8 +105,11 @@ export interface BinaryArgs {
   size: number;
 }
 
-/** The masks of `maskedProduct`: dy · (a > b), dy · (a ≤ b), dy · step(a) (b then a 4-float broadcast of 0). */
-export type ProductMask = 'greater' | 'lessEqual' | 'step';
+/**
+ * The masks of `maskedProduct`: dy · (a > b), dy · (a ≤ b), dy · step(a) (b then a 4-float broadcast of 0),
+ * dy · (0 < a < b) (NaN where a is NaN).
+ */
+export type ProductMask = 'greater' | 'lessEqual' | 'step' | 'openInterval';
 
 /** Heap byte offsets of the current and next parameter and moments; float32 constants. */
 export interface AdamArgs {
@@ -128,6 +138,18 @@ export interface ColumnSumArgs {
   out: number;
 }
 
+/** Heap byte offsets of [rows, c] x and out and [c] a and shift; c a multiple of 4. */
+export interface ChannelAffineArgs {
+  x: number;
+  a: number;
+  shift: number;
+  out: number;
+  rows: number;
+  c: number;
+  /** A second term z·b: z of x's shape, b [c]. */
+  second?: { z: number; b: number };
+}
+
 export interface SimdKernels {
   depthwiseFilterGrad(args: DepthwiseArgs): void;
   depthwiseInputGrad(args: DepthwiseArgs): void;
@@ -137,15 +159,25 @@ export interface SimdKernels {
   filterGradGemm(args: TapGemmArgs): void;
   /** dx-rows += dy-rows · filterᵀ; cin a multiple of 2, cout of 4. */
   inputGradGemm(args: TapGemmArgs): void;
+  /** y-rows (at the dy offsets) += x-rows · filter, or = with `overwrite`; cout a multiple of 8. */
+  forwardGemm(args: TapGemmArgs, overwrite: boolean): void;
   /** 4 elements per step. */
   minimum(args: BinaryArgs): void;
   /** 16 elements per step. */
   greater(args: BinaryArgs): void;
   /** out = dy · mask(a, b), 4 elements per step; dy and out of `size` floats. */
   maskedProduct(mask: ProductMask, dy: number, args: BinaryArgs): void;
+  /** out = min(6, max(x, 0)) over `size` floats (a multiple of 4) from heap byte offsets x and out. */
+  relu6(args: { x: number; out: number; size: number }): void;
   adam(args: AdamArgs): void;
   /** out[c] += Σ_rows x[row, c] */
   columnSum(args: ColumnSumArgs): void;
+  /** out[c] += Σ_rows x[row, c] · z[row, c] */
+  columnDot(args: ColumnSumArgs & { z: number }): void;
+  /** centred[row, c] = x[row, c] − mean[c]; out[c] += Σ_rows centred[row, c]² */
+  columnCentre(args: ColumnSumArgs & { mean: number; centred: number }): void;
+  /** out[row, c] = x[row, c]·a[c] (+ z[row, c]·b[c]) + shift[c] */
+  channelAffine(args: ChannelAffineArgs): void;
 }
 
 interface Memory {
@@ -163,27 +195,62 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 /** Rows summed per block by `columnSum` before adding into the total. */
 const COLUMN_BLOCK = 128;
 
-let bytes: Uint8Array | null = null;
-const instances = new WeakMap<Memory, SimdKernels | null>();
+/**
+ * How the convolution loops multiply and accumulate: relaxed SIMD's fused multiply-add, or a multiply and an add
+ * (fixed-width SIMD only, for runtimes without relaxed SIMD, such as Node 20 without flags).
+ */
+export type MultiplyAdd = 'fused' | 'separate';
 
-function instantiate(memory: Memory): SimdKernels | null {
-  bytes ??= encodeModule([
-    depthwiseFilterGradFunction(),
-    depthwiseInputGradFunction(),
-    maxPoolGradFunction(),
-    filterGradGemmFunction(),
-    inputGradGemmFunction(),
-    minimumFunction(),
-    greaterFunction(),
-    greaterProductFunction(),
-    lessEqualProductFunction(),
-    stepProductFunction(),
-    adamFunction(),
-    columnSumFunction(),
-  ]);
+/** Every loop of the module, the convolution ones in the `fused` variant. */
+const functions = (fused: boolean) => [
+  depthwiseFilterGradFunction(fused),
+  depthwiseInputGradFunction(fused),
+  maxPoolGradFunction(),
+  filterGradGemmFunction(fused),
+  inputGradGemmFunction(fused),
+  forwardGemmFunction(fused, false),
+  forwardGemmFunction(fused, true),
+  minimumFunction(),
+  greaterFunction(),
+  greaterProductFunction(),
+  lessEqualProductFunction(),
+  stepProductFunction(),
+  openIntervalProductFunction(),
+  relu6Function(),
+  adamFunction(),
+  columnSumFunction(),
+  columnDotFunction(),
+  columnCentreFunction(),
+  channelAffineFunction(),
+  channelAffine2Function(),
+];
+
+/** Each variant's module, or null when this runtime rejects it; encoded and validated once. */
+const modules = new Map<MultiplyAdd, Uint8Array | null>();
+
+function moduleBytes(multiplyAdd: MultiplyAdd): Uint8Array | null {
+  if (!modules.has(multiplyAdd)) {
+    const bytes = encodeModule(functions(multiplyAdd === 'fused'));
+    modules.set(multiplyAdd, wasmApi.validate(bytes) ? bytes : null);
+  }
+  return modules.get(multiplyAdd)!;
+}
+
+/** The fused variant where this runtime runs relaxed SIMD, else the separate one; null without SIMD. */
+export function preferredMultiplyAdd(): MultiplyAdd | null {
+  if (moduleBytes('fused')) return 'fused';
+  return moduleBytes('separate') ? 'separate' : null;
+}
+
+/**
+ * The kernels of the `multiplyAdd` variant bound to `memory`, or null where they cannot run (shared memory, or a
+ * runtime that rejects the variant). Tests bind both variants; the engine takes `simdKernels`.
+ */
+export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdKernels | null {
   // Browsers without cross-origin isolation have no SharedArrayBuffer at all (and then no shared memory).
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  if (shared || !wasmApi.validate(bytes)) return null;
+  const bytes = moduleBytes(multiplyAdd);
+  if (shared || !bytes) return null;
   const { exports } = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } });
   const fn = (name: string) => exports[name] as (...args: number[]) => void;
   // The loops are do-while: an empty range (any zero size) must not enter them.
@@ -217,13 +284,26 @@ function instantiate(memory: Memory): SimdKernels | null {
       if (g) f(a.pixels, a.dy, a.taps, ...g);
     };
   };
+  const forwardGemms = [tapGemm('forwardGemm'), tapGemm('forwardGemmOverwrite')] as const;
   const maxPoolGrad = fn('maxPoolGrad');
+  const relu6 = fn('relu6');
   const products = {
     greater: fn('greaterProduct'),
     lessEqual: fn('lessEqualProduct'),
     step: fn('stepProduct'),
+    openInterval: fn('openIntervalProduct'),
   };
-  const [adam, columnSum] = [fn('adam'), fn('columnSum')];
+  const [adam, columnSum, columnDot] = [fn('adam'), fn('columnSum'), fn('columnDot')];
+  const columnCentre = fn('columnCentre');
+  const [affine, affine2] = [fn('channelAffine'), fn('channelAffine2')];
+  /** Blocks of COLUMN_BLOCK rows, then one block of the rest; z advances with x, m stays. */
+  const columns = (f: (...args: number[]) => void, a: ColumnSumArgs, z: number, m = 0) => {
+    if (a.c === 0) return;
+    const [blocks, rest] = [Math.floor(a.rows / COLUMN_BLOCK), a.rows % COLUMN_BLOCK];
+    if (blocks > 0) f(a.x, z, blocks, COLUMN_BLOCK, a.c * 4, a.scratch, a.out, m);
+    const skip = blocks * COLUMN_BLOCK * a.c * 4;
+    if (rest > 0) f(a.x + skip, z + skip, 1, rest, a.c * 4, a.scratch, a.out, m);
+  };
   return {
     depthwiseFilterGrad: depthwise('depthwiseFilterGrad'),
     depthwiseInputGrad: depthwise('depthwiseInputGrad'),
@@ -233,8 +313,12 @@ function instantiate(memory: Memory): SimdKernels | null {
     },
     filterGradGemm: tapGemm('filterGradGemm'),
     inputGradGemm: tapGemm('inputGradGemm'),
+    forwardGemm: (a, overwrite) => forwardGemms[overwrite ? 1 : 0](a),
     minimum: binary('minimum', 4),
     greater: binary('greater', 1),
+    relu6: (a) => {
+      if (a.size > 0) relu6(a.x, a.out, a.out + a.size * 4);
+    },
     maskedProduct: (mask, dy, a) => {
       if (a.size > 0) products[mask](dy, ...operands(a, 4));
     },
@@ -245,20 +329,26 @@ function instantiate(memory: Memory): SimdKernels | null {
       const betas = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2];
       adam(...pointers, ...betas, a.correction2, a.epsilon, a.stepSize);
     },
-    // Blocks of COLUMN_BLOCK rows, then one block of the rest.
-    columnSum: (a) => {
-      if (a.c === 0) return;
-      const [blocks, rest] = [Math.floor(a.rows / COLUMN_BLOCK), a.rows % COLUMN_BLOCK];
-      if (blocks > 0) columnSum(a.x, blocks, COLUMN_BLOCK, a.c * 4, a.scratch, a.out);
-      if (rest > 0) columnSum(a.x + blocks * COLUMN_BLOCK * a.c * 4, 1, rest, a.c * 4, a.scratch, a.out);
+    columnSum: (a) => columns(columnSum, a, 0),
+    columnDot: (a) => columns(columnDot, a, a.z),
+    columnCentre: (a) => columns(columnCentre, a, a.centred, a.mean),
+    channelAffine: (a) => {
+      if (a.rows === 0 || a.c === 0) return;
+      const second = a.second ?? { z: 0, b: 0 };
+      (a.second ? affine2 : affine)(a.x, a.a, a.shift, second.z, second.b, a.out, a.rows, a.c * 4);
     },
   };
 }
 
-/** The SIMD kernels bound to `backend`'s memory, or null where they cannot run. */
+const instances = new WeakMap<Memory, SimdKernels | null>();
+
+/** The SIMD kernels (fused multiply-add where the runtime has it) bound to `backend`'s memory, or null. */
 export function simdKernels(backend: BackendWasm): SimdKernels | null {
   const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
   if (!(memory instanceof wasmApi.Memory)) return null;
-  if (!instances.has(memory)) instances.set(memory, instantiate(memory));
+  if (!instances.has(memory)) {
+    const multiplyAdd = preferredMultiplyAdd();
+    instances.set(memory, multiplyAdd && bindSimdKernels(memory, multiplyAdd));
+  }
   return instances.get(memory) ?? null;
 }

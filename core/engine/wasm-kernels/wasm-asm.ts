@@ -92,7 +92,21 @@ export const op = {
   f32x4Div: simd(0xe7),
   /** IEEE 754-2019 minimum per lane, as Math.min: NaN if either is NaN, −0 below +0. */
   f32x4Min: simd(0xe8),
+  /** IEEE 754-2019 maximum per lane: NaN if either is NaN, +0 above −0. */
+  f32x4Max: simd(0xe9),
+  /**
+   * Relaxed SIMD's a·b + c per lane: one fused multiply-add where the hardware has one, else a multiply and an
+   * add (the runtime picks). Runtimes without relaxed SIMD reject a module that uses it.
+   */
+  f32x4RelaxedMadd: simd(0x105),
 };
+
+/**
+ * a·b + c per lane, each operand's code pushing one v128: relaxed SIMD's fused multiply-add when `fused` (twice
+ * the arithmetic per instruction on FMA hardware, and one rounding instead of two), else a multiply then an add.
+ */
+export const multiplyAdd = (fused: boolean, a: Code, b: Code, c: Code): Code =>
+  fused ? [...a, ...b, ...c, ...op.f32x4RelaxedMadd] : [...c, ...a, ...b, ...op.f32x4Mul, ...op.f32x4Add];
 
 export type ValType = 'i32' | 'f32' | 'v128';
 const TYPE_CODES: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };

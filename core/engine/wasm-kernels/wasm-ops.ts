@@ -40,6 +40,13 @@ export class WasmOps {
     return out;
   }
 
+  /** A new float32 tensor whose values the caller will all write, recorded for disposal. */
+  output(shape: number[]): TensorInfo {
+    const out = (this.backend as BackendWasm).makeOutput(shape, 'float32');
+    this.created.push(out);
+    return out;
+  }
+
   /** An int32 tensor holding `values`, recorded for disposal. */
   int32(values: Int32Array): TensorInfo {
     const out = (this.backend as BackendWasm).makeOutput([values.length], 'int32', undefined, values);
@@ -52,6 +59,20 @@ export class WasmOps {
     const backend = this.backend as BackendWasm;
     const out = backend.makeOutput(x.shape, 'float32');
     backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(x));
+    this.created.push(out);
+    return out;
+  }
+
+  /**
+   * The first `channels` channels (last axis) of a float32 tensor, recorded for disposal: a loop over the heap
+   * (PadV2 cannot crop the channel axis, and Slice would copy one short run per pixel).
+   */
+  keepChannels(x: TensorInfo, channels: number): TensorInfo {
+    const backend = this.backend as BackendWasm;
+    const c = x.shape[x.shape.length - 1]!;
+    const out = backend.makeOutput([...x.shape.slice(0, -1), channels], 'float32');
+    const [from, to] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out)];
+    for (let p = 0, q = 0; q < to.length; p += c) for (let k = 0; k < channels; k++) to[q++] = from[p + k]!;
     this.created.push(out);
     return out;
   }

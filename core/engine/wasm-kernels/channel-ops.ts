@@ -1,0 +1,176 @@
+/**
+ * Batch norm's per-channel passes as one SIMD pass each on wasm, for NHWC tensors [..., C]:
+ *   channelDot(x, z)                 = Σ over the leading axes of x·z, [C]   (a full-size multiply and a Sum)
+ *   channelCentre(x, mean)           = x − mean and Σ (x − mean)², [C]       (a subtract, a multiply and a Sum)
+ *   channelAffine(x, a, shift)       = x·a + shift, a and shift [C]          (a broadcast multiply and add)
+ *   channelAffine(x, a, shift, z, b) = x·a + z·b + shift                     (two multiplies and two adds)
+ * The kernels they replace each read and write the whole activation, and a training step runs about ten of them
+ * per batch-norm layer. Elsewhere (other backends, channels not a multiple of 4) the same arithmetic runs as tfjs
+ * ops. channelAffine is differentiable (batch norm's inference path may be trained through); the two-term form,
+ * channelDot and channelCentre are for use inside custom gradients (batch norm's training path).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  getKernel,
+  registerGradient,
+  util,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { channelSum } from './batch-norm-grad.ts';
+import { simdKernels, type SimdKernels } from './simd.ts';
+
+/** Inputs {x, z} of one float32 shape [..., C]; output [C]. */
+export const CHANNEL_DOT = 'PatchGDChannelDot';
+/** Inputs {x, mean}: x float32 [..., C], mean [C]; outputs [x − mean, Σ (x − mean)² ([C])]. */
+export const CHANNEL_CENTRE = 'PatchGDChannelCentre';
+/** Inputs {x, a, shift}: x float32 [..., C], a and shift [C]; output x's shape. */
+export const CHANNEL_AFFINE = 'PatchGDChannelAffine';
+/** Inputs {x, a, shift, z, b}: z of x's shape, b [C]. No gradient. */
+export const CHANNEL_AFFINE2 = 'PatchGDChannelAffine2';
+
+const channelsOf = (t: TensorInfo) => t.shape[t.shape.length - 1] ?? 0;
+
+/** The SIMD kernels, after checking that `full` are float32 [..., C] of one shape and `perChannel` float32 [C]. */
+function checked(
+  name: string,
+  backend: BackendWasm,
+  full: TensorInfo[],
+  perChannel: TensorInfo[],
+): SimdKernels {
+  const c = channelsOf(full[0]!);
+  const simd = simdKernels(backend);
+  const fits =
+    full.every((t) => t.dtype === 'float32' && util.arraysEqual(t.shape, full[0]!.shape)) &&
+    perChannel.every((t) => t.dtype === 'float32' && util.arraysEqual(t.shape, [c]));
+  if (!simd || !fits || c % 4 !== 0)
+    throw new Error(
+      `${name}: float32 [..., C] operands of one shape and [C] factors expected, C a multiple of 4`,
+    );
+  return simd;
+}
+
+const channelDotKernel: KernelFunc = ({ inputs, backend: bk }) => {
+  const backend = bk as BackendWasm;
+  const { x, z } = inputs as { x: TensorInfo; z: TensorInfo };
+  const simd = checked(CHANNEL_DOT, backend, [x, z], []);
+  const c = channelsOf(x);
+  const out = backend.makeOutput([c], 'float32');
+  const scratch = backend.makeOutput([c], 'float32');
+  backend.typedArrayFromHeap(out).fill(0);
+  const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  const rows = util.sizeFromShape(x.shape) / c;
+  simd.columnDot({ x: offset(x), z: offset(z), rows, c, scratch: offset(scratch), out: offset(out) });
+  backend.disposeData(scratch.dataId);
+  return out;
+};
+
+const channelCentreKernel: KernelFunc = ({ inputs, backend: bk }) => {
+  const backend = bk as BackendWasm;
+  const { x, mean } = inputs as { x: TensorInfo; mean: TensorInfo };
+  const simd = checked(CHANNEL_CENTRE, backend, [x], [mean]);
+  const c = channelsOf(x);
+  const centred = backend.makeOutput(x.shape, 'float32');
+  const squares = backend.makeOutput([c], 'float32');
+  const scratch = backend.makeOutput([c], 'float32');
+  backend.typedArrayFromHeap(squares).fill(0);
+  const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  simd.columnCentre({
+    ...{ x: offset(x), mean: offset(mean), centred: offset(centred) },
+    ...{ rows: util.sizeFromShape(x.shape) / c, c, scratch: offset(scratch), out: offset(squares) },
+  });
+  backend.disposeData(scratch.dataId);
+  return [centred, squares];
+};
+
+function channelAffineKernel(name: string, second: boolean): KernelFunc {
+  return ({ inputs, backend: bk }) => {
+    const backend = bk as BackendWasm;
+    const { x, a, shift, z, b } = inputs as Record<'x' | 'a' | 'shift' | 'z' | 'b', TensorInfo>;
+    const simd = checked(name, backend, second ? [x, z] : [x], second ? [a, shift, b] : [a, shift]);
+    const out = backend.makeOutput(x.shape, 'float32');
+    const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+    const c = channelsOf(x);
+    simd.channelAffine({
+      ...{ x: offset(x), a: offset(a), shift: offset(shift), out: offset(out) },
+      ...{ rows: util.sizeFromShape(x.shape) / c, c },
+      ...(second ? { second: { z: offset(z), b: offset(b) } } : {}),
+    });
+    return out;
+  };
+}
+
+export const channelKernelConfigs: readonly KernelConfig[] = [
+  { kernelName: CHANNEL_DOT, backendName: 'wasm', kernelFunc: channelDotKernel },
+  { kernelName: CHANNEL_CENTRE, backendName: 'wasm', kernelFunc: channelCentreKernel },
+  { kernelName: CHANNEL_AFFINE, backendName: 'wasm', kernelFunc: channelAffineKernel(CHANNEL_AFFINE, false) },
+  {
+    kernelName: CHANNEL_AFFINE2,
+    backendName: 'wasm',
+    kernelFunc: channelAffineKernel(CHANNEL_AFFINE2, true),
+  },
+];
+
+/**
+ * Whether the running backend has the SIMD kernels and the operands suit them: `full` float32 of x's shape
+ * [..., C] with C a multiple of 4, `perChannel` float32 [C].
+ */
+function fast(x: tf.Tensor, full: tf.Tensor[], perChannel: tf.Tensor[]): boolean {
+  const name = tf.engine().backendName;
+  if (!getKernel(CHANNEL_DOT, name) || x.rank < 1 || x.size === 0 || channelsOf(x) % 4 !== 0) return false;
+  const fits =
+    [x, ...full].every((t) => t.dtype === 'float32' && util.arraysEqual(t.shape, x.shape)) &&
+    perChannel.every((t) => t.dtype === 'float32' && util.arraysEqual(t.shape, [channelsOf(x)]));
+  return fits && simdKernels(tf.engine().backend as BackendWasm) !== null;
+}
+
+/** Σ over all axes but the last of x·z (x and z of one shape [..., C]), as a [C] tensor. */
+export function channelDot(x: tf.Tensor, z: tf.Tensor): tf.Tensor1D {
+  if (fast(x, [z], [])) return tf.engine().runKernel(CHANNEL_DOT, { x, z }) as tf.Tensor1D;
+  return tf.tidy(() => channelSum(tf.mul(x, z)));
+}
+
+/** x − mean (mean [C]) and the per-channel sums of its squares, [C]. */
+export function channelCentre(x: tf.Tensor, mean: tf.Tensor): { centred: tf.Tensor; squares: tf.Tensor1D } {
+  if (fast(x, [], [mean])) {
+    const [centred, squares] = tf.engine().runKernel(CHANNEL_CENTRE, { x, mean }) as [tf.Tensor, tf.Tensor1D];
+    return { centred: centred!, squares: squares! };
+  }
+  const centred = tf.sub(x, mean);
+  return { centred, squares: channelDot(centred, centred) };
+}
+
+/** x·a (+ second.z·second.b) + shift per channel: x [..., C], a, shift and second.b [C], second.z x's shape. */
+export function channelAffine(
+  x: tf.Tensor,
+  a: tf.Tensor,
+  shift: tf.Tensor,
+  second?: { z: tf.Tensor; b: tf.Tensor },
+): tf.Tensor {
+  if (!second && fast(x, [], [a, shift])) return tf.engine().runKernel(CHANNEL_AFFINE, { x, a, shift });
+  if (second && fast(x, [second.z], [a, shift, second.b]))
+    return tf.engine().runKernel(CHANNEL_AFFINE2, { x, a, shift, z: second.z, b: second.b });
+  return tf.tidy(() => {
+    const scaled = tf.mul(x, a);
+    return tf.add(second ? tf.add(scaled, tf.mul(second.z, second.b)) : scaled, shift);
+  });
+}
+
+let gradientRegistered = false;
+
+/** Registers channelAffine's gradient (idempotent). */
+export function registerChannelAffineGradient(): void {
+  if (gradientRegistered) return;
+  registerGradient({
+    kernelName: CHANNEL_AFFINE,
+    inputsToSave: ['x', 'a'],
+    gradFunc: (dy, saved) => {
+      const [x, a] = saved as [tf.Tensor, tf.Tensor];
+      const dyT = dy as tf.Tensor;
+      return { x: () => tf.mul(dyT, a), a: () => channelDot(dyT, x), shift: () => channelSum(dyT) };
+    },
+  });
+  gradientRegistered = true;
+}
