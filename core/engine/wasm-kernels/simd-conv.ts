@@ -42,6 +42,21 @@ function pixelTapWalk(L: WalkLocals, perPixel: Code, perPair: Code): Code {
   return countUp(L.ni, L.n, countUp(L.i, L.ho, countUp(L.j, L.wo, pixel, rows)));
 }
 
+/**
+ * `tile` (which handles `pixels` pixels) while at least that many of a segment's `left` pixels remain, advancing
+ * each [pointer, step] pair by `pixels` steps.
+ */
+const segmentTiles = (pixels: number, tile: Code, left: number, pointers: [number, number][]): Code =>
+  op.block(
+    op.loop(
+      [...op.get(left), ...op.i32(pixels), ...op.ltU, ...op.brIf(1)],
+      tile,
+      ...pointers.map(([pointer, step]) => bump(pointer, [...op.get(step), ...op.i32(pixels), ...op.mul])),
+      bump(left, -pixels),
+      op.br(0),
+    ),
+  );
+
 /** `local = base + offset` for each [local, base, offset] (offset a local, or a Code computing it). */
 const pointers = (list: [number, number, number | Code][]): Code =>
   list.flatMap(([local, base, offset]) => [
@@ -339,18 +354,11 @@ export function inputGradGemmFunction(fused: boolean): FunctionSpec {
       ),
     ];
   };
-  /** Tiles of `pixels` while at least that many of the segment's pixels are left. */
   const tiles = (pixels: number): Code =>
-    op.block(
-      op.loop(
-        [...op.get(L.k!), ...op.i32(pixels), ...op.ltU, ...op.brIf(1)],
-        tile(pixels),
-        bump(L.px!, [...op.get(L.xStep!), ...op.i32(pixels), ...op.mul]),
-        bump(L.pd!, [...op.get(L.dyStep!), ...op.i32(pixels), ...op.mul]),
-        bump(L.k!, -pixels),
-        op.br(0),
-      ),
-    );
+    segmentTiles(pixels, tile(pixels), L.k!, [
+      [L.px!, L.xStep!],
+      [L.pd!, L.dyStep!],
+    ]);
   const perSegment: Code[] = [
     [
       ...op.get(L.seg!),
@@ -447,18 +455,11 @@ export function forwardGemmFunction(fused: boolean, overwrite: boolean): Functio
       ...store,
     ];
   };
-  /** Tiles of `pixels` while at least that many of the segment's pixels are left. */
   const tiles = (pixels: number): Code =>
-    op.block(
-      op.loop(
-        [...op.get(L.k!), ...op.i32(pixels), ...op.ltU, ...op.brIf(1)],
-        tile(pixels),
-        bump(L.px!, [...op.get(L.xStep!), ...op.i32(pixels), ...op.mul]),
-        bump(L.py!, [...op.get(L.yStep!), ...op.i32(pixels), ...op.mul]),
-        bump(L.k!, -pixels),
-        op.br(0),
-      ),
-    );
+    segmentTiles(pixels, tile(pixels), L.k!, [
+      [L.px!, L.xStep!],
+      [L.py!, L.yStep!],
+    ]);
   const perSegment: Code[] = [
     [...op.get(L.seg!), ...op.i32Load(0), ...op.set(L.px!)],
     [...op.get(L.seg!), ...op.i32Load(4), ...op.set(L.py!)],
