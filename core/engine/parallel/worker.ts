@@ -7,6 +7,7 @@ import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../backend.ts';
 import { abortPool, receiveBlocking, type SyncBuffers } from './all-reduce.ts';
+import { gradientSlot } from './gradient-slots.ts';
 import type { Command, Reply } from './protocol.ts';
 import { Replica } from './replica.ts';
 
@@ -18,6 +19,7 @@ let sync: SyncBuffers | null = null;
 let rank = 0;
 let upstream: MessagePort | null = null;
 let peakBytes = 0;
+let gradients: Float32Array | null = null;
 
 function reply(message: Reply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -44,6 +46,7 @@ async function run(command: Command): Promise<void> {
       rank = command.rank;
       upstream = command.port;
       replica = await Replica.create(command.topology, command.layout, command.weights, command.sync);
+      gradients = gradientSlot(command.gradients, command.sync.workers, command.rank);
       return reply({ type: 'ready' });
     }
     case 'weights':
@@ -62,8 +65,8 @@ async function run(command: Command): Promise<void> {
     case 'inner':
       return ready().inner(command.share, exchange);
     case 'gradients': {
-      const data = ready().takeGradients();
-      reply({ type: 'gradients', data, peakBytes }, data ? [data.buffer as ArrayBuffer] : []);
+      const written = ready().takeGradients(gradients!);
+      reply({ type: 'gradients', written, peakBytes });
       peakBytes = 0;
       return;
     }
