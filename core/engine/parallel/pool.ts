@@ -8,7 +8,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { abortPool, createSyncBuffers, PoolAborted, signalWorker, type SyncBuffers } from './all-reduce.ts';
-import type { Command, Reply, WeightLayout, WeightSelection } from './protocol.ts';
+import type { Command, Reply, WeightLayout, WeightSelection, WorkerTimings } from './protocol.ts';
 import { createGradientSlots, sumSlots } from './gradient-slots.ts';
 import { splitChunk, type Share } from './split.ts';
 import { copyOut, tensorOf } from './tensor-copy.ts';
@@ -244,6 +244,16 @@ export class EnginePool {
       offset += size;
     }
     this.pushWeights(backbone, 'statistics');
+  }
+
+  /** Where each worker's time went since the last call (or its start): for profiling the pool's overheads. */
+  async takeTimings(): Promise<WorkerTimings[]> {
+    const replies = await Promise.all(
+      this.workers.map((_, rank) => this.call(rank, { type: 'timings' }, 'timings')),
+    );
+    return replies.flatMap((r) =>
+      r.type === 'timings' ? [{ busyMs: r.busyMs, barrierMs: r.barrierMs, upstreamMs: r.upstreamMs }] : [],
+    );
   }
 
   /** Stops every worker (waking any that wait) and frees the shared buffers; calls still waiting fail. */

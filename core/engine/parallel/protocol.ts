@@ -50,7 +50,18 @@ export type Command =
    */
   | { type: 'gradients' }
   /** Replies `statistics` with the batch-norm moving statistics (the non-trainable weights). */
-  | { type: 'statistics' };
+  | { type: 'statistics' }
+  /** Replies `timings` with where the worker's time went since last asked. */
+  | { type: 'timings' };
+
+/** Where a worker's time went: running commands, and (within that) blocked on peers or on the main thread. */
+export interface WorkerTimings {
+  busyMs: number;
+  /** At batch-norm barriers, waiting for the slowest peer. */
+  barrierMs: number;
+  /** Inside an inner iteration, waiting for the main thread's upstream gradients. */
+  upstreamMs: number;
+}
 
 export type Reply =
   | { type: 'ready' }
@@ -58,5 +69,6 @@ export type Reply =
   | { type: 'embeddings'; data: Float32Array; shape: [number, number, number] }
   | { type: 'gradients'; written: boolean; peakBytes: number }
   | { type: 'statistics'; data: Float32Array }
+  | ({ type: 'timings' } & WorkerTimings)
   /** `name` is the error's class name: PoolAborted when the worker only stopped because the pool was aborted. */
   | { type: 'error'; name: string; message: string; stack?: string };

@@ -6,7 +6,7 @@
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../backend.ts';
-import { abortPool, receiveBlocking, type SyncBuffers } from './all-reduce.ts';
+import { abortPool, receiveBlocking, takeBlockedMs, type SyncBuffers } from './all-reduce.ts';
 import { gradientSlot } from './gradient-slots.ts';
 import type { Command, Reply } from './protocol.ts';
 import { Replica } from './replica.ts';
@@ -19,6 +19,7 @@ let sync: SyncBuffers | null = null;
 let rank = 0;
 let upstream: MessagePort | null = null;
 let peakBytes = 0;
+let busyMs = 0;
 let gradients: Float32Array | null = null;
 
 function reply(message: Reply, transfer: ArrayBuffer[] = []): void {
@@ -74,6 +75,11 @@ async function run(command: Command): Promise<void> {
       const data = ready().statistics();
       return reply({ type: 'statistics', data }, [data.buffer as ArrayBuffer]);
     }
+    case 'timings': {
+      reply({ type: 'timings', busyMs, ...takeBlockedMs() });
+      busyMs = 0;
+      return;
+    }
   }
 }
 
@@ -82,8 +88,10 @@ async function handle(command: Command): Promise<void> {
   try {
     if (command.type === 'init') await run(command);
     else {
+      const started = performance.now();
       const info = await tf.profile(() => run(command));
       peakBytes = Math.max(peakBytes, info.peakBytes);
+      busyMs += performance.now() - started;
     }
   } catch (err) {
     if (sync) abortPool(sync);
