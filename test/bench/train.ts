@@ -6,13 +6,16 @@
  * `test/bench/torch_train.py` through Debian's python3-torch (`/usr/bin/python3`), `torch.set_num_threads(2)`.
  *
  *   npx tsx test/bench/train.ts --json [--backbones mobilenetv2,resnet50] [--batch 16] [--patch 128]
- *     [--latent 256] [--seconds 20] [--backend wasm] [--threads 1,2] [--no-torch] [--profile]
+ *     [--latent 256] [--seconds 20] [--backend wasm] [--threads 1,2] [--no-torch] [--profile] [--phases]
  *
  * --threads lists the engine thread counts to measure (default 1): each count N > 1 runs the tfjs side on an
  * engine pool (core/engine/parallel) whose N worker threads each embed a share of the batch with batch norm
  * synchronised, as a PatchGD inner iteration does; its Adam step and weight broadcast are part of the measured
  * training step. Several counts take turns step by step, so that a shared machine's load affects them alike.
  * --profile adds, per backbone, the kernels of one one-thread training step by total time (top 15).
+ * --phases adds, per thread count N > 1, where the time of a few more training steps and fills went: on the main
+ * thread (waiting for the embeddings, for the backward passes and gradient sum, Adam, the weight push) and on each
+ * worker (busy, and within that blocked at batch-norm barriers or waiting for upstream gradients), in ms per step.
  * Prints one JSON object on stdout; progress goes to stderr.
  */
 import { execFileSync } from 'node:child_process';
@@ -27,6 +30,7 @@ import { createBackbone } from '../../core/models/registry.ts';
 import type { BackboneName } from '../../core/models/names.ts';
 import { Adam } from '../../core/patchgd/adam.ts';
 import { EnginePool } from '../../core/engine/parallel/pool.ts';
+import type { WorkerTimings } from '../../core/engine/parallel/protocol.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,6 +44,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '1' },
     'no-torch': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    phases: { type: 'boolean', default: false },
   },
 });
 const batch = Number(args.batch);
@@ -97,7 +102,27 @@ interface Runner {
   threads: number;
   trainStep: () => void | Promise<void>;
   inferStep: () => void | Promise<void>;
+  /** Where the time of `steps` more training steps and fills went, in ms per step (pools only). */
+  phases?: (steps: number) => Promise<PoolPhases>;
   dispose: () => Promise<void>;
+}
+
+/** Milliseconds per step, rounded to 0.1 ms. */
+function perStep(ms: number, steps: number): number {
+  return Math.round((ms / steps) * 10) / 10;
+}
+
+function workersPerStep(timings: readonly WorkerTimings[], steps: number) {
+  return timings.map((t) => ({
+    busy: perStep(t.busyMs, steps),
+    barrier_wait: perStep(t.barrierMs, steps),
+    upstream_wait: perStep(t.upstreamMs, steps),
+  }));
+}
+
+interface PoolPhases {
+  train: { main: Record<string, number>; workers: ReturnType<typeof workersPerStep> };
+  fill: { main: Record<string, number>; workers: ReturnType<typeof workersPerStep> };
 }
 
 /** A training step (forward, backward, Adam) and an inference step of a fresh backbone on the calling thread. */
@@ -145,22 +170,54 @@ async function poolRunner(name: BackboneName, threads: number): Promise<Runner> 
   pool.setImages(image, patch);
   image.dispose();
   const chunk = Array.from({ length: batch }, (_, i) => i);
+  /** Adds the milliseconds since the previous lap to `phase` of `into` (when given). */
+  const laps = (into?: Record<string, number>) => {
+    let last = performance.now();
+    return (phase: string) => {
+      const now = performance.now();
+      if (into) into[phase] = (into[phase] ?? 0) + now - last;
+      last = now;
+    };
+  };
+  const trainStep = async (into?: Record<string, number>) => {
+    const lap = laps(into);
+    const { shares, embeddings } = await pool.innerEmbeddings(chunk);
+    lap('embeddings_wait');
+    const upstream = tf.mul(embeddings, 2 / embeddings.size) as tf.Tensor3D;
+    pool.sendUpstream(shares, upstream);
+    lap('upstream');
+    const { gradients } = await pool.takeGradients();
+    lap('gradients_wait_and_sum');
+    optimizer.step(gradients, 1e-3);
+    lap('adam');
+    pool.pushWeights(model, 'trainable');
+    lap('weight_push');
+    tf.dispose([embeddings, upstream, ...gradients]);
+  };
+  const inferStep = async (into?: Record<string, number>) => {
+    const lap = laps(into);
+    const z = await pool.fill([chunk], true);
+    z.dataSync();
+    z.dispose();
+    lap('fill_wait');
+  };
+  /** Runs `step` `steps` times with its main-thread laps and the workers' timings, per step. */
+  const measure = async (step: typeof trainStep, steps: number) => {
+    const main: Record<string, number> = {};
+    await pool.takeTimings();
+    for (let i = 0; i < steps; i++) await step(main);
+    const workers = await pool.takeTimings();
+    const perStepMain = Object.fromEntries(Object.entries(main).map(([k, ms]) => [k, perStep(ms, steps)]));
+    return { main: perStepMain, workers: workersPerStep(workers, steps) };
+  };
   return {
     threads,
-    trainStep: async () => {
-      const { shares, embeddings } = await pool.innerEmbeddings(chunk);
-      const upstream = tf.mul(embeddings, 2 / embeddings.size) as tf.Tensor3D;
-      pool.sendUpstream(shares, upstream);
-      const { gradients } = await pool.takeGradients();
-      optimizer.step(gradients, 1e-3);
-      pool.pushWeights(model, 'trainable');
-      tf.dispose([embeddings, upstream, ...gradients]);
-    },
-    inferStep: async () => {
-      const z = await pool.fill([chunk], true);
-      z.dataSync();
-      z.dispose();
-    },
+    trainStep: () => trainStep(),
+    inferStep: () => inferStep(),
+    phases: async (steps) => ({
+      train: await measure(trainStep, steps),
+      fill: await measure(inferStep, steps),
+    }),
     dispose: async () => {
       await pool.close();
       optimizer.dispose();
@@ -199,6 +256,8 @@ async function benchBackbone(name: BackboneName) {
       runners.map((r) => r.inferStep),
       seconds / 2,
     );
+    const phases: (PoolPhases | null)[] = [];
+    for (const r of runners) phases.push(args.phases && r.phases ? await r.phases(3) : null);
     const serial = runners.find((r) => r.threads === 1);
     const profile = args.profile && serial ? await profileStep(serial.trainStep) : null;
     const torch = args['no-torch'] ? null : (log(`${name}: PyTorch…`), runTorch(name));
@@ -224,6 +283,7 @@ async function benchBackbone(name: BackboneName) {
         train_ratio_tfjs_over_torch: torch ? tfjsTrain / torch.train_patches_per_s : null,
         infer_ratio_tfjs_over_torch: torch ? tfjsInfer / torch.infer_patches_per_s : null,
         profile_top15: r.threads === 1 ? profile : null,
+        phases_ms_per_step: phases[i],
       };
     });
   } finally {

@@ -49,13 +49,32 @@ export function abortPool(buffers: SyncBuffers): void {
   for (let i = ARRIVED; i < control.length; i++) Atomics.notify(control, i);
 }
 
-/** Blocks while `control[index]` still holds `value`; throws PoolAborted on abort or after the wait limit. */
-function waitWhile(control: Int32Array, index: number, value: number): void {
-  const started = Date.now();
+/**
+ * Milliseconds this thread has spent blocked since `takeBlockedMs` last ran: at batch-norm barriers (waiting for
+ * its peers) and for upstream gradients (waiting for the main thread). Module state, so one tally per thread.
+ */
+const blocked = { barrierMs: 0, upstreamMs: 0 };
+
+export function takeBlockedMs(): { barrierMs: number; upstreamMs: number } {
+  const taken = { ...blocked };
+  blocked.barrierMs = 0;
+  blocked.upstreamMs = 0;
+  return taken;
+}
+
+/**
+ * Blocks while `control[index]` still holds `value`, adding the time to `tally`; throws PoolAborted on abort or
+ * after the wait limit.
+ */
+function waitWhile(control: Int32Array, index: number, value: number, tally: keyof typeof blocked): void {
+  const started = performance.now();
   for (;;) {
     if (Atomics.load(control, ABORT) !== 0) throw new PoolAborted();
-    if (Atomics.load(control, index) !== value) return;
-    if (Date.now() - started > WAIT_LIMIT_MS)
+    if (Atomics.load(control, index) !== value) {
+      blocked[tally] += performance.now() - started;
+      return;
+    }
+    if (performance.now() - started > WAIT_LIMIT_MS)
       throw new PoolAborted(`no peer answered within ${WAIT_LIMIT_MS / 60000} minutes`);
     Atomics.wait(control, index, value, SLICE_MS);
   }
@@ -82,7 +101,7 @@ export function groupAllReduce(buffers: SyncBuffers, rank: number, group: number
       Atomics.add(control, GENERATION, 1);
       Atomics.notify(control, GENERATION);
     } else {
-      waitWhile(control, GENERATION, generation);
+      waitWhile(control, GENERATION, generation, 'barrierMs');
     }
     const total = new Float64Array(values.length);
     for (let r = 0; r < group; r++) {
@@ -114,6 +133,6 @@ export function receiveBlocking<T>(
     const seen = Atomics.load(control, SIGNALS + rank);
     const received = receive();
     if (received) return received.message;
-    waitWhile(control, SIGNALS + rank, seen);
+    waitWhile(control, SIGNALS + rank, seen, 'upstreamMs');
   }
 }

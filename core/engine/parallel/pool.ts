@@ -8,8 +8,10 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { abortPool, createSyncBuffers, PoolAborted, signalWorker, type SyncBuffers } from './all-reduce.ts';
-import type { Command, Reply, WeightLayout, WeightSelection } from './protocol.ts';
+import type { Command, Reply, WeightLayout, WeightSelection, WorkerTimings } from './protocol.ts';
+import { createGradientSlots, sumSlots } from './gradient-slots.ts';
 import { splitChunk, type Share } from './split.ts';
+import { copyOut, tensorOf } from './tensor-copy.ts';
 
 /** A worker failed (its error, or its exit), or the pool was closed while a call waited. */
 export class PoolError extends Error {
@@ -66,6 +68,7 @@ export class EnginePool {
     private readonly sync: SyncBuffers,
     private readonly layout: WeightLayout,
     weights: SharedArrayBuffer,
+    private readonly gradientSlots: SharedArrayBuffer,
   ) {
     this.waiters = workers.map(() => []);
     this.weightsView = new Float32Array(weights);
@@ -87,6 +90,10 @@ export class EnginePool {
     const layout = layoutOf(backbone);
     const total = layout.shapes.reduce((n, s) => n + tf.util.sizeFromShape(s), 0);
     const weights = new SharedArrayBuffer(4 * Math.max(1, total));
+    const trainable = layout.shapes
+      .filter((_, i) => layout.trainable[i])
+      .reduce((n, s) => n + tf.util.sizeFromShape(s), 0);
+    const gradients = createGradientSlots(threads, trainable);
     // An all-reduce carries a count and two per-channel sums; moving statistics are per channel.
     const widest = Math.max(1, ...backbone.nonTrainableWeights.map((w) => sizeOf(w.shape)));
     const sync = createSyncBuffers(threads, 2 * widest + 1);
@@ -98,6 +105,7 @@ export class EnginePool {
       sync,
       layout,
       weights,
+      gradients,
     );
     try {
       pool.writeWeights(backbone, 'all');
@@ -105,7 +113,17 @@ export class EnginePool {
       await Promise.all(
         workers.map((worker, rank) => {
           const port = channels[rank]!.port2;
-          const command: Command = { type: 'init', backend, topology, layout, weights, sync, rank, port };
+          const command: Command = {
+            type: 'init',
+            backend,
+            topology,
+            layout,
+            weights,
+            gradients,
+            sync,
+            rank,
+            port,
+          };
           const done = pool.expect(rank, 'ready');
           worker.postMessage(command, [port]);
           return done;
@@ -197,21 +215,15 @@ export class EnginePool {
     const replies = await Promise.all(
       this.workers.map((_, rank) => this.call(rank, { type: 'gradients' }, 'gradients')),
     );
-    let sum: Float32Array | null = null;
-    const peakBytes: number[] = [];
-    for (const r of replies) {
-      if (r.type !== 'gradients') continue;
-      peakBytes.push(r.peakBytes);
-      if (!r.data) continue;
-      if (!sum) sum = r.data;
-      else for (let i = 0; i < sum.length; i++) sum[i]! += r.data[i]!;
-    }
+    const peakBytes = replies.map((r) => (r.type === 'gradients' ? r.peakBytes : 0));
+    const written = replies.flatMap((r, rank) => (r.type === 'gradients' && r.written ? [rank] : []));
+    const sum = sumSlots(this.gradientSlots, this.size, written);
     const gradients = this.layout.shapes
       .map((shape, i) => ({ shape, offset: this.layout.offsets[i]!, trainable: this.layout.trainable[i]! }))
       .filter((w) => w.trainable)
       .map(({ shape, offset }) => {
         const size = tf.util.sizeFromShape(shape);
-        return sum ? tf.tensor(sum.subarray(offset, offset + size), shape) : tf.zeros(shape);
+        return sum ? tensorOf(sum.subarray(offset, offset + size), shape) : tf.zeros(shape);
       });
     return { gradients, peakBytes };
   }
@@ -234,6 +246,16 @@ export class EnginePool {
     this.pushWeights(backbone, 'statistics');
   }
 
+  /** Where each worker's time went since the last call (or its start): for profiling the pool's overheads. */
+  async takeTimings(): Promise<WorkerTimings[]> {
+    const replies = await Promise.all(
+      this.workers.map((_, rank) => this.call(rank, { type: 'timings' }, 'timings')),
+    );
+    return replies.flatMap((r) =>
+      r.type === 'timings' ? [{ busyMs: r.busyMs, barrierMs: r.barrierMs, upstreamMs: r.upstreamMs }] : [],
+    );
+  }
+
   /** Stops every worker (waking any that wait) and frees the shared buffers; calls still waiting fail. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -248,7 +270,7 @@ export class EnginePool {
     backbone.weights.forEach((w, i) => {
       const trainable = this.layout.trainable[i]!;
       if ((which === 'trainable' && !trainable) || (which === 'statistics' && trainable)) return;
-      this.weightsView.set(w.read().dataSync() as Float32Array, this.layout.offsets[i]!);
+      copyOut(w.read(), this.weightsView, this.layout.offsets[i]!);
     });
   }
 

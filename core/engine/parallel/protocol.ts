@@ -1,7 +1,7 @@
 /**
  * Messages between the engine pool (main thread) and its worker threads. Commands run in the order posted; those
  * that answer do so with one reply each, in the same order. Bulk data travels in SharedArrayBuffers written by
- * the main thread (weights, images) or as transferred Float32Arrays (embeddings, gradients).
+ * the main thread (weights, images) or by the workers (gradients), or as transferred Float32Arrays (embeddings).
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Share } from './split.ts';
@@ -26,6 +26,8 @@ export type Command =
       topology: string;
       layout: WeightLayout;
       weights: SharedArrayBuffer;
+      /** One slot per worker of every trainable weight's gradient, concatenated in order (see `gradients`). */
+      gradients: SharedArrayBuffer;
       sync: SyncBuffers;
       rank: number;
       /** Receives the upstream gradients inside an inner iteration (blocking). */
@@ -42,17 +44,31 @@ export type Command =
    * share's backbone gradients to the worker's running sum.
    */
   | { type: 'inner'; share: Share }
-  /** Replies `gradients` with the running sum (then cleared) and the worker's tensor-memory peak since last asked. */
+  /**
+   * Writes the running sum (then cleared) into the worker's slot of the gradients buffer and replies `gradients`
+   * with whether it did (it has none when no inner iteration ran) and the tensor-memory peak since last asked.
+   */
   | { type: 'gradients' }
   /** Replies `statistics` with the batch-norm moving statistics (the non-trainable weights). */
-  | { type: 'statistics' };
+  | { type: 'statistics' }
+  /** Replies `timings` with where the worker's time went since last asked. */
+  | { type: 'timings' };
+
+/** Where a worker's time went: running commands, and (within that) blocked on peers or on the main thread. */
+export interface WorkerTimings {
+  busyMs: number;
+  /** At batch-norm barriers, waiting for the slowest peer. */
+  barrierMs: number;
+  /** Inside an inner iteration, waiting for the main thread's upstream gradients. */
+  upstreamMs: number;
+}
 
 export type Reply =
   | { type: 'ready' }
   /** [B, n, d] for the n patch indices of the call, flattened. */
   | { type: 'embeddings'; data: Float32Array; shape: [number, number, number] }
-  /** Every trainable weight's gradient, concatenated in order (null when no inner iteration ran). */
-  | { type: 'gradients'; data: Float32Array | null; peakBytes: number }
+  | { type: 'gradients'; written: boolean; peakBytes: number }
   | { type: 'statistics'; data: Float32Array }
+  | ({ type: 'timings' } & WorkerTimings)
   /** `name` is the error's class name: PoolAborted when the worker only stopped because the pool was aborted. */
   | { type: 'error'; name: string; message: string; stack?: string };

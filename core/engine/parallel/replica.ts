@@ -10,6 +10,7 @@ import { embedChunk, toPatches } from '../../patchgd/step.ts';
 import { groupAllReduce, type SyncBuffers } from './all-reduce.ts';
 import type { WeightLayout, WeightSelection } from './protocol.ts';
 import type { Share } from './split.ts';
+import { copyOut, tensorOf } from './tensor-copy.ts';
 
 /**
  * The topology with tfjs-layers' BatchNormalization (models saved before SyncBatchNorm existed) replaced by
@@ -55,9 +56,7 @@ export class Replica {
       if ((which === 'trainable' && !trainable) || (which === 'statistics' && trainable)) return;
       const shape = this.layout.shapes[i]!;
       const offset = this.layout.offsets[i]!;
-      const size = tf.util.sizeFromShape(shape);
-      // A private copy: backends may keep the array they are given, and the main thread rewrites this buffer.
-      const value = tf.tensor(this.weights.slice(offset, offset + size), shape);
+      const value = tensorOf(this.weights.subarray(offset, offset + tf.util.sizeFromShape(shape)), shape);
       w.write(value);
       value.dispose();
     });
@@ -109,19 +108,17 @@ export class Replica {
       });
   }
 
-  /** The running gradient sum, flattened in trainable-weight order, and cleared; null when empty. */
-  takeGradients(): Float32Array | null {
-    if (!this.gradientSum) return null;
-    const sizes = this.gradientSum.map((g) => g.size);
-    const flat = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+  /** Writes the running gradient sum into `target` in trainable-weight order and clears it; false when empty. */
+  takeGradients(target: Float32Array): boolean {
+    if (!this.gradientSum) return false;
     let offset = 0;
     for (const g of this.gradientSum) {
-      flat.set(g.dataSync(), offset);
+      copyOut(g, target, offset);
       offset += g.size;
     }
     tf.dispose(this.gradientSum);
     this.gradientSum = null;
-    return flat;
+    return true;
   }
 
   /** The batch-norm moving statistics, concatenated in non-trainable-weight order. */

@@ -6,7 +6,8 @@
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../backend.ts';
-import { abortPool, receiveBlocking, type SyncBuffers } from './all-reduce.ts';
+import { abortPool, receiveBlocking, takeBlockedMs, type SyncBuffers } from './all-reduce.ts';
+import { gradientSlot } from './gradient-slots.ts';
 import type { Command, Reply } from './protocol.ts';
 import { Replica } from './replica.ts';
 
@@ -18,6 +19,8 @@ let sync: SyncBuffers | null = null;
 let rank = 0;
 let upstream: MessagePort | null = null;
 let peakBytes = 0;
+let busyMs = 0;
+let gradients: Float32Array | null = null;
 
 function reply(message: Reply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -44,6 +47,7 @@ async function run(command: Command): Promise<void> {
       rank = command.rank;
       upstream = command.port;
       replica = await Replica.create(command.topology, command.layout, command.weights, command.sync);
+      gradients = gradientSlot(command.gradients, command.sync.workers, command.rank);
       return reply({ type: 'ready' });
     }
     case 'weights':
@@ -62,14 +66,19 @@ async function run(command: Command): Promise<void> {
     case 'inner':
       return ready().inner(command.share, exchange);
     case 'gradients': {
-      const data = ready().takeGradients();
-      reply({ type: 'gradients', data, peakBytes }, data ? [data.buffer as ArrayBuffer] : []);
+      const written = ready().takeGradients(gradients!);
+      reply({ type: 'gradients', written, peakBytes });
       peakBytes = 0;
       return;
     }
     case 'statistics': {
       const data = ready().statistics();
       return reply({ type: 'statistics', data }, [data.buffer as ArrayBuffer]);
+    }
+    case 'timings': {
+      reply({ type: 'timings', busyMs, ...takeBlockedMs() });
+      busyMs = 0;
+      return;
     }
   }
 }
@@ -79,8 +88,10 @@ async function handle(command: Command): Promise<void> {
   try {
     if (command.type === 'init') await run(command);
     else {
+      const started = performance.now();
       const info = await tf.profile(() => run(command));
       peakBytes = Math.max(peakBytes, info.peakBytes);
+      busyMs += performance.now() - started;
     }
   } catch (err) {
     if (sync) abortPool(sync);
