@@ -34,14 +34,8 @@ import {
 } from './simd-elementwise.ts';
 import { encodeModule } from './wasm-asm.ts';
 
-/**
- * Heap byte offsets and sizes. `pixels` is x (filter gradient, read) or dx (input gradient, accumulated), `taps`
- * the filter gradient (accumulated) or the filter (read).
- */
-export interface DepthwiseArgs {
-  pixels: number;
-  dy: number;
-  taps: number;
+/** A sliding window over NHWC pixels: input and output sizes, window, strides and leading pads. */
+interface WindowGeometry {
   n: number;
   h: number;
   w: number;
@@ -52,31 +46,29 @@ export interface DepthwiseArgs {
   fw: number;
   sh: number;
   sw: number;
-  dh: number;
-  dw: number;
   top: number;
   left: number;
 }
 
+/**
+ * Heap byte offsets and sizes. `pixels` is x (filter gradient, read) or dx (input gradient, accumulated), `taps`
+ * the filter gradient (accumulated) or the filter (read).
+ */
+export interface DepthwiseArgs extends WindowGeometry {
+  pixels: number;
+  dy: number;
+  taps: number;
+  dh: number;
+  dw: number;
+}
+
 /** Heap byte offsets of x, the pooled y, dy, the zeroed dx and a scratch row of c floats; the pooling geometry. */
-export interface MaxPoolGradArgs {
+export interface MaxPoolGradArgs extends WindowGeometry {
   x: number;
   y: number;
   dy: number;
   dx: number;
   scratch: number;
-  n: number;
-  h: number;
-  w: number;
-  c: number;
-  ho: number;
-  wo: number;
-  fh: number;
-  fw: number;
-  sh: number;
-  sw: number;
-  top: number;
-  left: number;
 }
 
 /**
