@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { BACKEND_NAMES, selectBackend, type BackendPreference } from '../engine/backend.ts';
+import { BACKEND_NAMES, describeBackend, selectBackend, type BackendPreference } from '../engine/backend.ts';
 
 /** Adds `--backend` to a command that runs the engine. */
 export function withBackendOption(command: Command): Command {
@@ -17,8 +17,12 @@ export function withBackendOption(command: Command): Command {
 export async function startBackend(prefer: BackendPreference): Promise<string> {
   const choice = await selectBackend({ prefer });
   const skipped = choice.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  const { wasm } = describeBackend();
+  const simd = wasm?.multiplyAdd
+    ? `, SIMD ${wasm.multiplyAdd === 'fused' ? `fused multiply-add (relaxed SIMD ${wasm.relaxedSimd})` : 'multiply then add'}`
+    : '';
   process.stderr.write(
-    `backend: ${choice.name} (${choice.reason})${skipped ? ` — skipped ${skipped}` : ''}\n`,
+    `backend: ${choice.name} (${choice.reason}${simd})${skipped ? ` — skipped ${skipped}` : ''}\n`,
   );
   return choice.name;
 }

@@ -21,8 +21,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { UsageError } from '../errors.ts';
 import { registerWasmKernels } from './wasm-kernels/index.ts';
 import { registerBatchNormGradient } from './wasm-kernels/batch-norm-grad.ts';
+import { preferredMultiplyAdd } from './wasm-kernels/simd.ts';
+import { enableRelaxedSimd } from './relaxed-simd.ts';
 
-import { BACKEND_NAMES, type BackendName } from './backend-names.ts';
+import { BACKEND_NAMES, type BackendName, type MultiplyAdd, type RelaxedSimd } from './backend-names.ts';
 
 export { BACKEND_NAMES, type BackendName };
 export type BackendPreference = 'auto' | BackendName;
@@ -38,8 +40,17 @@ export interface BackendStatus {
   name: BackendName | null;
   /** The backend tfjs is running on (null before any started). */
   tfjsBackend: string | null;
-  /** Present on wasm: SIMD and multithreading as the wasm backend detected them, and our extra kernels. */
-  wasm: { simd: boolean; threads: boolean; kernels: string[] } | null;
+  /**
+   * Present on wasm: SIMD and multithreading as the wasm backend detected them, our extra kernels, and how their
+   * convolution loops multiply and add (null without SIMD) with how relaxed SIMD came to be there.
+   */
+  wasm: {
+    simd: boolean;
+    threads: boolean;
+    kernels: string[];
+    multiplyAdd: MultiplyAdd | null;
+    relaxedSimd: RelaxedSimd;
+  } | null;
   numBytes: number;
   numTensors: number;
 }
@@ -52,6 +63,7 @@ const NATIVE_PACKAGES = {
 
 let chosen: BackendName | null = null;
 let wasmKernels: string[] = [];
+let relaxedSimd: RelaxedSimd = 'unavailable';
 
 /** A failed attempt: why this backend cannot be used here. */
 class Unavailable extends Error {}
@@ -92,6 +104,7 @@ async function loadNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<void> 
 }
 
 async function startWasm(): Promise<void> {
+  relaxedSimd = enableRelaxedSimd();
   // The emscripten module adds process-wide handlers that rethrow uncaught errors and rejections (printing its
   // minified source); drop the ones it adds so the CLI's own error handling stays in charge.
   const uncaught = new Set(process.listeners('uncaughtException'));
@@ -183,6 +196,8 @@ export function describeBackend(): BackendStatus {
             simd: wasmFlag('WASM_HAS_SIMD_SUPPORT'),
             threads: wasmFlag('WASM_HAS_MULTITHREAD_SUPPORT'),
             kernels: wasmKernels,
+            multiplyAdd: preferredMultiplyAdd(),
+            relaxedSimd,
           }
         : null,
     numBytes: memory.numBytes,

@@ -7,7 +7,7 @@
  * Params are strict (an unknown key is a caller bug worth reporting); results and events strip unknown keys,
  * so a handler may return a richer store object and only the contract's fields cross the boundary.
  */
-import { BACKEND_NAMES } from '../engine/backend-names.ts';
+import { BACKEND_NAMES, MULTIPLY_ADD_VARIANTS, RELAXED_SIMD_STATES } from '../engine/backend-names.ts';
 import { z } from 'zod';
 import { trainConfigSchema } from '../patchgd/config.ts';
 
@@ -328,7 +328,15 @@ export const appStatusSchema = z.object({
     /** Each better backend passed over, and why. */
     skipped: z.array(z.object({ name: backendSchema, reason: z.string() })),
     /** On wasm: what the runtime detected, and the extra kernels registered. */
-    wasm: z.object({ simd: z.boolean(), threads: z.boolean(), kernels: z.array(z.string()) }).nullable(),
+    wasm: z
+      .object({
+        simd: z.boolean(),
+        threads: z.boolean(),
+        kernels: z.array(z.string()),
+        multiplyAdd: z.enum(MULTIPLY_ADD_VARIANTS).nullable(),
+        relaxedSimd: z.enum(RELAXED_SIMD_STATES),
+      })
+      .nullable(),
   }),
   memory: z.object({
     rss: count,

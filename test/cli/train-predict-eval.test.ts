@@ -42,7 +42,9 @@ afterAll(async () => {
 describe('patchgd train / predict / eval', () => {
   it('trains a run on wasm, says which backend, and writes its folder', async () => {
     const r = await cli(['train', '--data', train, '--out', runDir, '--epochs', '1', '--json', ...TRAIN]);
-    expect(r.stderr).toMatch(/^backend: wasm \(auto: .*skipped tensorflow-gpu: .*tensorflow: /m);
+    expect(r.stderr).toMatch(
+      /^backend: wasm \(auto: .*, SIMD fused multiply-add \(relaxed SIMD (enabled by flag|shipped)\)\) — skipped tensorflow-gpu: .*tensorflow: /m,
+    );
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result).toMatchObject({

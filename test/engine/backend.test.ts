@@ -58,7 +58,14 @@ describe('selectBackend', () => {
     const status = describeBackend();
     expect(status.name).toBe('wasm');
     expect(status.tfjsBackend).toBe('wasm');
-    expect(status.wasm).toEqual({ simd: expect.any(Boolean), threads: false, kernels: WASM_KERNELS });
+    expect(status.wasm).toEqual({
+      simd: true,
+      threads: false,
+      kernels: WASM_KERNELS,
+      // Relaxed SIMD: by V8's flag on Node 20, shipped on newer runtimes.
+      multiplyAdd: 'fused',
+      relaxedSimd: /^11\.3\./.test(process.versions.v8) ? 'enabled by flag' : 'shipped',
+    });
     expect(status.numBytes).toBeGreaterThanOrEqual(1024);
     expect(status.numTensors).toBeGreaterThanOrEqual(1);
     t.dispose();

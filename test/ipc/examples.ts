@@ -344,7 +344,13 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
           { name: 'tensorflow-gpu', reason: 'no CUDA device' },
           { name: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
         ],
-        wasm: { simd: true, threads: false, kernels: ['Conv2D'] },
+        wasm: {
+          simd: true,
+          threads: false,
+          kernels: ['Conv2D'],
+          multiplyAdd: 'fused',
+          relaxedSimd: 'enabled by flag',
+        },
       },
       memory: {
         rss: 3e8,

@@ -9,6 +9,7 @@
  * fall back to XNNPACK formulations or the shipped kernels otherwise.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { MultiplyAdd } from '../backend-names.ts';
 import {
   depthwiseFilterGradFunction,
   depthwiseInputGradFunction,
@@ -32,7 +33,7 @@ import {
   minimumFunction,
   stepProductFunction,
 } from './simd-elementwise.ts';
-import { encodeModule } from './wasm-asm.ts';
+import { encodeModule, multiplyAdd, op } from './wasm-asm.ts';
 
 /** A sliding window over NHWC pixels: input and output sizes, window, strides and leading pads. */
 interface WindowGeometry {
@@ -187,11 +188,7 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 /** Rows summed per block by `columnSum` before adding into the total. */
 const COLUMN_BLOCK = 128;
 
-/**
- * How the convolution loops multiply and accumulate: relaxed SIMD's fused multiply-add, or a multiply and an add
- * (fixed-width SIMD only, for runtimes without relaxed SIMD, such as Node 20 without flags).
- */
-export type MultiplyAdd = 'fused' | 'separate';
+export type { MultiplyAdd };
 
 /** Every loop of the module, the convolution ones in the `fused` variant. */
 const functions = (fused: boolean) => [
@@ -216,6 +213,13 @@ const functions = (fused: boolean) => [
   channelAffineFunction(),
   channelAffine2Function(),
 ];
+
+/** Whether this runtime validates relaxed SIMD now (asked afresh each time, unlike the variants' modules). */
+export function relaxedSimdValidates(): boolean {
+  const zero = op.i8x16Const(0);
+  const body = [...multiplyAdd(true, zero, zero, zero), ...op.set(0)];
+  return wasmApi.validate(encodeModule([{ name: 'probe', params: [], locals: ['v128'], body: [body] }]));
+}
 
 /** Each variant's module, or null when this runtime rejects it; encoded and validated once. */
 const modules = new Map<MultiplyAdd, Uint8Array | null>();
