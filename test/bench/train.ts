@@ -12,7 +12,8 @@
  * engine pool (core/engine/parallel) whose N worker threads each embed a share of the batch with batch norm
  * synchronised, as a PatchGD inner iteration does; its Adam step and weight broadcast are part of the measured
  * training step. Several counts take turns step by step, so that a shared machine's load affects them alike.
- * --profile adds, per backbone, the kernels of one one-thread training step by total time (top 15).
+ * --profile adds, per backbone, the kernels of one one-thread training step and of one inference step by total
+ * time (top 15 each).
  * --phases adds, per thread count N > 1, where the time of a few more training steps and fills went: on the main
  * thread (waiting for the embeddings, for the backward passes and gradient sum, Adam, the weight push) and on each
  * worker (busy, and within that blocked at batch-norm barriers or waiting for upstream gradients), in ms per step.
@@ -25,7 +26,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, selectBackend, type BackendPreference } from '../../core/engine/backend.ts';
-import { preferredMultiplyAdd } from '../../core/engine/wasm-kernels/simd.ts';
 import { createBackbone } from '../../core/models/registry.ts';
 import type { BackboneName } from '../../core/models/names.ts';
 import { Adam } from '../../core/patchgd/adam.ts';
@@ -226,7 +226,7 @@ async function poolRunner(name: BackboneName, threads: number): Promise<Runner> 
   };
 }
 
-/** Kernels of one training step by total time (top 15). */
+/** Kernels of one step by total time (top 15). */
 async function profileStep(step: () => void | Promise<void>) {
   const info = await tf.profile(step);
   const byName = new Map<string, { ms: number; calls: number }>();
@@ -260,6 +260,7 @@ async function benchBackbone(name: BackboneName) {
     for (const r of runners) phases.push(args.phases && r.phases ? await r.phases(3) : null);
     const serial = runners.find((r) => r.threads === 1);
     const profile = args.profile && serial ? await profileStep(serial.trainStep) : null;
+    const inferProfile = args.profile && serial ? await profileStep(serial.inferStep) : null;
     const torch = args['no-torch'] ? null : (log(`${name}: PyTorch…`), runTorch(name));
     return runners.map((r, i) => {
       const tfjsTrain = batch / train[i]!.perCall;
@@ -283,6 +284,7 @@ async function benchBackbone(name: BackboneName) {
         train_ratio_tfjs_over_torch: torch ? tfjsTrain / torch.train_patches_per_s : null,
         infer_ratio_tfjs_over_torch: torch ? tfjsInfer / torch.infer_patches_per_s : null,
         profile_top15: r.threads === 1 ? profile : null,
+        infer_profile_top15: r.threads === 1 ? inferProfile : null,
         phases_ms_per_step: phases[i],
       };
     });
@@ -310,8 +312,6 @@ const summary = {
   backend: backend.name,
   threads: threadCounts,
   wasm: describeBackend().wasm,
-  // Whether the SIMD convolution loops run relaxed SIMD's fused multiply-add (Node 22, Electron) or mul + add.
-  wasm_multiply_add: backend.name === 'wasm' ? preferredMultiplyAdd() : null,
   node: process.version,
   batch,
   patch,
