@@ -4,31 +4,64 @@ import { channelSum } from '../engine/wasm-kernels/batch-norm-grad.ts';
 import { channelAffine, channelCentre, channelDot } from '../engine/wasm-kernels/channel-ops.ts';
 
 /**
- * Sums a vector element-wise over every replica taking part in the current call and returns the total, which must
- * be bitwise the same on all of them. Installed by a parallel engine worker; null (one process) is the identity.
+ * The replicas taking part in the current call, each holding part of the batch. Both collectives must give every
+ * replica bitwise the same answer. Installed by a parallel engine worker; null means one process.
  */
-export type AllReduce = (values: Float64Array) => Float64Array;
-
-let allReduce: AllReduce | null = null;
-
-/** Installs (or with null, removes) the all-reduce the batch-norm layers of this thread synchronise through. */
-export function setBatchNormAllReduce(reduce: AllReduce | null): void {
-  allReduce = reduce;
+export interface ReplicaGroup {
+  /** The element-wise sum of every replica's vector. */
+  sum(values: Float64Array): Float64Array;
+  /** Every replica's vector, in rank order. */
+  gather(values: Float64Array): Float64Array[];
 }
 
-/** Per-channel sums of this replica, summed over all replicas when an all-reduce is installed. */
-function reduced(local: tf.Tensor1D[], extra: number[] = []): { sums: tf.Tensor1D[]; extra: number[] } {
-  if (!allReduce) return { sums: local, extra };
+let group: ReplicaGroup | null = null;
+
+/** Installs (or with null, removes) the group the batch-norm layers of this thread synchronise through. */
+export function setBatchNormGroup(replicas: ReplicaGroup | null): void {
+  group = replicas;
+}
+
+/** Per-channel sums of this replica, summed over the group when one is installed. */
+function reduced(local: tf.Tensor1D[]): tf.Tensor1D[] {
+  if (!group) return local;
   const channels = local[0]!.shape[0];
-  const packed = new Float64Array(extra.length + channels * local.length);
-  packed.set(extra);
-  local.forEach((t, i) => packed.set(t.dataSync(), extra.length + i * channels));
-  const total = allReduce(packed);
-  const sums = local.map((_, i) => {
-    const start = extra.length + i * channels;
-    return tf.tensor1d(Float32Array.from(total.subarray(start, start + channels)));
-  });
-  return { sums, extra: Array.from(total.subarray(0, extra.length)) };
+  const packed = new Float64Array(channels * local.length);
+  local.forEach((t, i) => packed.set(t.dataSync(), i * channels));
+  const total = group.sum(packed);
+  return local.map((_, i) =>
+    tf.tensor1d(Float32Array.from(total.subarray(i * channels, (i + 1) * channels))),
+  );
+}
+
+/** The batch's per-channel statistics, and delta = mean − shift, this replica's centring correction. */
+interface BatchMoments {
+  count: number;
+  mean: tf.Tensor1D;
+  m2: tf.Tensor1D;
+  delta: tf.Tensor1D;
+}
+
+/**
+ * The batch's statistics from this replica's count, the shift it centred on, its centred mean (mean − shift) and
+ * M2 = Σ (x − mean)². Over a group: every replica's count, mean and M2 gathered and combined by Chan, Golub and
+ * LeVeque's pairwise update (M2 = Σ_r M2_r + n_r·(mean_r − mean)²), in float64 and in rank order on every replica.
+ */
+function combined(rows: number, shift: tf.Tensor1D, offset: tf.Tensor1D, m2: tf.Tensor1D): BatchMoments {
+  if (!group) return { count: rows, mean: tf.add(shift, offset) as tf.Tensor1D, m2, delta: offset };
+  const c = shift.shape[0];
+  const [s, o] = [shift.dataSync(), offset.dataSync()];
+  const packed = new Float64Array(1 + 2 * c);
+  packed[0] = rows;
+  for (let k = 0; k < c; k++) packed[1 + k] = s[k]! + o[k]!;
+  packed.set(m2.dataSync(), 1 + c);
+  const parts = group.gather(packed);
+  const count = parts.reduce((n, p) => n + p[0]!, 0);
+  const [mean, total] = [new Float64Array(c), new Float64Array(c)];
+  for (const p of parts) for (let k = 0; k < c; k++) mean[k]! += (p[0]! * p[1 + k]!) / count;
+  for (const p of parts)
+    for (let k = 0; k < c; k++) total[k]! += p[1 + c + k]! + p[0]! * (p[1 + k]! - mean[k]!) ** 2;
+  const f32 = (v: ArrayLike<number>) => tf.tensor1d(Float32Array.from(v));
+  return { count, mean: f32(mean), m2: f32(total), delta: f32(mean.map((m, k) => m - s[k]!)) };
 }
 
 interface SyncBatchNormArgs {
@@ -44,12 +77,12 @@ interface SyncBatchNormArgs {
 
 /**
  * Batch normalisation over the last axis whose training-mode statistics can be synchronised across replicas that
- * each see part of the batch (PyTorch's SyncBatchNorm): the forward all-reduces the count and Σx, then Σ(x − µ)²
- * (two passes, as numerically stable as tfjs' moments), the backward Σdy and Σdy·(x − µ). In one process it
- * computes what tfjs-layers' BatchNormalization does — same weights in the same order (gamma, beta, moving_mean,
- * moving_variance), biased batch variance in the moving average, Keras momentum (new = m·old + (1 − m)·batch) —
- * and its channel sums are matrix products with a ones vector, which the wasm backend runs far faster than Mean.
- * Gradients of gamma and beta are this replica's share; the caller sums them over replicas.
+ * each see part of the batch (PyTorch's SyncBatchNorm): the forward takes each replica's count, mean and Σ(x − µ)²
+ * from one pass over its share and gathers them (one exchange per layer), the backward all-reduces Σdy and
+ * Σdy·(x − µ). In one process it computes what tfjs-layers' BatchNormalization does (up to rounding) — same
+ * weights in the same order (gamma, beta, moving_mean, moving_variance), biased batch variance in the moving
+ * average, Keras momentum (new = m·old + (1 − m)·batch) — with one-pass channel kernels on wasm. Gradients of gamma
+ * and beta are this replica's share; the caller sums them over replicas.
  */
 export class SyncBatchNorm extends tfl.layers.Layer {
   static className = 'PatchgdSyncBatchNorm';
@@ -113,30 +146,40 @@ export class SyncBatchNorm extends tfl.layers.Layer {
     const normalise = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xIn, gammaIn, betaIn] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
       const save = args[3] as tf.GradSaveFunc;
-      const rows = xIn.size / xIn.shape[xIn.rank - 1]!;
-      const first = reduced([channelSum(xIn)], [rows]);
-      count = first.extra[0]!;
-      const mean = tf.div(first.sums[0]!, count) as tf.Tensor1D;
-      const { centred, squares } = channelCentre(xIn, mean);
-      const second = reduced([squares]);
-      const variance = tf.div(second.sums[0]!, count) as tf.Tensor1D;
+      const c = xIn.shape[xIn.rank - 1]!;
+      const rows = xIn.size / c;
+      // One pass centres x on its first row (a sample, so within a few standard deviations of the mean: summing
+      // squares about it loses no precision to cancellation) and sums the centred values and their squares.
+      const shift = tf.reshape(tf.slice(tf.reshape(xIn, [rows, c]), [0, 0], [1, c]), [c]) as tf.Tensor1D;
+      const { centred, squares, sums } = channelCentre(xIn, shift);
+      const offset = tf.div(sums, rows) as tf.Tensor1D;
+      const m2 = tf.relu(tf.sub(squares, tf.mul(sums, offset))) as tf.Tensor1D;
+      const batch = combined(rows, shift, offset, m2);
+      count = batch.count;
+      const variance = tf.div(batch.m2, count) as tf.Tensor1D;
       const invStd = tf.rsqrt(tf.add(variance, epsilon));
-      stats.mean = tf.keep(mean);
+      // x − mean = centred − delta: the output and the gradient take the batch's centring as that correction.
+      const delta = batch.delta;
+      stats.mean = tf.keep(batch.mean);
       stats.variance = tf.keep(variance);
-      save([centred, invStd, gammaIn]);
+      save([centred, invStd, gammaIn, delta]);
+      const scale = tf.mul(gammaIn, invStd);
       return {
-        value: channelAffine(centred, tf.mul(gammaIn, invStd), betaIn),
+        value: channelAffine(centred, scale, tf.sub(betaIn, tf.mul(delta, scale))),
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
           const dyT = dy as tf.Tensor;
-          const [c, s, g] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
-          const local = [channelSum(dyT), channelDot(dyT, c)];
-          const [sumDy, sumDyCentred] = reduced(local).sums as [tf.Tensor1D, tf.Tensor1D];
-          // dx = g·s·(dy − Σdy/N − x̂·Σdy·x̂/N) with x̂ = (x − µ)·s, written as per-channel factors on dy and (x − µ).
+          const [cs, s, g, d] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+          const localSum = channelSum(dyT);
+          // Σdy·(x − mean) of this replica, from its own centring.
+          const localDot = tf.sub(channelDot(dyT, cs), tf.mul(d, localSum)) as tf.Tensor1D;
+          const [sumDy, sumDyCentred] = reduced([localSum, localDot]) as [tf.Tensor1D, tf.Tensor1D];
+          // dx = g·s·(dy − Σdy/N − x̂·Σdy·x̂/N) with x̂ = (x − µ)·s, written as per-channel factors on dy and on
+          // the centred x, whose correction −delta goes into the constant term.
           const gs = tf.mul(g, s);
           const onCentred = tf.neg(tf.div(tf.mul(tf.mul(gs, tf.square(s)), sumDyCentred), count));
-          const shift = tf.neg(tf.div(tf.mul(gs, sumDy), count));
-          const dx = channelAffine(dyT, gs, shift, { z: c, b: onCentred });
-          return [dx, tf.mul(s, local[1]!), tf.clone(local[0]!)];
+          const constant = tf.sub(tf.neg(tf.div(tf.mul(gs, sumDy), count)), tf.mul(onCentred, d));
+          const dx = channelAffine(dyT, gs, constant, { z: cs, b: onCentred });
+          return [dx, tf.mul(s, localDot), tf.clone(localSum)];
         },
       };
     });

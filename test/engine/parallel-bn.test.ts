@@ -1,5 +1,5 @@
 /**
- * SyncBatchNorm in one process (no all-reduce installed) against tfjs-layers' BatchNormalization on the wasm
+ * SyncBatchNorm in one process (no replica group installed, and a group of one) against tfjs-layers' BatchNormalization on the wasm
  * backend: training and inference outputs, gradients of input, gamma and beta, and the moving statistics; a
  * model using it saves and loads through the checkpoint format; and replicas built from a topology saved with
  * BatchNormalization get SyncBatchNorm with the same results.
@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
-import { SyncBatchNorm } from '../../core/models/sync-batch-norm.ts';
+import { setBatchNormGroup, SyncBatchNorm } from '../../core/models/sync-batch-norm.ts';
+import { createSyncBuffers, groupCollectives } from '../../core/engine/parallel/all-reduce.ts';
 import { syncTopology } from '../../core/engine/parallel/replica.ts';
 import { layersModelFiles, loadLayersModelDir } from '../../core/models/weights.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
@@ -105,6 +106,46 @@ describe('SyncBatchNorm (one process)', () => {
       [stock, ours].forEach(disposeLayer);
     });
   }
+
+  it('stays accurate when the mean is ~1000 standard deviations from zero (float64 reference)', () => {
+    const shape = [3, 6, 5, 8];
+    const c = 8;
+    const [, ours] = pair(shape, 11);
+    const x = tf.add(random(shape, 12, -1, 1), 1000);
+    const y = (ours.apply(x, { training: true }) as tf.Tensor).dataSync();
+    const values = x.dataSync();
+    const [gamma, beta] = ours.getWeights().map((w) => w.dataSync());
+    const rows = values.length / c;
+    const mean = new Float64Array(c);
+    const m2 = new Float64Array(c);
+    for (let i = 0; i < values.length; i++) mean[i % c]! += values[i]! / rows;
+    for (let i = 0; i < values.length; i++) m2[i % c]! += (values[i]! - mean[i % c]!) ** 2;
+    const ref = Float32Array.from(values, (v, i) => {
+      const k = i % c;
+      return ((v - mean[k]!) / Math.sqrt(m2[k]! / rows + ARGS.epsilon)) * gamma![k]! + beta![k]!;
+    });
+    expect(relError(y as Float32Array, ref)).toBeLessThan(1e-5);
+    x.dispose();
+    disposeLayer(ours);
+  });
+
+  it('gives the same results through a one-replica group of the shared-memory collectives', () => {
+    const shape = [4, 5, 5, 8];
+    const x = tf.add(random(shape, 21, -2, 2), 3);
+    const w = random(shape, 22);
+    const [, alone] = pair(shape, 23);
+    const [, grouped] = pair(shape, 23);
+    const a = trainingPass(alone, x, w);
+    setBatchNormGroup(groupCollectives(createSyncBuffers(1, 2 * 8 + 1), 0, 1));
+    try {
+      const b = trainingPass(grouped, x, w);
+      a.forEach((ref, i) => expect(relError(b[i]!, ref)).toBeLessThan(1e-6));
+    } finally {
+      setBatchNormGroup(null);
+    }
+    tf.dispose([x, w]);
+    [alone, grouped].forEach(disposeLayer);
+  });
 
   it('keeps the weight names and order of BatchNormalization', () => {
     const [stock, ours] = pair([2, 3, 3, 4], 1);

@@ -3,7 +3,7 @@
  * batch-norm statistics, and blocking waits that give up when the pool is aborted (a worker failed or the run
  * stopped) or after a long timeout, so that no thread can hang on a peer that will never arrive.
  */
-import type { AllReduce } from '../../models/sync-batch-norm.ts';
+import type { ReplicaGroup } from '../../models/sync-batch-norm.ts';
 
 /** Slots of the control array: abort flag, barrier arrivals, barrier generation, then one signal per worker. */
 const ABORT = 0;
@@ -81,18 +81,19 @@ function waitWhile(control: Int32Array, index: number, value: number, tally: key
 }
 
 /**
- * The all-reduce of worker `rank` among workers 0…group−1 (all of them call it the same number of times, in the
- * same order). Each writes its vector to its slot and meets the others at a barrier; all then sum the slots in
- * rank order, so every one gets bitwise the same total. Slot sets alternate by barrier generation: a worker can
- * only write the next set after everyone has arrived at the next barrier, that is, finished reading this one.
+ * The collectives of worker `rank` among workers 0…group−1 (all of them call them the same number of times, in
+ * the same order). Each writes its vector to its slot and meets the others at a barrier; all then read every slot
+ * in rank order, so the sum is bitwise the same on all of them. Slot sets alternate by barrier generation: a worker
+ * can only write the next set after everyone has arrived at the next barrier, that is, finished reading this one.
  */
-export function groupAllReduce(buffers: SyncBuffers, rank: number, group: number): AllReduce {
+export function groupCollectives(buffers: SyncBuffers, rank: number, group: number): ReplicaGroup {
   const control = new Int32Array(buffers.control);
   const slots = new Float64Array(buffers.slots);
   const { workers, slotLength } = buffers;
-  return (values) => {
+  /** Every rank's vector (of `values`' length), each read from the shared slots. */
+  const exchange = (values: Float64Array): Float64Array[] => {
     if (values.length > slotLength)
-      throw new Error(`all-reduce of ${values.length} values exceeds the slot size ${slotLength}`);
+      throw new Error(`a collective of ${values.length} values exceeds the slot size ${slotLength}`);
     const generation = Atomics.load(control, GENERATION);
     const base = (generation & 1) * workers * slotLength;
     slots.set(values, base + rank * slotLength);
@@ -103,12 +104,17 @@ export function groupAllReduce(buffers: SyncBuffers, rank: number, group: number
     } else {
       waitWhile(control, GENERATION, generation, 'barrierMs');
     }
-    const total = new Float64Array(values.length);
-    for (let r = 0; r < group; r++) {
-      const offset = base + r * slotLength;
-      for (let i = 0; i < values.length; i++) total[i]! += slots[offset + i]!;
-    }
-    return total;
+    return Array.from({ length: group }, (_, r) =>
+      slots.slice(base + r * slotLength, base + r * slotLength + values.length),
+    );
+  };
+  return {
+    sum: (values) => {
+      const total = new Float64Array(values.length);
+      for (const slot of exchange(values)) for (let i = 0; i < values.length; i++) total[i]! += slot[i]!;
+      return total;
+    },
+    gather: exchange,
   };
 }
 

@@ -94,7 +94,7 @@ export class EnginePool {
       .filter((_, i) => layout.trainable[i])
       .reduce((n, s) => n + tf.util.sizeFromShape(s), 0);
     const gradients = createGradientSlots(threads, trainable);
-    // An all-reduce carries a count and two per-channel sums; moving statistics are per channel.
+    // A collective carries a count and two per-channel vectors; moving statistics are per channel.
     const widest = Math.max(1, ...backbone.nonTrainableWeights.map((w) => sizeOf(w.shape)));
     const sync = createSyncBuffers(threads, 2 * widest + 1);
     const workers = Array.from({ length: threads }, () => new Worker(workerEntry()));

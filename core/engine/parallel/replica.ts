@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { setBatchNormAllReduce, SyncBatchNorm } from '../../models/sync-batch-norm.ts';
+import { setBatchNormGroup, SyncBatchNorm } from '../../models/sync-batch-norm.ts';
 import { embedChunk, toPatches } from '../../patchgd/step.ts';
-import { groupAllReduce, type SyncBuffers } from './all-reduce.ts';
+import { groupCollectives, type SyncBuffers } from './all-reduce.ts';
 import type { WeightLayout, WeightSelection } from './protocol.ts';
 import type { Share } from './split.ts';
 import { copyOut, tensorOf } from './tensor-copy.ts';
@@ -146,13 +146,13 @@ export class Replica {
 
   /** Runs `fn` with batch norm synchronised over the share's group (inference needs no synchronisation). */
   private withGroup<T>(share: Share, training: boolean, fn: () => T): T {
-    setBatchNormAllReduce(
-      training && share.group > 1 ? groupAllReduce(this.sync, share.rank, share.group) : null,
+    setBatchNormGroup(
+      training && share.group > 1 ? groupCollectives(this.sync, share.rank, share.group) : null,
     );
     try {
       return fn();
     } finally {
-      setBatchNormAllReduce(null);
+      setBatchNormGroup(null);
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Batch norm's per-channel passes as one SIMD pass each on wasm, for NHWC tensors [..., C]:
  *   channelDot(x, z)                 = Σ over the leading axes of x·z, [C]   (a full-size multiply and a Sum)
- *   channelCentre(x, mean)           = x − mean and Σ (x − mean)², [C]       (a subtract, a multiply and a Sum)
+ *   channelCentre(x, mean)           = x − mean, Σ (x − mean)² and Σ (x − mean), [C]  (a subtract, a multiply, two Sums)
  *   channelAffine(x, a, shift)       = x·a + shift, a and shift [C]          (a broadcast multiply and add)
  *   channelAffine(x, a, shift, z, b) = x·a + z·b + shift                     (two multiplies and two adds)
  * The kernels they replace each read and write the whole activation, and a training step runs about ten of them
@@ -24,7 +24,7 @@ import { simdKernels, type SimdKernels } from './simd.ts';
 
 /** Inputs {x, z} of one float32 shape [..., C]; output [C]. */
 export const CHANNEL_DOT = 'PatchGDChannelDot';
-/** Inputs {x, mean}: x float32 [..., C], mean [C]; outputs [x − mean, Σ (x − mean)² ([C])]. */
+/** Inputs {x, mean}: x float32 [..., C], mean [C]; outputs [x − mean, Σ (x − mean)² ([C]), Σ (x − mean) ([C])]. */
 export const CHANNEL_CENTRE = 'PatchGDChannelCentre';
 /** Inputs {x, a, shift}: x float32 [..., C], a and shift [C]; output x's shape. */
 export const CHANNEL_AFFINE = 'PatchGDChannelAffine';
@@ -73,16 +73,17 @@ const channelCentreKernel: KernelFunc = ({ inputs, backend: bk }) => {
   const simd = checked(CHANNEL_CENTRE, backend, [x], [mean]);
   const c = channelsOf(x);
   const centred = backend.makeOutput(x.shape, 'float32');
-  const squares = backend.makeOutput([c], 'float32');
-  const scratch = backend.makeOutput([c], 'float32');
-  backend.typedArrayFromHeap(squares).fill(0);
+  // The kernel sums into two rows: the squares, then the centred values.
+  const sums = backend.makeOutput([2, c], 'float32');
+  const scratch = backend.makeOutput([2, c], 'float32');
+  backend.typedArrayFromHeap(sums).fill(0);
   const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
   simd.columnCentre({
     ...{ x: offset(x), mean: offset(mean), centred: offset(centred) },
-    ...{ rows: util.sizeFromShape(x.shape) / c, c, scratch: offset(scratch), out: offset(squares) },
+    ...{ rows: util.sizeFromShape(x.shape) / c, c, scratch: offset(scratch), out: offset(sums) },
   });
   backend.disposeData(scratch.dataId);
-  return [centred, squares];
+  return [centred, sums];
 };
 
 function channelAffineKernel(name: string, second: boolean): KernelFunc {
@@ -132,14 +133,19 @@ export function channelDot(x: tf.Tensor, z: tf.Tensor): tf.Tensor1D {
   return tf.tidy(() => channelSum(tf.mul(x, z)));
 }
 
-/** x − mean (mean [C]) and the per-channel sums of its squares, [C]. */
-export function channelCentre(x: tf.Tensor, mean: tf.Tensor): { centred: tf.Tensor; squares: tf.Tensor1D } {
+/** x − mean (mean [C]) and the per-channel sums of its squares and of itself, [C] each. */
+export function channelCentre(
+  x: tf.Tensor,
+  mean: tf.Tensor,
+): { centred: tf.Tensor; squares: tf.Tensor1D; sums: tf.Tensor1D } {
   if (fast(x, [], [mean])) {
-    const [centred, squares] = tf.engine().runKernel(CHANNEL_CENTRE, { x, mean }) as [tf.Tensor, tf.Tensor1D];
-    return { centred: centred!, squares: squares! };
+    const [centred, both] = tf.engine().runKernel(CHANNEL_CENTRE, { x, mean }) as [tf.Tensor, tf.Tensor2D];
+    const [squares, sums] = tf.unstack(both!) as [tf.Tensor1D, tf.Tensor1D];
+    both!.dispose();
+    return { centred: centred!, squares, sums };
   }
   const centred = tf.sub(x, mean);
-  return { centred, squares: channelDot(centred, centred) };
+  return { centred, squares: channelDot(centred, centred), sums: channelSum(centred) };
 }
 
 /** x·a (+ second.z·second.b) + shift per channel: x [..., C], a, shift and second.b [C], second.z x's shape. */

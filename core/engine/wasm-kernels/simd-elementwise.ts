@@ -158,7 +158,8 @@ export function adamFunction(): FunctionSpec {
  * multiple of 16), z of x's shape, m one row:
  *   columnSum:    out[c] += Σ_rows x[row, c]                               (ignores z and m)
  *   columnDot:    out[c] += Σ_rows x[row, c] · z[row, c]                   (ignores m)
- *   columnCentre: z[row, c] = x[row, c] − m[c], out[c] += Σ_rows z[row, c]²  (writes z)
+ *   columnCentre: z[row, c] = x[row, c] − m[c], out[c] += Σ_rows z[row, c]², out[C + c] += Σ_rows z[row, c]
+ *                 (writes z; acc and out are two rows)
  * Each block is summed into `acc` (a scratch row) and then added to `out`, so a long column is summed in two
  * levels and its rounding error grows with √rows less than a running sum's. `out` must start zeroed.
  */
@@ -177,10 +178,13 @@ function columnReduction(name: string, term: 'sum' | 'dot' | 'centre'): Function
     ...op.loop(...vector, bump(L.k, 16), [...op.get(L.k), ...op.get(L.cBytes), ...op.ltU, ...op.brIf(0)]),
   ];
   const at = (base: number): Code => [...op.get(base), ...op.get(L.k), ...op.add];
-  const addInto = (dst: number, src: Code): Code => [
-    ...at(dst),
-    ...[...at(dst), ...op.v128Load(), ...src, ...op.f32x4Add, ...op.v128Store()],
+  /** The second row (centre's sums) of a two-row `acc` or `out`. */
+  const second = (base: number): Code => [...at(base), ...op.get(L.cBytes), ...op.add];
+  const addAt = (dst: Code, src: Code): Code => [
+    ...dst,
+    ...[...dst, ...op.v128Load(), ...src, ...op.f32x4Add, ...op.v128Store()],
   ];
+  const addInto = (dst: number, src: Code): Code => addAt(at(dst), src);
   const load = (base: number): Code => [...at(base), ...op.v128Load()];
   const terms: Record<typeof term, Code> = {
     sum: load(L.x),
@@ -190,17 +194,22 @@ function columnReduction(name: string, term: 'sum' | 'dot' | 'centre'): Function
       ...[...op.get(L.d), ...op.get(L.d), ...op.f32x4Mul],
     ],
   };
+  const twoRows = term === 'centre';
+  const zero = (row: Code): Code => [...row, ...op.i8x16Const(0), ...op.v128Store()];
   const block: Code[] = [
-    overRow([...at(L.acc), ...op.i8x16Const(0), ...op.v128Store()]),
+    overRow(zero(at(L.acc)), ...(twoRows ? [zero(second(L.acc))] : [])),
     [...op.i32(0), ...op.set(L.r)],
     op.loop(
-      overRow(addInto(L.acc, terms[term])),
+      overRow(addInto(L.acc, terms[term]), ...(twoRows ? [addAt(second(L.acc), op.get(L.d))] : [])),
       bump(L.x, op.get(L.cBytes)),
       bump(L.z, op.get(L.cBytes)),
       bump(L.r, 1),
       [...op.get(L.r), ...op.get(L.blockRows), ...op.ltU, ...op.brIf(0)],
     ),
-    overRow(addInto(L.out, [...at(L.acc), ...op.v128Load()])),
+    overRow(
+      addInto(L.out, [...at(L.acc), ...op.v128Load()]),
+      ...(twoRows ? [addAt(second(L.out), [...second(L.acc), ...op.v128Load()])] : []),
+    ),
   ];
   return { name, params, locals, body: [countUp(L.b, L.blocks, ...block)] };
 }

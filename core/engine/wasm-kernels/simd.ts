@@ -167,7 +167,7 @@ export interface SimdKernels {
   columnSum(args: ColumnSumArgs): void;
   /** out[c] += Σ_rows x[row, c] · z[row, c] */
   columnDot(args: ColumnSumArgs & { z: number }): void;
-  /** centred[row, c] = x[row, c] − mean[c]; out[c] += Σ_rows centred[row, c]² */
+  /** centred[row, c] = x[row, c] − mean[c]; out[c] += Σ_rows centred[row, c]², out[C + c] += Σ_rows centred[row, c] (scratch and out 2C) */
   columnCentre(args: ColumnSumArgs & { mean: number; centred: number }): void;
   /** out[row, c] = x[row, c]·a[c] (+ z[row, c]·b[c]) + shift[c] */
   channelAffine(args: ChannelAffineArgs): void;
