@@ -1,5 +1,5 @@
 /**
- * Synchronisation between the engine's worker threads through SharedArrayBuffers: a barrier all-reduce for the
+ * Synchronisation between the engine's worker threads through SharedArrayBuffers: barrier collectives (sum, gather) for the
  * batch-norm statistics, and blocking waits that give up when the pool is aborted (a worker failed or the run
  * stopped) or after a long timeout, so that no thread can hang on a peer that will never arrive.
  */
