@@ -18,6 +18,7 @@
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { SimdKernels } from './simd.ts';
 import { packedGemmConv2d, tapGemms } from './tap-gemms.ts';
+import { preparedFilter } from './prepared-filters.ts';
 import type { ConvKind, ConvSpec, SignedPads, WasmOps } from './wasm-ops.ts';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -230,7 +231,9 @@ function gemmInputGrad(
   if (pads.some((p) => p < 0)) return null;
   // The rotated, channel-swapped filter [fh, fw, Cout, Cin] packed for the forward GEMMs is [taps, Cin / 8, Cout, 8]
   // with the taps reversed: one transpose of [taps, Cin / 8, 8, Cout].
-  const packed = ops.transpose(ops.reshape(filter, [fh * fw, cin / 8, 8, cout]), [0, 1, 3, 2]);
+  const packed = preparedFilter(ops.backend, filter, 'input-gradient strips', (o) =>
+    o.transpose(o.reshape(filter, [fh * fw, cin / 8, 8, cout]), [0, 1, 3, 2]),
+  );
   const spec = backend_util.computeConv2DInfo(
     [n, ho, wo, cout],
     [fh, fw, cout, cin],

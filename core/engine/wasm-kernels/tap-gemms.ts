@@ -4,6 +4,7 @@
  * and y where they lie in the heap.
  */
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
+import { preparedFilter } from './prepared-filters.ts';
 import type { SimdKernels } from './simd.ts';
 import type { WasmOps } from './wasm-ops.ts';
 
@@ -75,7 +76,8 @@ export function tapGemms(
 const FORWARD_BLOCK_FLOATS = 131072;
 
 /**
- * y = x ⊛ filter as one GEMM per tap into a zeroed y (cout a multiple of 8), the filter first packed as
+ * y = x ⊛ filter as one GEMM per tap into a zeroed y (cout a multiple of 8), the filter first packed (once per
+ * filter data: `prepared-filters.ts`) as
  * [taps, cout / 8, cin, 8] so that each tile's filter strip is contiguous: in place its rows lie cout floats apart,
  * a power of two in most networks, and the strip's rows then compete for the same few cache sets (on ResNet50's
  * deepest 1×1 layers that made the GEMM 2–3× slower than XNNPACK).
@@ -88,7 +90,9 @@ export function gemmConv2d(
   info: Conv2DInfo,
 ): TensorInfo {
   const { filterHeight: fh, filterWidth: fw, inChannels: cin, outChannels: cout } = info;
-  const packed = ops.transpose(ops.reshape(filter, [fh * fw, cin, cout / 8, 8]), [0, 2, 1, 3]);
+  const packed = preparedFilter(ops.backend, filter, 'forward strips', (o) =>
+    o.transpose(o.reshape(filter, [fh * fw, cin, cout / 8, 8]), [0, 2, 1, 3]),
+  );
   return packedGemmConv2d(ops, simd, x, packed, info, false);
 }
 

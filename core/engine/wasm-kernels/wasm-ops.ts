@@ -25,7 +25,7 @@ export interface ConvSpec {
 export class WasmOps {
   private readonly created: TensorInfo[] = [];
 
-  constructor(private readonly backend: KernelBackend) {}
+  constructor(readonly backend: KernelBackend) {}
 
   /** The hand-written SIMD kernels on this backend's heap, or null where they cannot run. */
   get simd(): SimdKernels | null {
