@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { channelSum } from '../engine/wasm-kernels/batch-norm-grad.ts';
-import { channelAffine, channelCentre, channelDot } from '../engine/wasm-kernels/channel-ops.ts';
+import {
+  channelAffine,
+  channelCentre,
+  channelDot,
+  channelMoments,
+} from '../engine/wasm-kernels/channel-ops.ts';
 
 /**
  * The replicas taking part in the current call, each holding part of the batch. Both collectives must give every
@@ -143,29 +148,46 @@ export class SyncBatchNorm extends tfl.layers.Layer {
     const epsilon = this.epsilon;
     let count = 0;
     const stats: { mean?: tf.Tensor1D; variance?: tf.Tensor1D } = {};
-    const normalise = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [xIn, gammaIn, betaIn] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
-      const save = args[3] as tf.GradSaveFunc;
+    /**
+     * The batch's statistics from one pass that centres x on its first row (a sample, so within a few standard
+     * deviations of the mean: summing squares about it loses no precision to cancellation) and sums the centred
+     * values and their squares; the centred values themselves when `keepCentred`.
+     */
+    const moments = (xIn: tf.Tensor, keepCentred: boolean) => {
       const c = xIn.shape[xIn.rank - 1]!;
       const rows = xIn.size / c;
-      // One pass centres x on its first row (a sample, so within a few standard deviations of the mean: summing
-      // squares about it loses no precision to cancellation) and sums the centred values and their squares.
       const shift = tf.reshape(tf.slice(tf.reshape(xIn, [rows, c]), [0, 0], [1, c]), [c]) as tf.Tensor1D;
-      const { centred, squares, sums } = channelCentre(xIn, shift);
+      const { squares, sums, centred } = keepCentred
+        ? channelCentre(xIn, shift)
+        : { ...channelMoments(xIn, shift), centred: null };
       const offset = tf.div(sums, rows) as tf.Tensor1D;
       const m2 = tf.relu(tf.sub(squares, tf.mul(sums, offset))) as tf.Tensor1D;
       const batch = combined(rows, shift, offset, m2);
       count = batch.count;
       const variance = tf.div(batch.m2, count) as tf.Tensor1D;
-      const invStd = tf.rsqrt(tf.add(variance, epsilon));
-      // x − mean = centred − delta: the output and the gradient take the batch's centring as that correction.
-      const delta = batch.delta;
       stats.mean = tf.keep(batch.mean);
       stats.variance = tf.keep(variance);
-      save([centred, invStd, gammaIn, delta]);
+      return { centred, invStd: tf.rsqrt(tf.add(variance, epsilon)), mean: batch.mean, delta: batch.delta };
+    };
+    if (!tf.engine().isTapeOn()) {
+      // No gradient will be asked for (a Z fill): scale and shift x itself, and write no centred copy.
+      const y = tf.tidy(() => {
+        const { invStd, mean } = moments(x, false);
+        const scale = tf.mul(gamma, invStd);
+        return channelAffine(x, scale, tf.sub(beta, tf.mul(mean, scale)));
+      });
+      this.updateMovingStatistics(stats.mean!, stats.variance!);
+      return y;
+    }
+    const normalise = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [xIn, gammaIn, betaIn] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+      const save = args[3] as tf.GradSaveFunc;
+      const { centred, invStd, delta } = moments(xIn, true);
+      // x − mean = centred − delta: the output and the gradient take the batch's centring as that correction.
+      save([centred!, invStd, gammaIn, delta]);
       const scale = tf.mul(gammaIn, invStd);
       return {
-        value: channelAffine(centred, scale, tf.sub(betaIn, tf.mul(delta, scale))),
+        value: channelAffine(centred!, scale, tf.sub(betaIn, tf.mul(delta, scale))),
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
           const dyT = dy as tf.Tensor;
           const [cs, s, g, d] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
@@ -184,15 +206,20 @@ export class SyncBatchNorm extends tfl.layers.Layer {
       };
     });
     const y = normalise(x, gamma, beta);
+    this.updateMovingStatistics(stats.mean!, stats.variance!);
+    return y;
+  }
+
+  /** Keras momentum: new = m·old + (1 − m)·batch; takes and frees the batch's statistics. */
+  private updateMovingStatistics(mean: tf.Tensor1D, variance: tf.Tensor1D): void {
     const update = (variable: tfl.LayerVariable, value: tf.Tensor1D) =>
       tf.tidy(() => {
         const old = variable.read();
         variable.write(tf.sub(old, tf.mul(tf.sub(old, value), 1 - this.momentum)));
       });
-    update(this.movingMean!, stats.mean!);
-    update(this.movingVariance!, stats.variance!);
-    tf.dispose([stats.mean!, stats.variance!]);
-    return y;
+    update(this.movingMean!, mean);
+    update(this.movingVariance!, variance);
+    tf.dispose([mean, variance]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

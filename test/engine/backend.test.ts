@@ -26,6 +26,7 @@ const WASM_KERNELS = [
   'PatchGDAdamUpdate',
   'PatchGDChannelDot',
   'PatchGDChannelCentre',
+  'PatchGDChannelMoments',
   'PatchGDChannelAffine',
   'PatchGDChannelAffine2',
   'FusedConv2D',

@@ -12,8 +12,10 @@ import {
   CHANNEL_AFFINE2,
   CHANNEL_CENTRE,
   CHANNEL_DOT,
+  CHANNEL_MOMENTS,
   channelAffine,
   channelCentre,
+  channelMoments,
   channelDot,
 } from '../../core/engine/wasm-kernels/channel-ops.ts';
 import { SyncBatchNorm } from '../../core/models/sync-batch-norm.ts';
@@ -67,10 +69,11 @@ describe('batch-norm channel passes on wasm match cpu', () => {
         channelDot(x!, z!),
         channelDot(x!, x!),
         ...Object.values(channelCentre(x!, a!)),
+        ...Object.values(channelMoments(x!, a!)),
         channelAffine(x!, a!, shift!),
         channelAffine(x!, a!, shift!, { z: z!, b: b! }),
       ],
-      [CHANNEL_DOT, CHANNEL_CENTRE, CHANNEL_AFFINE, CHANNEL_AFFINE2],
+      [CHANNEL_DOT, CHANNEL_CENTRE, CHANNEL_MOMENTS, CHANNEL_AFFINE, CHANNEL_AFFINE2],
     );
   });
 
@@ -81,12 +84,14 @@ describe('batch-norm channel passes on wasm match cpu', () => {
       (x, z, a, shift) => [
         channelDot(x!, z!),
         ...Object.values(channelCentre(x!, a!)),
+        ...Object.values(channelMoments(x!, a!)),
         channelAffine(x!, a!, shift!, { z: z!, b: a! }),
       ],
       [],
     );
     expect(wasm.kernels).not.toContain(CHANNEL_DOT);
     expect(wasm.kernels).not.toContain(CHANNEL_CENTRE);
+    expect(wasm.kernels).not.toContain(CHANNEL_MOMENTS);
     expect(wasm.kernels).not.toContain(CHANNEL_AFFINE2);
   });
 
@@ -100,7 +105,7 @@ describe('batch-norm channel passes on wasm match cpu', () => {
     );
   });
 
-  it('a training-mode SyncBatchNorm step: output, input and weight gradients', async () => {
+  it('a training-mode SyncBatchNorm step: output, input and weight gradients, and a gradient-free pass', async () => {
     const inputs = [host([2, 5, 6, 8], 1), host([2, 5, 6, 8], 2)];
     await expectSame(
       inputs,
@@ -115,11 +120,13 @@ describe('batch-norm channel passes on wasm match cpu', () => {
         const loss = (xx: tf.Tensor) => tf.sum(tf.mul(layer.apply(xx, { training: true }) as tf.Tensor, dy!));
         const dx = tf.grad(loss)(x!);
         const { grads } = tf.variableGrads(() => loss(x!) as tf.Scalar);
-        const out = [dx, ...Object.values(grads), layer.apply(x!, { training: false }) as tf.Tensor];
+        // Training mode outside any gradient (a Z fill) takes the moments path, which writes no centred copy.
+        const filled = layer.apply(x!, { training: true }) as tf.Tensor;
+        const out = [dx, ...Object.values(grads), filled, layer.apply(x!, { training: false }) as tf.Tensor];
         layer.weights.forEach((w) => w.dispose());
         return out;
       },
-      [CHANNEL_DOT, CHANNEL_CENTRE, CHANNEL_AFFINE, CHANNEL_AFFINE2],
+      [CHANNEL_DOT, CHANNEL_CENTRE, CHANNEL_MOMENTS, CHANNEL_AFFINE, CHANNEL_AFFINE2],
     );
   });
 });

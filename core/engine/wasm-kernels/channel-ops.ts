@@ -2,12 +2,14 @@
  * Batch norm's per-channel passes as one SIMD pass each on wasm, for NHWC tensors [..., C]:
  *   channelDot(x, z)                 = Σ over the leading axes of x·z, [C]   (a full-size multiply and a Sum)
  *   channelCentre(x, mean)           = x − mean, Σ (x − mean)² and Σ (x − mean), [C]  (a subtract, a multiply, two Sums)
+ *   channelMoments(x, mean)          = the two sums of channelCentre, without writing x − mean
  *   channelAffine(x, a, shift)       = x·a + shift, a and shift [C]          (a broadcast multiply and add)
  *   channelAffine(x, a, shift, z, b) = x·a + z·b + shift                     (two multiplies and two adds)
  * The kernels they replace each read and write the whole activation, and a training step runs about ten of them
  * per batch-norm layer. Elsewhere (other backends, channels not a multiple of 4) the same arithmetic runs as tfjs
  * ops. channelAffine is differentiable (batch norm's inference path may be trained through); the two-term form,
- * channelDot and channelCentre are for use inside custom gradients (batch norm's training path).
+ * channelDot, channelCentre and channelMoments are for use inside custom gradients or without gradients (batch
+ * norm's training path).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -26,6 +28,8 @@ import { simdKernels, type SimdKernels } from './simd.ts';
 export const CHANNEL_DOT = 'PatchGDChannelDot';
 /** Inputs {x, mean}: x float32 [..., C], mean [C]; outputs [x − mean, Σ (x − mean)² ([C]), Σ (x − mean) ([C])]. */
 export const CHANNEL_CENTRE = 'PatchGDChannelCentre';
+/** Inputs {x, mean} as CHANNEL_CENTRE; output [2, C]: Σ (x − mean)², then Σ (x − mean). */
+export const CHANNEL_MOMENTS = 'PatchGDChannelMoments';
 /** Inputs {x, a, shift}: x float32 [..., C], a and shift [C]; output x's shape. */
 export const CHANNEL_AFFINE = 'PatchGDChannelAffine';
 /** Inputs {x, a, shift, z, b}: z of x's shape, b [C]. No gradient. */
@@ -67,24 +71,28 @@ const channelDotKernel: KernelFunc = ({ inputs, backend: bk }) => {
   return out;
 };
 
-const channelCentreKernel: KernelFunc = ({ inputs, backend: bk }) => {
-  const backend = bk as BackendWasm;
-  const { x, mean } = inputs as { x: TensorInfo; mean: TensorInfo };
-  const simd = checked(CHANNEL_CENTRE, backend, [x], [mean]);
-  const c = channelsOf(x);
-  const centred = backend.makeOutput(x.shape, 'float32');
-  // The kernel sums into two rows: the squares, then the centred values.
-  const sums = backend.makeOutput([2, c], 'float32');
-  const scratch = backend.makeOutput([2, c], 'float32');
-  backend.typedArrayFromHeap(sums).fill(0);
-  const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
-  simd.columnCentre({
-    ...{ x: offset(x), mean: offset(mean), centred: offset(centred) },
-    ...{ rows: util.sizeFromShape(x.shape) / c, c, scratch: offset(scratch), out: offset(sums) },
-  });
-  backend.disposeData(scratch.dataId);
-  return [centred, sums];
-};
+/** Centre's and moments' kernel: the sums in two rows [2, C] (squares, then values), and x − mean if `centre`. */
+function channelCentreKernel(centre: boolean): KernelFunc {
+  return ({ inputs, backend: bk }) => {
+    const backend = bk as BackendWasm;
+    const { x, mean } = inputs as { x: TensorInfo; mean: TensorInfo };
+    const simd = checked(centre ? CHANNEL_CENTRE : CHANNEL_MOMENTS, backend, [x], [mean]);
+    const c = channelsOf(x);
+    const sums = backend.makeOutput([2, c], 'float32');
+    const scratch = backend.makeOutput([2, c], 'float32');
+    backend.typedArrayFromHeap(sums).fill(0);
+    const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+    const args = {
+      ...{ x: offset(x), mean: offset(mean) },
+      ...{ rows: util.sizeFromShape(x.shape) / c, c, scratch: offset(scratch), out: offset(sums) },
+    };
+    const centred = centre ? backend.makeOutput(x.shape, 'float32') : null;
+    if (centred) simd.columnCentre({ ...args, centred: offset(centred) });
+    else simd.columnMoments(args);
+    backend.disposeData(scratch.dataId);
+    return centred ? [centred, sums] : sums;
+  };
+}
 
 function channelAffineKernel(name: string, second: boolean): KernelFunc {
   return ({ inputs, backend: bk }) => {
@@ -105,7 +113,8 @@ function channelAffineKernel(name: string, second: boolean): KernelFunc {
 
 export const channelKernelConfigs: readonly KernelConfig[] = [
   { kernelName: CHANNEL_DOT, backendName: 'wasm', kernelFunc: channelDotKernel },
-  { kernelName: CHANNEL_CENTRE, backendName: 'wasm', kernelFunc: channelCentreKernel },
+  { kernelName: CHANNEL_CENTRE, backendName: 'wasm', kernelFunc: channelCentreKernel(true) },
+  { kernelName: CHANNEL_MOMENTS, backendName: 'wasm', kernelFunc: channelCentreKernel(false) },
   { kernelName: CHANNEL_AFFINE, backendName: 'wasm', kernelFunc: channelAffineKernel(CHANNEL_AFFINE, false) },
   {
     kernelName: CHANNEL_AFFINE2,
@@ -146,6 +155,20 @@ export function channelCentre(
   }
   const centred = tf.sub(x, mean);
   return { centred, squares: channelDot(centred, centred), sums: channelSum(centred) };
+}
+
+/** The per-channel sums of (x − mean)² and of x − mean, [C] each, without the centred tensor. */
+export function channelMoments(x: tf.Tensor, mean: tf.Tensor): { squares: tf.Tensor1D; sums: tf.Tensor1D } {
+  if (fast(x, [], [mean])) {
+    const both = tf.engine().runKernel(CHANNEL_MOMENTS, { x, mean }) as tf.Tensor2D;
+    const [squares, sums] = tf.unstack(both) as [tf.Tensor1D, tf.Tensor1D];
+    both.dispose();
+    return { squares, sums };
+  }
+  return tf.tidy(() => {
+    const { squares, sums } = channelCentre(x, mean);
+    return { squares, sums };
+  });
 }
 
 /** x·a (+ second.z·second.b) + shift per channel: x [..., C], a, shift and second.b [C], second.z x's shape. */

@@ -160,10 +160,11 @@ export function adamFunction(): FunctionSpec {
  *   columnDot:    out[c] += Σ_rows x[row, c] · z[row, c]                   (ignores m)
  *   columnCentre: z[row, c] = x[row, c] − m[c], out[c] += Σ_rows z[row, c]², out[C + c] += Σ_rows z[row, c]
  *                 (writes z; acc and out are two rows)
+ *   columnMoments: the sums of columnCentre without writing z
  * Each block is summed into `acc` (a scratch row) and then added to `out`, so a long column is summed in two
  * levels and its rounding error grows with √rows less than a running sum's. `out` must start zeroed.
  */
-function columnReduction(name: string, term: 'sum' | 'dot' | 'centre'): FunctionSpec {
+function columnReduction(name: string, term: 'sum' | 'dot' | 'centre' | 'moments'): FunctionSpec {
   const {
     params,
     locals,
@@ -193,8 +194,12 @@ function columnReduction(name: string, term: 'sum' | 'dot' | 'centre'): Function
       ...[...at(L.z), ...load(L.x), ...load(L.m), ...op.f32x4Sub, ...op.tee(L.d), ...op.v128Store()],
       ...[...op.get(L.d), ...op.get(L.d), ...op.f32x4Mul],
     ],
+    moments: [
+      ...[...load(L.x), ...load(L.m), ...op.f32x4Sub, ...op.tee(L.d)],
+      ...[...op.get(L.d), ...op.f32x4Mul],
+    ],
   };
-  const twoRows = term === 'centre';
+  const twoRows = term === 'centre' || term === 'moments';
   const zero = (row: Code): Code => [...row, ...op.i8x16Const(0), ...op.v128Store()];
   const block: Code[] = [
     overRow(zero(at(L.acc)), ...(twoRows ? [zero(second(L.acc))] : [])),
@@ -217,6 +222,7 @@ function columnReduction(name: string, term: 'sum' | 'dot' | 'centre'): Function
 export const columnSumFunction = () => columnReduction('columnSum', 'sum');
 export const columnDotFunction = () => columnReduction('columnDot', 'dot');
 export const columnCentreFunction = () => columnReduction('columnCentre', 'centre');
+export const columnMomentsFunction = () => columnReduction('columnMoments', 'moments');
 
 /**
  * channelAffine(x, a, shift, z, b, out, rows, cBytes): out[row, c] = x[row, c]·a[c] + shift[c] over `rows` rows of

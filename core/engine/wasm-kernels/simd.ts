@@ -23,6 +23,7 @@ import {
   channelAffine2Function,
   channelAffineFunction,
   columnCentreFunction,
+  columnMomentsFunction,
   columnDotFunction,
   columnSumFunction,
   greaterFunction,
@@ -169,6 +170,8 @@ export interface SimdKernels {
   columnDot(args: ColumnSumArgs & { z: number }): void;
   /** centred[row, c] = x[row, c] − mean[c]; out[c] += Σ_rows centred[row, c]², out[C + c] += Σ_rows centred[row, c] (scratch and out 2C) */
   columnCentre(args: ColumnSumArgs & { mean: number; centred: number }): void;
+  /** columnCentre's two rows of sums, without writing the centred values */
+  columnMoments(args: ColumnSumArgs & { mean: number }): void;
   /** out[row, c] = x[row, c]·a[c] (+ z[row, c]·b[c]) + shift[c] */
   channelAffine(args: ChannelAffineArgs): void;
 }
@@ -210,6 +213,7 @@ const functions = (fused: boolean) => [
   columnSumFunction(),
   columnDotFunction(),
   columnCentreFunction(),
+  columnMomentsFunction(),
   channelAffineFunction(),
   channelAffine2Function(),
 ];
@@ -290,7 +294,7 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     openInterval: fn('openIntervalProduct'),
   };
   const [adam, columnSum, columnDot] = [fn('adam'), fn('columnSum'), fn('columnDot')];
-  const columnCentre = fn('columnCentre');
+  const [columnCentre, columnMoments] = [fn('columnCentre'), fn('columnMoments')];
   const [affine, affine2] = [fn('channelAffine'), fn('channelAffine2')];
   /** Blocks of COLUMN_BLOCK rows, then one block of the rest; z advances with x, m stays. */
   const columns = (f: (...args: number[]) => void, a: ColumnSumArgs, z: number, m = 0) => {
@@ -328,6 +332,7 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     columnSum: (a) => columns(columnSum, a, 0),
     columnDot: (a) => columns(columnDot, a, a.z),
     columnCentre: (a) => columns(columnCentre, a, a.centred, a.mean),
+    columnMoments: (a) => columns(columnMoments, a, 0, a.mean),
     channelAffine: (a) => {
       if (a.rows === 0 || a.c === 0) return;
       const second = a.second ?? { z: 0, b: 0 };
