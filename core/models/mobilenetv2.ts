@@ -20,15 +20,19 @@ export function makeDivisible(value: number, divisor = 8): number {
   return rounded < 0.9 * value ? rounded + divisor : rounded;
 }
 
-function relu6(x: T, name: string): T {
-  return tfl.layers.activation({ activation: 'relu6', name }).apply(x) as T;
-}
-
-function pointwise(x: T, filters: number, name: string, seeds: LayerSeeds): T {
+/** A 1×1 convolution and batch norm, with relu6 or a residual added in the batch norm's output pass. */
+function pointwise(
+  x: T,
+  filters: number,
+  name: string,
+  seeds: LayerSeeds,
+  activation: 'linear' | 'relu6',
+  residual: T | null = null,
+): T {
   const y = tfl.layers
     .conv2d({ filters, kernelSize: 1, useBias: false, kernelInitializer: seeds.conv(), name })
     .apply(x) as T;
-  return batchNorm(`${name}_bn`).apply(y) as T;
+  return batchNorm(`${name}_bn`, activation).apply(residual ? [y, residual] : y) as T;
 }
 
 /** Pads symmetrically before stride-2 3×3 convolutions to match PyTorch's geometry. */
@@ -46,7 +50,7 @@ function invertedResidual(
   seeds: LayerSeeds,
 ): T {
   let y = x;
-  if (t !== 1) y = relu6(pointwise(y, inC * t, `${name}_expand`, seeds), `${name}_expand_relu`);
+  if (t !== 1) y = pointwise(y, inC * t, `${name}_expand`, seeds, 'relu6');
   y = tfl.layers
     .depthwiseConv2d({
       kernelSize: 3,
@@ -58,9 +62,8 @@ function invertedResidual(
       name: `${name}_dw`,
     })
     .apply(padFor(y, stride, `${name}_dw`)) as T;
-  y = relu6(batchNorm(`${name}_dw_bn`).apply(y) as T, `${name}_dw_relu`);
-  y = pointwise(y, outC, `${name}_project`, seeds);
-  return stride === 1 && inC === outC ? (tfl.layers.add({ name: `${name}_add` }).apply([x, y]) as T) : y;
+  y = batchNorm(`${name}_dw_bn`, 'relu6').apply(y) as T;
+  return pointwise(y, outC, `${name}_project`, seeds, 'linear', stride === 1 && inC === outC ? x : null);
 }
 
 /** MobileNetV2 with a width multiplier (ReLU6, depthwise convolutions), pooled, dense to the latent size. */
@@ -83,7 +86,7 @@ export function buildMobileNetV2(
       name: 'stem',
     })
     .apply(padFor(input, 2, 'stem')) as T;
-  x = relu6(batchNorm('stem_bn').apply(x) as T, 'stem_relu');
+  x = batchNorm('stem_bn', 'relu6').apply(x) as T;
   let block = 0;
   for (const [t, c, n, s] of SETTINGS) {
     const outC = makeDivisible(c * widthMultiplier);
@@ -93,7 +96,7 @@ export function buildMobileNetV2(
     }
   }
   const lastC = makeDivisible(1280 * Math.max(1, widthMultiplier));
-  x = relu6(pointwise(x, lastC, 'head_conv', seeds), 'head_relu');
+  x = pointwise(x, lastC, 'head_conv', seeds, 'relu6');
   x = tfl.layers.globalAveragePooling2d({ name: 'avg_pool' }).apply(x) as T;
   const latent = tfl.layers
     .dense({ units: latentDim, kernelInitializer: seeds.dense(), name: 'latent' })

@@ -34,15 +34,22 @@ function conv(x: T, filters: number, kernel: number, stride: number, name: strin
     .apply(y) as T;
 }
 
-function convBn(x: T, filters: number, kernel: number, stride: number, name: string, seeds: LayerSeeds): T {
-  return batchNorm(`${name}_bn`).apply(conv(x, filters, kernel, stride, `${name}_conv`, seeds)) as T;
+/** Convolution and batch norm, with relu in the batch norm's output pass when `relu`. */
+function convBn(
+  x: T,
+  filters: number,
+  kernel: number,
+  stride: number,
+  name: string,
+  seeds: LayerSeeds,
+  relu = false,
+): T {
+  return batchNorm(`${name}_bn`, relu ? 'relu' : 'linear').apply(
+    conv(x, filters, kernel, stride, `${name}_conv`, seeds),
+  ) as T;
 }
 
-function relu(x: T, name: string): T {
-  return tfl.layers.activation({ activation: 'relu', name }).apply(x) as T;
-}
-
-/** torchvision's (v1.5) bottleneck: the stride sits on the 3×3 convolution. */
+/** torchvision's (v1.5) bottleneck: the stride sits on the 3×3 convolution; relu(shortcut + bn3) is one layer. */
 function bottleneck(
   x: T,
   width: number,
@@ -52,17 +59,18 @@ function bottleneck(
   name: string,
   seeds: LayerSeeds,
 ): T {
-  let y = relu(convBn(x, width, 1, 1, `${name}_1`, seeds), `${name}_1_relu`);
-  y = relu(convBn(y, width, 3, stride, `${name}_2`, seeds), `${name}_2_relu`);
-  y = convBn(y, out, 1, 1, `${name}_3`, seeds);
+  let y = convBn(x, width, 1, 1, `${name}_1`, seeds, true);
+  y = convBn(y, width, 3, stride, `${name}_2`, seeds, true);
+  // The expanding convolution before the shortcut's, so that layers draw their seeds in torchvision's order.
+  y = conv(y, out, 1, 1, `${name}_3_conv`, seeds);
   const shortcut = project ? convBn(x, out, 1, stride, `${name}_0`, seeds) : x;
-  return relu(tfl.layers.add({ name: `${name}_add` }).apply([shortcut, y]) as T, `${name}_out`);
+  return batchNorm(`${name}_3_bn`, 'relu').apply([y, shortcut]) as T;
 }
 
 /** ResNet50 (bottleneck blocks [3, 4, 6, 3], no conv biases as torchvision), pooled, dense to the latent size. */
 export function buildResNet50(patchSize: number, latentDim: number, seeds: LayerSeeds): tfl.LayersModel {
   const input = tfl.input({ shape: [patchSize, patchSize, 3], name: 'patch' });
-  let x = relu(convBn(input, 64, 7, 2, 'conv1', seeds), 'conv1_relu');
+  let x = convBn(input, 64, 7, 2, 'conv1', seeds, true);
   x = tfl.layers.zeroPadding2d({ padding: 1, name: 'pool1_pad' }).apply(x) as T;
   x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: 'pool1' }).apply(x) as T;
   STAGES.forEach(([blocks, width, out, stride], s) => {

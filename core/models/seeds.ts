@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { SyncBatchNorm } from './sync-batch-norm.ts';
+import { SyncBatchNorm, type BatchNormActivation } from './sync-batch-norm.ts';
 
 type Initializer = ReturnType<typeof tfl.initializers.heNormal>;
 
@@ -34,10 +34,11 @@ export class LayerSeeds {
 
 /**
  * PyTorch's BatchNorm defaults (momentum 0.1 of the new value ≙ Keras momentum 0.9, epsilon 1e-5), as a layer whose
- * training statistics the parallel engine can synchronise across worker threads.
+ * training statistics the parallel engine can synchronise across worker threads; the activation after it (and a
+ * residual added before that, when applied to [x, residual]) runs in its output pass.
  */
-export function batchNorm(name: string): tfl.layers.Layer {
-  return new SyncBatchNorm({ momentum: 0.9, epsilon: 1e-5, name });
+export function batchNorm(name: string, activation: BatchNormActivation = 'linear'): tfl.layers.Layer {
+  return new SyncBatchNorm({ momentum: 0.9, epsilon: 1e-5, name, activation });
 }
 
 /** Number of scalar trainable parameters of a model. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { clampGradient } from '../engine/wasm-kernels/activation-grads.ts';
 import { channelSum } from '../engine/wasm-kernels/batch-norm-grad.ts';
 import {
   channelAffine,
@@ -69,8 +70,18 @@ function combined(rows: number, shift: tf.Tensor1D, offset: tf.Tensor1D, m2: tf.
   return { count, mean: f32(mean), m2: f32(total), delta: f32(mean.map((m, k) => m - s[k]!)) };
 }
 
+/** The activation a SyncBatchNorm applies to its output (after the residual, if any). */
+export type BatchNormActivation = 'linear' | 'relu' | 'relu6';
+const CLAMPS: Record<BatchNormActivation, readonly [number, number] | null> = {
+  linear: null,
+  relu: [0, Infinity],
+  relu6: [0, 6],
+};
+
 interface SyncBatchNormArgs {
   name?: string;
+  /** Applied to the normalised output plus the residual: one pass instead of an Add and an Activation layer. */
+  activation?: BatchNormActivation;
   momentum?: number;
   epsilon?: number;
   /** Accepted so that topologies saved with tfjs-layers' BatchNormalization load; only the last axis is supported. */
@@ -88,11 +99,16 @@ interface SyncBatchNormArgs {
  * weights in the same order (gamma, beta, moving_mean, moving_variance), biased batch variance in the moving
  * average, Keras momentum (new = m·old + (1 − m)·batch) — with one-pass channel kernels on wasm. Gradients of gamma
  * and beta are this replica's share; the caller sums them over replicas.
+ *
+ * Called on [x, residual] it adds the residual (a ResNet shortcut) to the normalised x, and with an activation it
+ * clamps the sum (relu, relu6): in training mode that is one pass over the activation where a batch norm, an Add
+ * and an Activation layer took three.
  */
 export class SyncBatchNorm extends tfl.layers.Layer {
   static className = 'PatchgdSyncBatchNorm';
   readonly momentum: number;
   readonly epsilon: number;
+  readonly activation: BatchNormActivation;
   private gamma: tfl.LayerVariable | null = null;
   private beta: tfl.LayerVariable | null = null;
   private movingMean: tfl.LayerVariable | null = null;
@@ -106,7 +122,14 @@ export class SyncBatchNorm extends tfl.layers.Layer {
       throw new Error('SyncBatchNorm always has gamma and beta');
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
+    this.activation = args.activation ?? 'linear';
+    if (!(this.activation in CLAMPS))
+      throw new Error(`SyncBatchNorm: unknown activation '${this.activation}'`);
     this.supportsMasking = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -130,22 +153,32 @@ export class SyncBatchNorm extends tfl.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const [x, residual] = Array.isArray(inputs) ? [inputs[0]!, inputs[1] ?? null] : [inputs, null];
     const gamma = this.gamma!.read();
     const beta = this.beta!.read();
     if (kwargs['training'] !== true)
       // Per-channel scale and shift, then one pass over the activation: on wasm several times faster than the
-      // FusedBatchNorm kernel.
+      // FusedBatchNorm kernel. The residual and the activation as ops of their own, which tfjs differentiates.
       return tf.tidy(() => {
         const scale = tf.mul(gamma, tf.rsqrt(tf.add(this.movingVariance!.read(), this.epsilon)));
         const shift = tf.sub(beta, tf.mul(this.movingMean!.read(), scale));
-        return channelAffine(x, scale, shift);
+        const y = channelAffine(x, scale, shift);
+        const sum = residual ? tf.add(y, residual) : y;
+        return this.activation === 'linear' ? sum : this.activation === 'relu' ? tf.relu(sum) : tf.relu6(sum);
       });
-    return this.normaliseBatch(x, gamma, beta);
+    return this.normaliseBatch(x, gamma, beta, residual);
   }
 
-  private normaliseBatch(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+  private normaliseBatch(
+    x: tf.Tensor,
+    gamma: tf.Tensor,
+    beta: tf.Tensor,
+    residual: tf.Tensor | null,
+  ): tf.Tensor {
     const epsilon = this.epsilon;
+    const clamp = CLAMPS[this.activation] ?? undefined;
+    // The residual enters the output pass as its second term, times one.
+    const plus = (r: tf.Tensor | null) => (r ? { z: r, b: tf.onesLike(gamma) } : undefined);
     let count = 0;
     const stats: { mean?: tf.Tensor1D; variance?: tf.Tensor1D } = {};
     /**
@@ -174,23 +207,32 @@ export class SyncBatchNorm extends tfl.layers.Layer {
       const y = tf.tidy(() => {
         const { invStd, mean } = moments(x, false);
         const scale = tf.mul(gamma, invStd);
-        return channelAffine(x, scale, tf.sub(beta, tf.mul(mean, scale)));
+        return channelAffine(x, scale, tf.sub(beta, tf.mul(mean, scale)), plus(residual), clamp);
       });
       this.updateMovingStatistics(stats.mean!, stats.variance!);
       return y;
     }
     const normalise = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xIn, gammaIn, betaIn] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
-      const save = args[3] as tf.GradSaveFunc;
+      const save = args[args.length - 1] as tf.GradSaveFunc;
+      const residualIn = args.length > 4 ? (args[3] as tf.Tensor) : null;
       const { centred, invStd, delta } = moments(xIn, true);
-      // x − mean = centred − delta: the output and the gradient take the batch's centring as that correction.
-      save([centred!, invStd, gammaIn, delta]);
       const scale = tf.mul(gammaIn, invStd);
+      // x − mean = centred − delta: the output and the gradient take the batch's centring as that correction.
+      const value = channelAffine(
+        centred!,
+        scale,
+        tf.sub(betaIn, tf.mul(delta, scale)),
+        plus(residualIn),
+        clamp,
+      );
+      // The activation's gradient is read off its output.
+      save([centred!, invStd, gammaIn, delta, value]);
       return {
-        value: channelAffine(centred!, scale, tf.sub(betaIn, tf.mul(delta, scale))),
+        value,
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-          const dyT = dy as tf.Tensor;
-          const [cs, s, g, d] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+          const [cs, s, g, d, y] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor];
+          const dyT = clamp ? clampGradient(dy as tf.Tensor, y, clamp) : (dy as tf.Tensor);
           const localSum = channelSum(dyT);
           // Σdy·(x − mean) of this replica, from its own centring.
           const localDot = tf.sub(channelDot(dyT, cs), tf.mul(d, localSum)) as tf.Tensor1D;
@@ -201,11 +243,12 @@ export class SyncBatchNorm extends tfl.layers.Layer {
           const onCentred = tf.neg(tf.div(tf.mul(tf.mul(gs, tf.square(s)), sumDyCentred), count));
           const constant = tf.sub(tf.neg(tf.div(tf.mul(gs, sumDy), count)), tf.mul(onCentred, d));
           const dx = channelAffine(dyT, gs, constant, { z: cs, b: onCentred });
-          return [dx, tf.mul(s, localDot), tf.clone(localSum)];
+          const grads = [dx, tf.mul(s, localDot), tf.clone(localSum)];
+          return residualIn ? [...grads, clamp ? dyT : tf.clone(dyT)] : grads;
         },
       };
     });
-    const y = normalise(x, gamma, beta);
+    const y = residual ? normalise(x, gamma, beta, residual) : normalise(x, gamma, beta);
     this.updateMovingStatistics(stats.mean!, stats.variance!);
     return y;
   }
@@ -223,7 +266,9 @@ export class SyncBatchNorm extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), axis: -1, momentum: this.momentum, epsilon: this.epsilon };
+    const config = { ...super.getConfig(), axis: -1, momentum: this.momentum, epsilon: this.epsilon };
+    // Topologies of layers without an activation stay as they were.
+    return this.activation === 'linear' ? config : { ...config, activation: this.activation };
   }
 }
 tf.serialization.registerClass(SyncBatchNorm);

@@ -156,6 +156,47 @@ describe('SyncBatchNorm (one process)', () => {
     [alone, grouped].forEach(disposeLayer);
   });
 
+  for (const activation of ['relu', 'relu6'] as const)
+    it(`with a residual and ${activation}: what BatchNormalization, Add and the activation compute`, () => {
+      const shape = [3, 4, 5, 8];
+      const [stock, ours] = pair(shape, 31);
+      const fused = new SyncBatchNorm({ ...ARGS, activation });
+      fused.build([shape, shape]);
+      fused.setWeights(ours.getWeights());
+      const x = random(shape, 32, -2, 4);
+      const residual = random(shape, 33, -3, 3);
+      const w = random(shape, 34);
+      const act = (t: tf.Tensor) => (activation === 'relu' ? tf.relu(t) : tf.relu6(t));
+      const composed = (input: tf.Tensor, r: tf.Tensor, training: boolean) =>
+        act(tf.add(stock.apply(input, { training }) as tf.Tensor, r));
+      const fusedOut = (input: tf.Tensor, r: tf.Tensor, training: boolean) =>
+        fused.apply([input, r], { training }) as tf.Tensor;
+      // Gradients of Σ y·w with respect to x, the residual, gamma and beta.
+      const grads = (f: typeof composed, layer: tfl.layers.Layer) => {
+        const [gamma, beta] = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+        const { grads: g } = tf.variableGrads(
+          () => tf.sum(tf.mul(f(x, residual, true), w)) as tf.Scalar,
+          [gamma!, beta!],
+        );
+        const [dx, dr] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b, true), w)))([
+          x,
+          residual,
+        ]);
+        return [dx!, dr!, g[gamma!.name]!, g[beta!.name]!].map((t) => t.dataSync() as Float32Array);
+      };
+      const expected = grads(composed, stock);
+      grads(fusedOut, fused).forEach((v, i) => expect(relError(v, expected[i]!)).toBeLessThan(2e-5));
+      // Outside a gradient scope (the Z fill's one pass), and in inference mode.
+      for (const training of [true, false]) {
+        const a = composed(x, residual, training).dataSync() as Float32Array;
+        const b = fusedOut(x, residual, training).dataSync() as Float32Array;
+        expect(relError(b, a)).toBeLessThan(2e-5);
+      }
+      expect(fused.getConfig()['activation']).toBe(activation);
+      tf.dispose([x, residual, w]);
+      [stock, ours, fused].forEach(disposeLayer);
+    });
+
   it('keeps the weight names and order of BatchNormalization', () => {
     const [stock, ours] = pair([2, 3, 3, 4], 1);
     const names = (l: tfl.layers.Layer) => l.weights.map((w) => w.originalName.split('/').pop());

@@ -5,6 +5,7 @@
  *   channelMoments(x, mean)          = the two sums of channelCentre, without writing x − mean
  *   channelAffine(x, a, shift)       = x·a + shift, a and shift [C]          (a broadcast multiply and add)
  *   channelAffine(x, a, shift, z, b) = x·a + z·b + shift                     (two multiplies and two adds)
+ * each optionally clamped to [lo, hi] (an activation after batch norm: relu, relu6).
  * The kernels they replace each read and write the whole activation, and a training step runs about ten of them
  * per batch-norm layer. Elsewhere (other backends, channels not a multiple of 4) the same arithmetic runs as tfjs
  * ops. channelAffine is differentiable (batch norm's inference path may be trained through); the two-term form,
@@ -21,6 +22,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { clampGradient } from './activation-grads.ts';
 import { channelSum } from './batch-norm-grad.ts';
 import { simdKernels, type SimdKernels } from './simd.ts';
 
@@ -30,9 +32,9 @@ export const CHANNEL_DOT = 'PatchGDChannelDot';
 export const CHANNEL_CENTRE = 'PatchGDChannelCentre';
 /** Inputs {x, mean} as CHANNEL_CENTRE; output [2, C]: Σ (x − mean)², then Σ (x − mean). */
 export const CHANNEL_MOMENTS = 'PatchGDChannelMoments';
-/** Inputs {x, a, shift}: x float32 [..., C], a and shift [C]; output x's shape. */
+/** Inputs {x, a, shift}: x float32 [..., C], a and shift [C]; attrs {lo, hi} (optional bounds); output x's shape. */
 export const CHANNEL_AFFINE = 'PatchGDChannelAffine';
-/** Inputs {x, a, shift, z, b}: z of x's shape, b [C]. No gradient. */
+/** Inputs {x, a, shift, z, b}: z of x's shape, b [C]; attrs as CHANNEL_AFFINE. No gradient. */
 export const CHANNEL_AFFINE2 = 'PatchGDChannelAffine2';
 
 const channelsOf = (t: TensorInfo) => t.shape[t.shape.length - 1] ?? 0;
@@ -95,9 +97,10 @@ function channelCentreKernel(centre: boolean): KernelFunc {
 }
 
 function channelAffineKernel(name: string, second: boolean): KernelFunc {
-  return ({ inputs, backend: bk }) => {
+  return ({ inputs, backend: bk, attrs }) => {
     const backend = bk as BackendWasm;
     const { x, a, shift, z, b } = inputs as Record<'x' | 'a' | 'shift' | 'z' | 'b', TensorInfo>;
+    const { lo = -Infinity, hi = Infinity } = attrs as { lo?: number; hi?: number };
     const simd = checked(name, backend, second ? [x, z] : [x], second ? [a, shift, b] : [a, shift]);
     const out = backend.makeOutput(x.shape, 'float32');
     const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
@@ -106,6 +109,7 @@ function channelAffineKernel(name: string, second: boolean): KernelFunc {
       ...{ x: offset(x), a: offset(a), shift: offset(shift), out: offset(out) },
       ...{ rows: util.sizeFromShape(x.shape) / c, c },
       ...(second ? { second: { z: offset(z), b: offset(b) } } : {}),
+      clamp: [lo, hi],
     });
     return out;
   };
@@ -171,19 +175,26 @@ export function channelMoments(x: tf.Tensor, mean: tf.Tensor): { squares: tf.Ten
   });
 }
 
-/** x·a (+ second.z·second.b) + shift per channel: x [..., C], a, shift and second.b [C], second.z x's shape. */
+/**
+ * x·a (+ second.z·second.b) + shift per channel, clamped to `clamp` when given: x [..., C], a, shift and second.b
+ * [C], second.z x's shape. Differentiable in the one-term form.
+ */
 export function channelAffine(
   x: tf.Tensor,
   a: tf.Tensor,
   shift: tf.Tensor,
   second?: { z: tf.Tensor; b: tf.Tensor },
+  clamp?: readonly [number, number],
 ): tf.Tensor {
-  if (!second && fast(x, [], [a, shift])) return tf.engine().runKernel(CHANNEL_AFFINE, { x, a, shift });
+  const attrs = clamp ? ({ lo: clamp[0], hi: clamp[1] } as never) : {};
+  if (!second && fast(x, [], [a, shift]))
+    return tf.engine().runKernel(CHANNEL_AFFINE, { x, a, shift }, attrs);
   if (second && fast(x, [second.z], [a, shift, second.b]))
-    return tf.engine().runKernel(CHANNEL_AFFINE2, { x, a, shift, z: second.z, b: second.b });
+    return tf.engine().runKernel(CHANNEL_AFFINE2, { x, a, shift, z: second.z, b: second.b }, attrs);
   return tf.tidy(() => {
     const scaled = tf.mul(x, a);
-    return tf.add(second ? tf.add(scaled, tf.mul(second.z, second.b)) : scaled, shift);
+    const y = tf.add(second ? tf.add(scaled, tf.mul(second.z, second.b)) : scaled, shift);
+    return clamp ? tf.clipByValue(y, clamp[0], clamp[1]) : y;
   });
 }
 
@@ -195,9 +206,12 @@ export function registerChannelAffineGradient(): void {
   registerGradient({
     kernelName: CHANNEL_AFFINE,
     inputsToSave: ['x', 'a'],
-    gradFunc: (dy, saved) => {
-      const [x, a] = saved as [tf.Tensor, tf.Tensor];
-      const dyT = dy as tf.Tensor;
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, a, y] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const { lo = -Infinity, hi = Infinity } = attrs as { lo?: number; hi?: number };
+      const dyT =
+        lo === -Infinity && hi === Infinity ? (dy as tf.Tensor) : clampGradient(dy as tf.Tensor, y, [lo, hi]);
       return { x: () => tf.mul(dyT, a), a: () => channelDot(dyT, x), shift: () => channelSum(dyT) };
     },
   });

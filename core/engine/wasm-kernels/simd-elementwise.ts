@@ -225,22 +225,27 @@ export const columnCentreFunction = () => columnReduction('columnCentre', 'centr
 export const columnMomentsFunction = () => columnReduction('columnMoments', 'moments');
 
 /**
- * channelAffine(x, a, shift, z, b, out, rows, cBytes): out[row, c] = x[row, c]·a[c] + shift[c] over `rows` rows of
- * cBytes (a multiple of 16); channelAffine2 (same parameters) adds z[row, c]·b[c], z of x's shape (channelAffine
- * ignores z and b). Per-channel scale-and-shift passes (batch norm's output and input gradient) in one pass each,
- * multiplying and adding in that order, each rounded.
+ * channelAffine(x, a, shift, z, b, out, rows, cBytes, lo, hi): out[row, c] = min(hi, max(lo, x[row, c]·a[c] +
+ * shift[c])) over `rows` rows of cBytes (a multiple of 16); channelAffine2 (same parameters) adds z[row, c]·b[c]
+ * before the shift, z of x's shape (channelAffine ignores z and b). Per-channel scale-and-shift passes (batch
+ * norm's output, with a residual and an activation, and its input gradient) in one pass each, multiplying and
+ * adding in that order, each rounded; ±∞ bounds leave every value as it is (NaN too).
  */
 function affineFunction(name: string, second: boolean): FunctionSpec {
   const {
     params,
     locals,
     at: L,
-  } = signature({ x: I, a: I, shift: I, z: I, b: I, out: I, rows: I, cBytes: I }, { r: I, k: I });
+  } = signature(
+    { x: I, a: I, shift: I, z: I, b: I, out: I, rows: I, cBytes: I, lo: F, hi: F },
+    { r: I, k: I, low: V, high: V },
+  );
   const at = (base: number): Code => [...op.get(base), ...op.get(L.k), ...op.add, ...op.v128Load()];
   const value: Code = [
     ...[...at(L.x), ...at(L.a), ...op.f32x4Mul],
     ...(second ? [...at(L.z), ...at(L.b), ...op.f32x4Mul, ...op.f32x4Add] : []),
     ...[...at(L.shift), ...op.f32x4Add],
+    ...[...op.get(L.low), ...op.f32x4Max, ...op.get(L.high), ...op.f32x4Min],
   ];
   const row: Code = [
     ...[...op.i32(0), ...op.set(L.k)],
@@ -252,7 +257,11 @@ function affineFunction(name: string, second: boolean): FunctionSpec {
     ]),
   ];
   const next = [L.x, L.z, L.out].map((p) => bump(p, op.get(L.cBytes)));
-  return { name, params, locals, body: [countUp(L.r, L.rows, row, ...next)] };
+  const bounds = [
+    ...[...op.get(L.lo), ...op.f32x4Splat, ...op.set(L.low)],
+    ...[...op.get(L.hi), ...op.f32x4Splat, ...op.set(L.high)],
+  ];
+  return { name, params, locals, body: [bounds, countUp(L.r, L.rows, row, ...next)] };
 }
 
 export const channelAffineFunction = () => affineFunction('channelAffine', false);

@@ -142,6 +142,8 @@ export interface ChannelAffineArgs {
   c: number;
   /** A second term z·b: z of x's shape, b [c]. */
   second?: { z: number; b: number };
+  /** Bounds the result is clamped to (an activation: [0, ∞) for relu, [0, 6] for relu6); none by default. */
+  clamp?: readonly [number, number];
 }
 
 export interface SimdKernels {
@@ -172,7 +174,7 @@ export interface SimdKernels {
   columnCentre(args: ColumnSumArgs & { mean: number; centred: number }): void;
   /** columnCentre's two rows of sums, without writing the centred values */
   columnMoments(args: ColumnSumArgs & { mean: number }): void;
-  /** out[row, c] = x[row, c]·a[c] (+ z[row, c]·b[c]) + shift[c] */
+  /** out[row, c] = x[row, c]·a[c] (+ z[row, c]·b[c]) + shift[c], clamped */
   channelAffine(args: ChannelAffineArgs): void;
 }
 
@@ -336,7 +338,8 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     channelAffine: (a) => {
       if (a.rows === 0 || a.c === 0) return;
       const second = a.second ?? { z: 0, b: 0 };
-      (a.second ? affine2 : affine)(a.x, a.a, a.shift, second.z, second.b, a.out, a.rows, a.c * 4);
+      const [lo, hi] = a.clamp ?? [-Infinity, Infinity];
+      (a.second ? affine2 : affine)(a.x, a.a, a.shift, second.z, second.b, a.out, a.rows, a.c * 4, lo, hi);
     },
   };
 }
