@@ -5,7 +5,8 @@
  * Forward: y[n,i,j,o] = Σ x[n, i·sh + a·dh − top, j·sw + b·dw − left, c] · f[a,b,c,o].
  * - SIMD: both gradients of a regular convolution are, per tap (a, b), a GEMM over the output pixels with x's rows
  *   gathered at the tap's offset (`tapGemms`); at stride 1 the input gradient is the forward convolution below,
- *   which runs on the forward GEMMs (`gemmConv2d`); both depthwise gradients one walk over the (pixel, tap) pairs.
+ *   which runs on the forward GEMMs (`gemmConv2d`) or, for 'same' 3×3 filters, by Winograd (`winograd.ts`);
+ *   both depthwise gradients one walk over the (pixel, tap) pairs.
  * - Filter gradient as a convolution: for each tap (a, b), a sum over (n, i, j). With the batch moved into the
  *   channel axis and the output gradient used as the filter, that is one convolution whose stride is the forward
  *   dilation and whose dilation is the forward stride; its output pixels are the filter taps.
@@ -18,6 +19,7 @@
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { SimdKernels } from './simd.ts';
 import { packedGemmConv2d, tapGemms } from './tap-gemms.ts';
+import { winogradConv2d, winogradShape, winogradTile } from './winograd.ts';
 import type { ConvKind, ConvSpec, SignedPads, WasmOps } from './wasm-ops.ts';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -254,6 +256,9 @@ export function conv2dInputGrad(
   info: Conv2DInfo,
 ): TensorInfo {
   const simd = ops.simd;
+  // A 'same' 3×3 at stride 1: the forward convolution of dy with the rotated filter, by Winograd where it wins.
+  const tile = simd && winogradTile(info, true);
+  if (simd && tile) return winogradConv2d(ops, simd, dy, filter, winogradShape(info, true), tile, true);
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
   // At stride 1 the forward GEMMs beat both paths below once dy has 64 channels (`test/bench/kernels.ts`).
   const viaForward =

@@ -33,6 +33,7 @@ import {
   stepProductFunction,
 } from './simd-elementwise.ts';
 import { encodeModule } from './wasm-asm.ts';
+import { winogradFunctions, type WinogradTile } from './winograd-transforms.ts';
 
 /** A sliding window over NHWC pixels: input and output sizes, window, strides and leading pads. */
 interface WindowGeometry {
@@ -84,6 +85,34 @@ export interface TapGemmArgs {
   segsEnd: number;
   xStep: number;
   dyStep: number;
+}
+
+/**
+ * The Winograd filter transform (`winograd-transforms.ts`) of a 3×3 filter, heap byte offsets of the filter and of
+ * the transformed one ([components, cout / 8, cin, 8]); cin, cout the convolution's (cin a multiple of 4, cout of
+ * 8). With `swapped` the filter is stored [3, 3, cout, cin] and is taken rotated by 180° (an input gradient's).
+ */
+export interface WinogradFilterArgs {
+  g: number;
+  u: number;
+  cin: number;
+  cout: number;
+  swapped: boolean;
+}
+
+/**
+ * A Winograd data transform over `count` tiles of a table of i32 pairs at `table` (byte offsets of each tile's
+ * corner in the padded input, and in the padded output); heap byte offsets of the pixels (the padded input or
+ * output) and of the components ([components, tiles, channels], compBytes apart). `channels` a multiple of 4.
+ */
+export interface WinogradDataArgs {
+  pixels: number;
+  comps: number;
+  table: number;
+  count: number;
+  channels: number;
+  rowBytes: number;
+  compBytes: number;
 }
 
 /** Elementwise operands: heap byte offsets, each operand either `size` floats or a 4-float broadcast. */
@@ -153,6 +182,11 @@ export interface SimdKernels {
   inputGradGemm(args: TapGemmArgs): void;
   /** y-rows (at the dy offsets) += x-rows · filter, or = with `overwrite`; cout a multiple of 8. */
   forwardGemm(args: TapGemmArgs, overwrite: boolean): void;
+  winogradFilter(m: WinogradTile, args: WinogradFilterArgs): void;
+  /** V = Bᵀ d B per tile and channel. */
+  winogradInput(m: WinogradTile, args: WinogradDataArgs): void;
+  /** y-tile = Aᵀ M A per tile and channel. */
+  winogradOutput(m: WinogradTile, args: WinogradDataArgs): void;
   /** 4 elements per step. */
   minimum(args: BinaryArgs): void;
   /** 16 elements per step. */
@@ -215,6 +249,7 @@ const functions = (fused: boolean) => [
   columnCentreFunction(),
   channelAffineFunction(),
   channelAffine2Function(),
+  ...winogradFunctions(),
 ];
 
 /** Each variant's module, or null when this runtime rejects it; encoded and validated once. */
@@ -277,6 +312,17 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     };
   };
   const forwardGemms = [tapGemm('forwardGemm'), tapGemm('forwardGemmOverwrite')] as const;
+  const winogradData = (which: 'Input' | 'Output') => {
+    const perTile = { 2: fn(`winograd${which}2`), 4: fn(`winograd${which}4`) };
+    return (m: WinogradTile, a: WinogradDataArgs) => {
+      if (a.count > 0 && a.channels > 0)
+        perTile[m](a.pixels, a.comps, a.table, a.count, a.channels * 4, a.rowBytes, a.compBytes);
+    };
+  };
+  const winogradFilters = {
+    2: [fn('winogradFilter2'), fn('winogradFilter2Swapped')],
+    4: [fn('winogradFilter4'), fn('winogradFilter4Swapped')],
+  } as const;
   const maxPoolGrad = fn('maxPoolGrad');
   const relu6 = fn('relu6');
   const products = {
@@ -306,6 +352,13 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     filterGradGemm: tapGemm('filterGradGemm'),
     inputGradGemm: tapGemm('inputGradGemm'),
     forwardGemm: (a, overwrite) => forwardGemms[overwrite ? 1 : 0](a),
+    winogradFilter: (m, a) => {
+      if (a.cin === 0 || a.cout === 0) return;
+      const rowStep = (a.swapped ? a.cin : a.cout) * 4;
+      winogradFilters[m][a.swapped ? 1 : 0]!(a.g, a.u, a.cin, a.cout, rowStep, a.cin * a.cout * 4);
+    },
+    winogradInput: winogradData('Input'),
+    winogradOutput: winogradData('Output'),
     minimum: binary('minimum', 4),
     greater: binary('greater', 1),
     relu6: (a) => {

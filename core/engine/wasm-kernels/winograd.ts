@@ -1,0 +1,258 @@
+/**
+ * 3×3, stride-1, 'same' convolutions by Winograd minimal filtering (`winograd-transforms.ts`): the filter
+ * transformed into t² packed [Cin, Cout] blocks, the zero-padded input cut into tiles and transformed, one
+ * `forwardGemm` per component over a block of tiles, and the products transformed back into the output tiles.
+ * Tiles go in blocks whose components stay in cache from the input transform through the GEMMs to the output
+ * transform.
+ */
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
+import type { SimdKernels } from './simd.ts';
+import type { WasmOps } from './wasm-ops.ts';
+import { components, type WinogradTile } from './winograd-transforms.ts';
+
+/** A 'same' 3×3 stride-1 convolution of an NHWC [n, h, w, cin] input into cout channels. */
+export interface WinogradShape {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+}
+
+/**
+ * Floats of transformed input and products per block of tiles (both held for all components): small enough to
+ * stay in the second-level cache between the transforms and the GEMMs, large enough that each GEMM's tiles share
+ * the reads of its filter block.
+ */
+const BLOCK_FLOATS = 524288;
+/** The fewest tiles per block: fewer would re-read the transformed filter, t²·Cin·Cout floats, too often. */
+const MIN_BLOCK_TILES = 32;
+
+/**
+ * Which convolutions take Winograd: 'auto' picks by `winogradCost`; 'off' none; 2 or 4 every eligible one, with
+ * that tile (tests and benchmarks compare them this way).
+ */
+export type WinogradMode = 'auto' | 'off' | WinogradTile;
+let mode: WinogradMode = 'auto';
+
+export function setWinogradMode(next: WinogradMode): void {
+  mode = next;
+}
+
+/**
+ * The cost model's constants, in multiply-adds of the SIMD GEMM (≈ 20 GMAC/s per thread), fitted to ResNet50's
+ * 3×3 layers at 128² patches (`test/bench/kernels.ts`): each transformed filter element costs about as much as
+ * FILTER_MACS of them (written by the transform, then read by a GEMM that on small maps has few tiles to share the
+ * read: F(4×4) on a 4×4 map at batch 8 ran at 1.8× the direct convolution's time), each (tile, component,
+ * channel) of the data transforms DATA_MACS. The swapped filter (the input gradient's) is read in order and
+ * transforms in about half the time.
+ */
+const FILTER_MACS = { plain: 48, swapped: 24 };
+const DATA_MACS = 9;
+
+/**
+ * Estimated time of a Winograd convolution against the direct one (9 multiply-adds per output pixel and channel
+ * pair), in multiply-adds: t² GEMMs over the tiles, plus the transforms.
+ */
+function winogradCost(shape: WinogradShape, m: WinogradTile, swapped: boolean): number {
+  const { n, h, w, cin, cout } = shape;
+  const T = components(m);
+  const tiles = n * Math.ceil(h / m) * Math.ceil(w / m);
+  const filter = swapped ? FILTER_MACS.swapped : FILTER_MACS.plain;
+  return T * tiles * (cin * cout + DATA_MACS * (cin + cout)) + filter * T * cin * cout;
+}
+
+/**
+ * The Winograd tile for a convolution given by its forward geometry, or null to convolve directly. Eligible: 3×3,
+ * stride 1, dilation 1, one pixel of padding on every side (ResNet50's 3×3 bottleneck convolutions), the
+ * convolution's input channels a multiple of 4 and its output channels of 8; `swapped` for the input gradient,
+ * which convolves dy (Cout channels) into Cin channels. 'auto' takes the cheapest of direct, F(2×2) and F(4×4) by
+ * the cost model: F(4×4) on ResNet50's maps from 8×8 up (2–2.5× faster than direct on 31×31 and 16×16), direct or
+ * F(2×2) on its 4×4×512 layers, where the transformed filter is 16–36 × 512² floats for a few tiles.
+ */
+export function winogradTile(info: backend_util.Conv2DInfo, swapped: boolean): WinogradTile | null {
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  const geometry = [filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth];
+  if (mode === 'off' || geometry.join() !== '3,3,1,1,1,1' || [top, bottom, left, right].join() !== '1,1,1,1')
+    return null;
+  const shape = winogradShape(info, swapped);
+  if (shape.cin % 4 !== 0 || shape.cout % 8 !== 0) return null;
+  if (mode !== 'auto') return mode;
+  // With fewer input channels the shipped XNNPACK convolution is what Winograd would replace (`gemmWins`), and
+  // the transforms' share grows: not measured, so left alone.
+  if (shape.cin < 16) return null;
+  const direct = 9 * shape.n * shape.h * shape.w * shape.cin * shape.cout;
+  const [f2, f4] = [winogradCost(shape, 2, swapped), winogradCost(shape, 4, swapped)];
+  if (Math.min(f2, f4) >= direct) return null;
+  return f4 <= f2 ? 4 : 2;
+}
+
+/** The convolution the Winograd path runs: the forward one, or (swapped) the input gradient's, dy into dx. */
+export function winogradShape(info: backend_util.Conv2DInfo, swapped: boolean): WinogradShape {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels, outChannels } = info;
+  return swapped
+    ? { n, h, w, cin: outChannels, cout: inChannels }
+    : { n, h, w, cin: inChannels, cout: outChannels };
+}
+
+export interface WinogradLayout {
+  m: WinogradTile;
+  shape: WinogradShape;
+  tilesH: number;
+  tilesW: number;
+  tiles: number;
+  /** Tiles per block (the last block may have fewer). */
+  block: number;
+  /** The input with one zero row and column before and enough after to fill whole tiles, and the output. */
+  paddedInput: [number, number, number, number];
+  paddedOutput: [number, number, number, number];
+  /** Floats of the transformed filter, and of the transformed input and the products of one block. */
+  filterFloats: number;
+  inputFloats: number;
+  productFloats: number;
+  /** Per tile, the byte offsets of its corner in the padded input and in the padded output. */
+  table: Int32Array;
+}
+
+export function winogradLayout(
+  shape: WinogradShape,
+  m: WinogradTile,
+  blockFloats = BLOCK_FLOATS,
+): WinogradLayout {
+  const { n, h, w, cin, cout } = shape;
+  const T = components(m);
+  const [tilesH, tilesW] = [Math.ceil(h / m), Math.ceil(w / m)];
+  const tiles = n * tilesH * tilesW;
+  const fit = Math.floor(blockFloats / (T * (cin + cout)));
+  const block = Math.min(tiles, Math.max(MIN_BLOCK_TILES, fit));
+  const [hp, wp] = [tilesH * m + 2, tilesW * m + 2];
+  const table = new Int32Array(2 * tiles);
+  for (let k = 0; k < tiles; k++) {
+    const [img, ty, tx] = [Math.floor(k / (tilesH * tilesW)), Math.floor(k / tilesW) % tilesH, k % tilesW];
+    table[2 * k] = ((img * hp + ty * m) * wp + tx * m) * cin * 4;
+    table[2 * k + 1] = ((img * tilesH * m + ty * m) * tilesW * m + tx * m) * cout * 4;
+  }
+  return {
+    ...{ m, shape, tilesH, tilesW, tiles, block, table },
+    paddedInput: [n, hp, wp, cin],
+    paddedOutput: [n, tilesH * m, tilesW * m, cout],
+    filterFloats: T * cin * cout,
+    inputFloats: T * block * cin,
+    productFloats: T * block * cout,
+  };
+}
+
+/**
+ * GEMM segments for one block of `count` tiles, one per component: (byte offset of the component's transformed
+ * input, of its products, count), with the block's components `block` tiles apart.
+ */
+export function winogradSegments(layout: WinogradLayout, input: number, products: number, count: number) {
+  const { cin, cout } = layout.shape;
+  const segs = new Int32Array(3 * components(layout.m));
+  for (let e = 0; e < segs.length / 3; e++)
+    segs.set([input + e * layout.block * cin * 4, products + e * layout.block * cout * 4, count], 3 * e);
+  return segs;
+}
+
+/** Heap byte offsets of every operand of a Winograd convolution. */
+export interface WinogradBuffers {
+  /** The filter: [3, 3, cin, cout], or [3, 3, cout, cin] taken rotated when `swapped`. */
+  filter: number;
+  paddedInput: number;
+  paddedOutput: number;
+  transformedFilter: number;
+  transformedInput: number;
+  products: number;
+  table: number;
+  /** Segment tables of a whole block and of the last block (`winogradSegments`). */
+  segments: number;
+  lastSegments: number;
+}
+
+/** Runs the Winograd convolution on buffers laid out by `winogradLayout`; the padded input's border is zero. */
+export function runWinograd(
+  simd: SimdKernels,
+  layout: WinogradLayout,
+  at: WinogradBuffers,
+  swapped: boolean,
+): void {
+  const { m, block, tiles, paddedInput, paddedOutput } = layout;
+  const { cin, cout } = layout.shape;
+  simd.winogradFilter(m, { g: at.filter, u: at.transformedFilter, cin, cout, swapped });
+  for (let k0 = 0; k0 < tiles; k0 += block) {
+    const count = Math.min(block, tiles - k0);
+    const table = at.table + k0 * 8;
+    simd.winogradInput(m, {
+      ...{ pixels: at.paddedInput, comps: at.transformedInput, table, count, channels: cin },
+      ...{ rowBytes: paddedInput[2] * cin * 4, compBytes: block * cin * 4 },
+    });
+    const segments = count === block ? at.segments : at.lastSegments;
+    for (let e = 0; e < components(m); e++) {
+      const gemm = {
+        ...{ filter: at.transformedFilter + e * cin * cout * 4, cin, cout },
+        ...{ segs: segments + e * 12, segsEnd: segments + (e + 1) * 12, xStep: cin * 4, dyStep: cout * 4 },
+      };
+      simd.forwardGemm(gemm, true);
+    }
+    simd.winogradOutput(m, {
+      ...{ pixels: at.paddedOutput, comps: at.products, table, count, channels: cout },
+      ...{ rowBytes: paddedOutput[2] * cout * 4, compBytes: block * cout * 4 },
+    });
+  }
+}
+
+/**
+ * y = x ⊛ filter ('same' 3×3, stride 1) by Winograd F(m×m, 3×3), [n, h, w, cout]: the filter [3, 3, cin, cout], or
+ * with `swapped` [3, 3, cout, cin] rotated by 180° (the input gradient's: x is then dy). cin a multiple of 4, cout
+ * of 8.
+ */
+export function winogradConv2d(
+  ops: WasmOps,
+  simd: SimdKernels,
+  x: TensorInfo,
+  filter: TensorInfo,
+  shape: WinogradShape,
+  m: WinogradTile,
+  swapped: boolean,
+): TensorInfo {
+  const layout = winogradLayout(shape, m);
+  const { h, w } = shape;
+  const [, hp, wp] = layout.paddedInput;
+  const [, ho, wo] = layout.paddedOutput;
+  const padded = ops.pad(x, [
+    [0, 0],
+    [1, hp - h - 1],
+    [1, wp - w - 1],
+    [0, 0],
+  ]);
+  const y = ops.output(layout.paddedOutput);
+  const [transformedInput, products] = [ops.output([layout.inputFloats]), ops.output([layout.productFloats])];
+  const [vAt, mAt] = [ops.offset(transformedInput), ops.offset(products)];
+  const lastCount = layout.tiles - Math.floor((layout.tiles - 1) / layout.block) * layout.block;
+  const segments = ops.int32(
+    Int32Array.from([
+      ...winogradSegments(layout, vAt, mAt, layout.block),
+      ...winogradSegments(layout, vAt, mAt, lastCount),
+    ]),
+  );
+  const segAt = ops.offset(segments);
+  runWinograd(
+    simd,
+    layout,
+    {
+      ...{ filter: ops.offset(filter), paddedInput: ops.offset(padded), paddedOutput: ops.offset(y) },
+      ...{ transformedFilter: ops.offset(ops.output([layout.filterFloats])), transformedInput: vAt },
+      ...{ products: mAt, table: ops.offset(ops.int32(layout.table)) },
+      ...{ segments: segAt, lastSegments: segAt + components(m) * 12 },
+    },
+    swapped,
+  );
+  // Partial tiles at the bottom and right wrote rows and columns past the output: crop them.
+  return ops.pad(y, [
+    [0, 0],
+    [0, h - ho],
+    [0, w - wo],
+    [0, 0],
+  ]);
+}
