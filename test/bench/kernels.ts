@@ -5,8 +5,11 @@
  * a gradient kernel should stay near.
  *
  *   npx tsx test/bench/kernels.ts --json [--batch 16] [--cpu-batch 1] [--no-cpu] [--iters 3] [--only TEXT]
+ *     [--winograd]
  *
- * --only keeps the layers whose name contains TEXT.
+ * --only keeps the layers whose name contains TEXT. --winograd times only ResNet50's 3×3 stride-1 layers, forward
+ * and input gradient, directly (the forward GEMMs), by Winograd F(2×2, 3×3) and F(4×4, 3×3), and as the automatic
+ * rule picks (`core/engine/wasm-kernels/winograd.ts`).
  *
  * The cpu backend needs minutes per layer at batch 16, so it runs at --cpu-batch (default 1) and its time is
  * scaled linearly to the benchmark batch (`cpu_ms_scaled`; every one of these kernels is linear in the batch).
@@ -27,6 +30,7 @@ import {
 import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
 import { conv2dForward } from '../../core/engine/wasm-kernels/conv-forward.ts';
 import { wasmKernelConfigs } from '../../core/engine/wasm-kernels/kernels.ts';
+import { setWinogradMode, winogradTile, type WinogradMode } from '../../core/engine/wasm-kernels/winograd.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -69,12 +73,21 @@ const LAYERS: Layer[] = [
   dw('mobilenetv2 dw 4x4x960', 4, 960, 1),
 ];
 
+/** ResNet50's 3×3 stride-1 layers at a 128² input: [H = W, channels in = out]. */
+const WINOGRAD_LAYERS = [
+  [31, 64],
+  [16, 128],
+  [8, 256],
+  [4, 512],
+] as const;
+
 interface Options {
   batch: number;
   cpuBatch: number;
   cpu: boolean;
   iters: number;
   only: string;
+  winograd: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -90,6 +103,7 @@ function parseArgs(argv: string[]): Options {
     cpu: !argv.includes('--no-cpu'),
     iters: value('--iters', 3),
     only: argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '') : '',
+    winograd: argv.includes('--winograd'),
   };
 }
 
@@ -175,6 +189,39 @@ function flops(l: Layer, batch: number): number {
   return 2 * batch * info.outHeight * info.outWidth * info.outChannels * perOutput;
 }
 
+/** Forward and input-gradient ms of ResNet50's 3×3 stride-1 layers under each Winograd mode. */
+function winogradRows(opts: Options): Record<string, unknown>[] {
+  const modes: WinogradMode[] = ['off', 2, 4, 'auto'];
+  const names = ['direct', 'f2', 'f4', 'auto'];
+  return WINOGRAD_LAYERS.map(([hw, c]) => {
+    const layer = conv(`resnet50 ${hw}x${hw}x${c} 3x3`, hw, c, 3, c, 1);
+    const t = makeTensors(layer, opts.batch);
+    const info = backend_util.computeConv2DInfo(t.x.shape as Shape4, layer.filter, 1, 1, pad);
+    const perMode = (c: Case) =>
+      Object.fromEntries(
+        modes.map((mode, i) => {
+          setWinogradMode(mode);
+          return [names[i], time(opts.iters, () => runCase(c, layer, t))];
+        }),
+      );
+    const forwardCase: Case = {
+      kernel: 'FusedConv2D',
+      inputs: ({ x, filter }) => ({ x, filter }),
+      attrs: () => ({ strides: 1, pad, dataFormat: 'NHWC', dilations: 1, activation: 'linear' }),
+    };
+    const row = {
+      layer: layer.net,
+      input: [opts.batch, ...layer.input],
+      gflop: Math.round((flops(layer, opts.batch) / 1e9) * 1000) / 1000,
+      forward_ms: perMode(forwardCase),
+      input_grad_ms: perMode(CONV_CASES[1] as Case),
+      auto: { forward: winogradTile(info, false), input_grad: winogradTile(info, true) },
+    };
+    tf.dispose([t.x, t.dy, t.filter]);
+    return row;
+  });
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   // Keep the shipped scalar Conv2DBackpropInput for comparison before our registration replaces it.
@@ -182,6 +229,11 @@ async function main(): Promise<void> {
   const chosen = await selectBackend({ prefer: 'wasm' });
   const status = describeBackend();
   const ours = wasmKernelConfigs.find((k) => k.kernelName === Conv2DBackpropInput) as KernelConfig;
+  if (opts.winograd) {
+    await tf.setBackend('wasm');
+    console.log(JSON.stringify({ backend: chosen, status, options: opts, winograd: winogradRows(opts) }));
+    return;
+  }
   const rows: Record<string, unknown>[] = [];
   for (const l of LAYERS.filter((layer) => layer.net.includes(opts.only))) {
     const cases = l.depthwise ? DW_CASES : CONV_CASES;

@@ -41,25 +41,23 @@ export function setWinogradMode(next: WinogradMode): void {
 
 /**
  * The cost model's constants, in multiply-adds of the SIMD GEMM (≈ 20 GMAC/s per thread), fitted to ResNet50's
- * 3×3 layers at 128² patches (`test/bench/kernels.ts`): each transformed filter element costs about as much as
- * FILTER_MACS of them (written by the transform, then read by a GEMM that on small maps has few tiles to share the
- * read: F(4×4) on a 4×4 map at batch 8 ran at 1.8× the direct convolution's time), each (tile, component,
- * channel) of the data transforms DATA_MACS. The swapped filter (the input gradient's) is read in order and
- * transforms in about half the time.
+ * 3×3 layers at 128² patches, batch 8 and 16 (`test/bench/kernels.ts --winograd`): each transformed filter element
+ * costs about FILTER_MACS of them (the transform writes it, a GEMM reads it back, and on small maps few tiles share
+ * that read: F(4×4) on the 4×4×512 layers at batch 8 took 1.3× the direct convolution's time, F(2×2) 0.8×), each
+ * (tile, component, channel) of the data transforms DATA_MACS.
  */
-const FILTER_MACS = { plain: 48, swapped: 24 };
+const FILTER_MACS = 30;
 const DATA_MACS = 9;
 
 /**
  * Estimated time of a Winograd convolution against the direct one (9 multiply-adds per output pixel and channel
  * pair), in multiply-adds: t² GEMMs over the tiles, plus the transforms.
  */
-function winogradCost(shape: WinogradShape, m: WinogradTile, swapped: boolean): number {
+function winogradCost(shape: WinogradShape, m: WinogradTile): number {
   const { n, h, w, cin, cout } = shape;
   const T = components(m);
   const tiles = n * Math.ceil(h / m) * Math.ceil(w / m);
-  const filter = swapped ? FILTER_MACS.swapped : FILTER_MACS.plain;
-  return T * tiles * (cin * cout + DATA_MACS * (cin + cout)) + filter * T * cin * cout;
+  return T * tiles * (cin * cout + DATA_MACS * (cin + cout)) + FILTER_MACS * T * cin * cout;
 }
 
 /**
@@ -67,8 +65,8 @@ function winogradCost(shape: WinogradShape, m: WinogradTile, swapped: boolean): 
  * stride 1, dilation 1, one pixel of padding on every side (ResNet50's 3×3 bottleneck convolutions), the
  * convolution's input channels a multiple of 4 and its output channels of 8; `swapped` for the input gradient,
  * which convolves dy (Cout channels) into Cin channels. 'auto' takes the cheapest of direct, F(2×2) and F(4×4) by
- * the cost model: F(4×4) on ResNet50's maps from 8×8 up (2–2.5× faster than direct on 31×31 and 16×16), direct or
- * F(2×2) on its 4×4×512 layers, where the transformed filter is 16–36 × 512² floats for a few tiles.
+ * the cost model: F(4×4) on ResNet50's maps from 8×8 up (1.8–2.2× faster than direct), F(2×2) on its 4×4×512
+ * layers (1.2–1.3×), where the transformed filter, 16 or 36 × 512² floats, serves only a few tiles.
  */
 export function winogradTile(info: backend_util.Conv2DInfo, swapped: boolean): WinogradTile | null {
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
@@ -83,7 +81,7 @@ export function winogradTile(info: backend_util.Conv2DInfo, swapped: boolean): W
   // the transforms' share grows: not measured, so left alone.
   if (shape.cin < 16) return null;
   const direct = 9 * shape.n * shape.h * shape.w * shape.cin * shape.cout;
-  const [f2, f4] = [winogradCost(shape, 2, swapped), winogradCost(shape, 4, swapped)];
+  const [f2, f4] = [winogradCost(shape, 2), winogradCost(shape, 4)];
   if (Math.min(f2, f4) >= direct) return null;
   return f4 <= f2 ? 4 : 2;
 }
