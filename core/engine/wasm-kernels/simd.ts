@@ -101,17 +101,15 @@ export interface WinogradFilterArgs {
 }
 
 /**
- * A Winograd data transform over `count` tiles of a table of i32 pairs at `table` (byte offsets of each tile's
- * corner in the padded input, and in the padded output); heap byte offsets of the pixels (the padded input or
- * output) and of the components ([components, tiles, channels], compBytes apart). `channels` a multiple of 4.
+ * A Winograd data transform over `count` tiles of a table of pixel pointers at `table` (i32 heap byte offsets of
+ * each tile's t × t input or m × m output pixels); the heap byte offset of the components ([components, tiles,
+ * channels], compBytes apart). `channels` a multiple of 4.
  */
 export interface WinogradDataArgs {
-  pixels: number;
-  comps: number;
   table: number;
   count: number;
+  comps: number;
   channels: number;
-  rowBytes: number;
   compBytes: number;
 }
 
@@ -315,8 +313,7 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
   const winogradData = (which: 'Input' | 'Output') => {
     const perTile = { 2: fn(`winograd${which}2`), 4: fn(`winograd${which}4`) };
     return (m: WinogradTile, a: WinogradDataArgs) => {
-      if (a.count > 0 && a.channels > 0)
-        perTile[m](a.pixels, a.comps, a.table, a.count, a.channels * 4, a.rowBytes, a.compBytes);
+      if (a.count > 0 && a.channels > 0) perTile[m](a.table, a.count, a.comps, a.channels * 4, a.compBytes);
     };
   };
   const winogradFilters = {

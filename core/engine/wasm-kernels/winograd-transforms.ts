@@ -272,51 +272,30 @@ export function winogradFilterFunction(w: WinogradMatrices, swapped: boolean): F
 }
 
 /**
- * The loop both data transforms share: for each of `count` tiles (table entries 8 bytes apart), for each channel
- * vector (cBytes per pixel), `perVector` with locals p (pixel side: the tile's top-left pixel in the padded tensor,
- * its i32 table entry at `tableField` plus `pixels`, then the channel) and q (component side: `comps` + tile·cBytes
- * + channel).
- */
-function tileLoop(
-  L: Record<'pixels' | 'comps' | 'table' | 'count' | 'cBytes' | 'p' | 'q' | 'end' | 'k', number>,
-  tableField: number,
-  perVector: Code,
-): Code {
-  const perTile: Code[] = [
-    [...op.get(L.table), ...op.get(L.k), ...op.i32(8), ...op.mul, ...op.add, ...op.i32Load(tableField)],
-    [...op.get(L.pixels), ...op.add, ...op.tee(L.p), ...op.get(L.cBytes), ...op.add, ...op.set(L.end)],
-    [...op.get(L.comps), ...op.get(L.k), ...op.get(L.cBytes), ...op.mul, ...op.add, ...op.set(L.q)],
-    op.loop(perVector, bump(L.p, 16), bump(L.q, 16), [
-      ...[...op.get(L.p), ...op.get(L.end), ...op.ltU, ...op.brIf(0)],
-    ]),
-    bump(L.k, 1),
-    [...op.get(L.k), ...op.get(L.count), ...op.ltU, ...op.brIf(0)],
-  ];
-  return [...op.i32(0), ...op.set(L.k), ...op.loop(...perTile)];
-}
-
-/**
- * The data transforms, both over tiles listed in a table of i32 pairs (byte offsets of a tile's top-left pixel
- * in the zero-padded input, and in the output padded to whole tiles), channels in vectors of 4:
- *   winogradInput{m}(pixels = x, comps = V, table, count, cBytes, rowBytes, compBytes): V[e][tile][c] = Bᵀ d B,
- *     d the t × t pixels from the tile's corner (rows rowBytes apart), components compBytes apart;
- *   winogradOutput{m}(pixels = y, comps = M, …): y's m × m pixels from the corner = Aᵀ M A.
- * cBytes is the channels' bytes (a multiple of 16).
+ * The data transforms, over `count` tiles of a table that lists, per tile, the heap byte offset of each of its
+ * pixels (t × t of the input, m × m of the output; i32s, row by row), channels in vectors of 4:
+ *   winogradInput{m}(table, count, comps = V, cBytes, compBytes): V[e][tile][c] = Bᵀ d B, d the tile's input
+ *     pixels (the table points those outside the input at a row of zeros);
+ *   winogradOutput{m}(table, count, comps = M, …): the tile's output pixels = Aᵀ M A (the table points those
+ *     outside the output at a scratch row).
+ * Components lie compBytes apart, tiles cBytes (the channels' bytes, a multiple of 16). The tables spare the
+ * copies into a padded input and out of an output padded to whole tiles.
  */
 export function winogradDataFunction(w: WinogradMatrices, which: 'input' | 'output'): FunctionSpec {
   const t = w.m + 2;
   const T = t * t;
   const side = which === 'input' ? t : w.m;
+  const pixels = side * side;
   const [matrix, r] = which === 'input' ? [w.bt, t] : [w.at, w.m];
   const {
     params,
     locals,
     at: L,
   } = signature(
-    { pixels: I, comps: I, table: I, count: I, cBytes: I, rowBytes: I, compBytes: I },
+    { table: I, count: I, comps: I, cBytes: I, compBytes: I },
     {
-      ...{ k: I, p: I, q: I, end: I },
-      ...named('pix', side * side, I),
+      ...{ k: I, c: I, q: I },
+      ...named('pix', pixels, I),
       ...named('comp', T, I),
       ...named('in', T, V),
       ...named('tmp', r * t, V),
@@ -327,46 +306,53 @@ export function winogradDataFunction(w: WinogradMatrices, which: 'input' | 'outp
   const comp = (e: number) => at[`comp${e}`]!;
   const input = (e: number) => at[`in${e}`]!;
   const scratch = Array.from({ length: r * t }, (_, k) => at[`tmp${k}`]!);
-  const offsets: Code = [
-    ...Array.from({ length: side * side }, (_, idx) => {
-      const [i, j] = [Math.floor(idx / side), idx % side];
-      return [
-        ...[...op.get(L.rowBytes), ...op.i32(i), ...op.mul, ...op.get(L.cBytes), ...op.i32(j), ...op.mul],
-        ...[...op.add, ...op.set(pix(i, j))],
-      ];
-    }).flat(),
-    ...Array.from({ length: T }, (_, e) => [
-      ...[...op.get(L.compBytes), ...op.i32(e), ...op.mul, ...op.set(comp(e))],
-    ]).flat(),
-  ];
-  const load = (base: number, offset: number, local: number) => [
-    ...[...op.get(base), ...op.get(offset), ...op.add, ...op.v128Load(), ...op.set(local)],
-  ];
-  const store = (base: number, offset: number, value: Code) => [
-    ...[...op.get(base), ...op.get(offset), ...op.add, ...value, ...op.v128Store()],
-  ];
+  const compOffsets = Array.from({ length: T }, (_, e) => [
+    ...[...op.get(L.compBytes), ...op.i32(e), ...op.mul, ...op.set(comp(e))],
+  ]).flat();
+  // A pixel's vector: its table pointer plus the channel offset c; a component's: q (advanced with c) plus its offset.
+  const atPixel = (i: number, j: number) => [...op.get(pix(i, j)), ...op.get(L.c), ...op.add];
+  const atComp = (e: number) => [...op.get(L.q), ...op.get(comp(e)), ...op.add];
   const perVector: Code =
     which === 'input'
       ? [
-          ...Array.from({ length: T }, (_, e) => load(L.p, pix(Math.floor(e / t), e % t), input(e))).flat(),
+          ...Array.from({ length: T }, (_, e) => [
+            ...[...atPixel(Math.floor(e / t), e % t), ...op.v128Load(), ...op.set(input(e))],
+          ]).flat(),
           ...transform2d(
             matrix,
             (i, j) => input(i * t + j),
             scratch,
-            (i, j, value) => store(L.q, comp(i * t + j), value),
+            (i, j, value) => [...atComp(i * t + j), ...value, ...op.v128Store()],
           ),
         ]
       : [
-          ...Array.from({ length: T }, (_, e) => load(L.q, comp(e), input(e))).flat(),
+          ...Array.from({ length: T }, (_, e) => [
+            ...atComp(e),
+            ...op.v128Load(),
+            ...op.set(input(e)),
+          ]).flat(),
           ...transform2d(
             matrix,
             (i, j) => input(i * t + j),
             scratch,
-            (i, j, value) => store(L.p, pix(i, j), value),
+            (i, j, value) => [...atPixel(i, j), ...value, ...op.v128Store()],
           ),
         ];
+  const perTile: Code[] = [
+    ...Array.from({ length: pixels }, (_, idx) => [
+      ...[...op.get(L.table), ...op.i32Load(4 * idx), ...op.set(pix(Math.floor(idx / side), idx % side))],
+    ]),
+    [...op.get(L.comps), ...op.get(L.k), ...op.get(L.cBytes), ...op.mul, ...op.add, ...op.set(L.q)],
+    [...op.i32(0), ...op.set(L.c)],
+    op.loop(perVector, bump(L.q, 16), bump(L.c, 16), [
+      ...[...op.get(L.c), ...op.get(L.cBytes), ...op.ltU, ...op.brIf(0)],
+    ]),
+    bump(L.table, 4 * pixels),
+    bump(L.k, 1),
+    [...op.get(L.k), ...op.get(L.count), ...op.ltU, ...op.brIf(0)],
+  ];
   const name = `winograd${which === 'input' ? 'Input' : 'Output'}${w.m}`;
-  return { name, params, locals, body: [offsets, tileLoop(L, which === 'input' ? 0 : 4, perVector)] };
+  return { name, params, locals, body: [compOffsets, [...op.i32(0), ...op.set(L.k)], op.loop(...perTile)] };
 }
 
 /** Every Winograd loop of the module: filter (plain and swapped), input and output transforms of each variant. */

@@ -97,20 +97,13 @@ export function winogradShape(info: backend_util.Conv2DInfo, swapped: boolean): 
 export interface WinogradLayout {
   m: WinogradTile;
   shape: WinogradShape;
-  tilesH: number;
-  tilesW: number;
   tiles: number;
   /** Tiles per block (the last block may have fewer). */
   block: number;
-  /** The input with one zero row and column before and enough after to fill whole tiles, and the output. */
-  paddedInput: [number, number, number, number];
-  paddedOutput: [number, number, number, number];
   /** Floats of the transformed filter, and of the transformed input and the products of one block. */
   filterFloats: number;
   inputFloats: number;
   productFloats: number;
-  /** Per tile, the byte offsets of its corner in the padded input and in the padded output. */
-  table: Int32Array;
 }
 
 export function winogradLayout(
@@ -120,25 +113,54 @@ export function winogradLayout(
 ): WinogradLayout {
   const { n, h, w, cin, cout } = shape;
   const T = components(m);
-  const [tilesH, tilesW] = [Math.ceil(h / m), Math.ceil(w / m)];
-  const tiles = n * tilesH * tilesW;
+  const tiles = n * Math.ceil(h / m) * Math.ceil(w / m);
   const fit = Math.floor(blockFloats / (T * (cin + cout)));
   const block = Math.min(tiles, Math.max(MIN_BLOCK_TILES, fit));
-  const [hp, wp] = [tilesH * m + 2, tilesW * m + 2];
-  const table = new Int32Array(2 * tiles);
-  for (let k = 0; k < tiles; k++) {
-    const [img, ty, tx] = [Math.floor(k / (tilesH * tilesW)), Math.floor(k / tilesW) % tilesH, k % tilesW];
-    table[2 * k] = ((img * hp + ty * m) * wp + tx * m) * cin * 4;
-    table[2 * k + 1] = ((img * tilesH * m + ty * m) * tilesW * m + tx * m) * cout * 4;
-  }
   return {
-    ...{ m, shape, tilesH, tilesW, tiles, block, table },
-    paddedInput: [n, hp, wp, cin],
-    paddedOutput: [n, tilesH * m, tilesW * m, cout],
+    ...{ m, shape, tiles, block },
     filterFloats: T * cin * cout,
     inputFloats: T * block * cin,
     productFloats: T * block * cout,
   };
+}
+
+/**
+ * The data transforms' pixel tables, as i32 heap byte offsets: per tile (image, tile row, tile column) its t × t
+ * input pixels from one row and column before its m × m output pixels, the ones outside x at `zeroRow` (cin zero
+ * floats); then per tile its output pixels, the ones outside y at `dumpRow` (cout floats the transform may
+ * overwrite).
+ */
+export function winogradTables(
+  layout: WinogradLayout,
+  x: number,
+  y: number,
+  zeroRow: number,
+  dumpRow: number,
+) {
+  const { m, tiles } = layout;
+  const { h, w, cin, cout } = layout.shape;
+  const t = m + 2;
+  const [tilesH, tilesW] = [Math.ceil(h / m), Math.ceil(w / m)];
+  const table = new Int32Array(tiles * (t * t + m * m));
+  const outputs = tiles * t * t;
+  for (let k = 0; k < tiles; k++) {
+    const [img, ty, tx] = [Math.floor(k / (tilesH * tilesW)), Math.floor(k / tilesW) % tilesH, k % tilesW];
+    for (let i = 0; i < t; i++)
+      for (let j = 0; j < t; j++) {
+        const [row, col] = [ty * m + i - 1, tx * m + j - 1];
+        const inside = row >= 0 && row < h && col >= 0 && col < w;
+        table[k * t * t + i * t + j] = inside ? x + ((img * h + row) * w + col) * cin * 4 : zeroRow;
+      }
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < m; j++) {
+        const [row, col] = [ty * m + i, tx * m + j];
+        const inside = row < h && col < w;
+        table[outputs + k * m * m + i * m + j] = inside
+          ? y + ((img * h + row) * w + col) * cout * 4
+          : dumpRow;
+      }
+  }
+  return table;
 }
 
 /**
@@ -153,37 +175,36 @@ export function winogradSegments(layout: WinogradLayout, input: number, products
   return segs;
 }
 
-/** Heap byte offsets of every operand of a Winograd convolution. */
+/** Heap byte offsets of the operands and scratch of a Winograd convolution. */
 export interface WinogradBuffers {
   /** The filter: [3, 3, cin, cout], or [3, 3, cout, cin] taken rotated when `swapped`. */
   filter: number;
-  paddedInput: number;
-  paddedOutput: number;
   transformedFilter: number;
   transformedInput: number;
   products: number;
-  table: number;
+  /** `winogradTables` (pointing into x and y). */
+  tables: number;
   /** Segment tables of a whole block and of the last block (`winogradSegments`). */
   segments: number;
   lastSegments: number;
 }
 
-/** Runs the Winograd convolution on buffers laid out by `winogradLayout`; the padded input's border is zero. */
+/** Runs the Winograd convolution on buffers laid out by `winogradLayout`. */
 export function runWinograd(
   simd: SimdKernels,
   layout: WinogradLayout,
   at: WinogradBuffers,
   swapped: boolean,
 ): void {
-  const { m, block, tiles, paddedInput, paddedOutput } = layout;
+  const { m, block, tiles } = layout;
   const { cin, cout } = layout.shape;
+  const [inputPixels, outputPixels] = [(m + 2) ** 2, m * m];
   simd.winogradFilter(m, { g: at.filter, u: at.transformedFilter, cin, cout, swapped });
   for (let k0 = 0; k0 < tiles; k0 += block) {
     const count = Math.min(block, tiles - k0);
-    const table = at.table + k0 * 8;
     simd.winogradInput(m, {
-      ...{ pixels: at.paddedInput, comps: at.transformedInput, table, count, channels: cin },
-      ...{ rowBytes: paddedInput[2] * cin * 4, compBytes: block * cin * 4 },
+      ...{ table: at.tables + k0 * inputPixels * 4, count, comps: at.transformedInput },
+      ...{ channels: cin, compBytes: block * cin * 4 },
     });
     const segments = count === block ? at.segments : at.lastSegments;
     for (let e = 0; e < components(m); e++) {
@@ -194,8 +215,8 @@ export function runWinograd(
       simd.forwardGemm(gemm, true);
     }
     simd.winogradOutput(m, {
-      ...{ pixels: at.paddedOutput, comps: at.products, table, count, channels: cout },
-      ...{ rowBytes: paddedOutput[2] * cout * 4, compBytes: block * cout * 4 },
+      ...{ table: at.tables + (tiles * inputPixels + k0 * outputPixels) * 4, count, comps: at.products },
+      ...{ channels: cout, compBytes: block * cout * 4 },
     });
   }
 }
@@ -215,16 +236,8 @@ export function winogradConv2d(
   swapped: boolean,
 ): TensorInfo {
   const layout = winogradLayout(shape, m);
-  const { h, w } = shape;
-  const [, hp, wp] = layout.paddedInput;
-  const [, ho, wo] = layout.paddedOutput;
-  const padded = ops.pad(x, [
-    [0, 0],
-    [1, hp - h - 1],
-    [1, wp - w - 1],
-    [0, 0],
-  ]);
-  const y = ops.output(layout.paddedOutput);
+  const y = ops.output([shape.n, shape.h, shape.w, shape.cout]);
+  const [zeroRow, dumpRow] = [ops.zeros([shape.cin]), ops.output([shape.cout])];
   const [transformedInput, products] = [ops.output([layout.inputFloats]), ops.output([layout.productFloats])];
   const [vAt, mAt] = [ops.offset(transformedInput), ops.offset(products)];
   const lastCount = layout.tiles - Math.floor((layout.tiles - 1) / layout.block) * layout.block;
@@ -235,22 +248,22 @@ export function winogradConv2d(
     ]),
   );
   const segAt = ops.offset(segments);
+  const tables = winogradTables(
+    layout,
+    ops.offset(x),
+    ops.offset(y),
+    ops.offset(zeroRow),
+    ops.offset(dumpRow),
+  );
   runWinograd(
     simd,
     layout,
     {
-      ...{ filter: ops.offset(filter), paddedInput: ops.offset(padded), paddedOutput: ops.offset(y) },
-      ...{ transformedFilter: ops.offset(ops.output([layout.filterFloats])), transformedInput: vAt },
-      ...{ products: mAt, table: ops.offset(ops.int32(layout.table)) },
+      ...{ filter: ops.offset(filter), transformedFilter: ops.offset(ops.output([layout.filterFloats])) },
+      ...{ transformedInput: vAt, products: mAt, tables: ops.offset(ops.int32(tables)) },
       ...{ segments: segAt, lastSegments: segAt + components(m) * 12 },
     },
     swapped,
   );
-  // Partial tiles at the bottom and right wrote rows and columns past the output: crop them.
-  return ops.pad(y, [
-    [0, 0],
-    [0, h - ho],
-    [0, w - wo],
-    [0, 0],
-  ]);
+  return y;
 }
