@@ -8,7 +8,7 @@
  *     [--winograd]
  *
  * --only keeps the layers whose name contains TEXT. --winograd times only ResNet50's 3×3 stride-1 layers, forward
- * and input gradient, directly (the forward GEMMs), by Winograd F(2×2, 3×3) and F(4×4, 3×3), and as the automatic
+ * and both gradients, directly (the SIMD GEMMs), by Winograd F(2×2, 3×3) and F(4×4, 3×3), and as the automatic
  * rule picks (`core/engine/wasm-kernels/winograd.ts`).
  *
  * The cpu backend needs minutes per layer at batch 16, so it runs at --cpu-batch (default 1) and its time is
@@ -189,7 +189,7 @@ function flops(l: Layer, batch: number): number {
   return 2 * batch * info.outHeight * info.outWidth * info.outChannels * perOutput;
 }
 
-/** Forward and input-gradient ms of ResNet50's 3×3 stride-1 layers under each Winograd mode. */
+/** Forward and gradient ms of ResNet50's 3×3 stride-1 layers under each Winograd mode. */
 function winogradRows(opts: Options): Record<string, unknown>[] {
   const modes: WinogradMode[] = ['off', 2, 4, 'auto'];
   const names = ['direct', 'f2', 'f4', 'auto'];
@@ -215,6 +215,7 @@ function winogradRows(opts: Options): Record<string, unknown>[] {
       gflop: Math.round((flops(layer, opts.batch) / 1e9) * 1000) / 1000,
       forward_ms: perMode(forwardCase),
       input_grad_ms: perMode(CONV_CASES[1] as Case),
+      filter_grad_ms: perMode(CONV_CASES[0] as Case),
       auto: { forward: winogradTile(info, false), input_grad: winogradTile(info, true) },
     };
     tf.dispose([t.x, t.dy, t.filter]);

@@ -1,18 +1,19 @@
 /**
  * Winograd F(2×2, 3×3) and F(4×4, 3×3) (`winograd.ts`): the transform matrices against direct correlation; the
- * forward convolution and the input gradient on wasm against the cpu backend, over odd and even maps (partial
+ * forward convolution and both gradients on wasm against the cpu backend, over odd and even maps (partial
  * tiles), batches and channel counts, both tiles forced; the SIMD loops in both multiply-add variants against plain
  * loops on a memory of their own; a ResNet-style bottleneck block's gradients against cpu; and which layers of the
  * backbones the automatic rule hands to Winograd.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { backend_util, Conv2DBackpropInput, FusedConv2D } from '@tensorflow/tfjs-core';
+import { backend_util, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
 import { bindSimdKernels, type MultiplyAdd } from '../../core/engine/wasm-kernels/simd.ts';
 import {
   runWinograd,
+  runWinogradFilterGrad,
   setWinogradMode,
   winogradLayout,
   winogradSegments,
@@ -91,6 +92,12 @@ const inputGrad = (xShape: Shape4) => (inputs: tf.Tensor4D[]) => {
   return tf.engine().runKernel(Conv2DBackpropInput, { dy, filter }, attrs as never) as tf.Tensor;
 };
 
+const filterGrad = (filterShape: Shape4) => (inputs: tf.Tensor4D[]) => {
+  const [x, dy] = inputs as [tf.Tensor4D, tf.Tensor4D];
+  const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape };
+  return tf.engine().runKernel(Conv2DBackpropFilter, { x, dy }, attrs as never) as tf.Tensor;
+};
+
 const infoOf = (c: Case) => backend_util.computeConv2DInfo(c.x, [3, 3, c.x[3], c.cout], 1, 1, 'same');
 
 describe.each(TILES)('F(m×m, 3×3) with m = %i on wasm matches cpu', (m) => {
@@ -113,6 +120,16 @@ describe.each(TILES)('F(m×m, 3×3) with m = %i on wasm matches cpu', (m) => {
     const wasm = await run('wasm', shapes, inputGrad(c.x));
     const cpu = await run('cpu', shapes, inputGrad(c.x));
     expect(wasm.shape).toEqual(c.x);
+    expect(relError(wasm.values, cpu.values)).toBeLessThan(TOLERANCE);
+  });
+
+  it.each(CASES.map((c) => [label(c), c] as const))('filter gradient %s', async (_name, c) => {
+    setWinogradMode(m);
+    const filterShape: Shape4 = [3, 3, c.x[3], c.cout];
+    const shapes: Shape4[] = [c.x, [...c.x.slice(0, 3), c.cout] as Shape4];
+    const wasm = await run('wasm', shapes, filterGrad(filterShape));
+    const cpu = await run('cpu', shapes, filterGrad(filterShape));
+    expect(wasm.shape).toEqual(filterShape);
     expect(relError(wasm.values, cpu.values)).toBeLessThan(TOLERANCE);
   });
 });
@@ -249,6 +266,31 @@ describe('the Winograd loops in both multiply-add variants', () => {
     );
     const y = h.read(yAt, outFloats);
     expect(relError(y, referenceConv(shape, x, g, swapped))).toBeLessThan(TOLERANCE);
+    if (swapped) return;
+    // The filter gradient of the same convolution, with y as the output gradient.
+    const dgAt = h.alloc(floats(9 * shape.cin * shape.cout));
+    const zeroOut = h.alloc(floats(shape.cout));
+    runWinogradFilterGrad(kernels, layout, {
+      ...{ filter: dgAt, transformedFilter: h.alloc(floats(layout.filterFloats)) },
+      ...{ transformedInput: vAt, products: mAt },
+      ...{ tables: h.alloc(winogradTables(layout, xAt, yAt, zeroAt, zeroOut)) },
+      ...{ segments: segs, lastSegments: segs + 12 * (m + 2) ** 2 },
+    });
+    const dg = new Float32Array(9 * shape.cin * shape.cout);
+    for (let img = 0; img < shape.n; img++)
+      for (let i = 0; i < shape.h; i++)
+        for (let j = 0; j < shape.w; j++)
+          for (let a = 0; a < 3; a++)
+            for (let b = 0; b < 3; b++) {
+              const [r, c] = [i + a - 1, j + b - 1];
+              if (r < 0 || r >= shape.h || c < 0 || c >= shape.w) continue;
+              for (let ci = 0; ci < shape.cin; ci++)
+                for (let co = 0; co < shape.cout; co++)
+                  dg[((a * 3 + b) * shape.cin + ci) * shape.cout + co]! +=
+                    x[((img * shape.h + r) * shape.w + c) * shape.cin + ci]! *
+                    y[((img * shape.h + i) * shape.w + j) * shape.cout + co]!;
+            }
+    expect(relError(h.read(dgAt, dg.length), dg)).toBeLessThan(TOLERANCE);
   });
 });
 

@@ -185,6 +185,10 @@ export interface SimdKernels {
   winogradInput(m: WinogradTile, args: WinogradDataArgs): void;
   /** y-tile = Aᵀ M A per tile and channel. */
   winogradOutput(m: WinogradTile, args: WinogradDataArgs): void;
+  /** Z = A dY Aᵀ per tile and channel. */
+  winogradOutputGrad(m: WinogradTile, args: WinogradDataArgs): void;
+  /** dg = Gᵀ dU G per channel pair: heap byte offsets of dU [components, cin, cout] and dg [3, 3, cin, cout]. */
+  winogradFilterGrad(m: WinogradTile, args: { du: number; dg: number; cin: number; cout: number }): void;
   /** 4 elements per step. */
   minimum(args: BinaryArgs): void;
   /** 16 elements per step. */
@@ -310,7 +314,7 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     };
   };
   const forwardGemms = [tapGemm('forwardGemm'), tapGemm('forwardGemmOverwrite')] as const;
-  const winogradData = (which: 'Input' | 'Output') => {
+  const winogradData = (which: 'Input' | 'Output' | 'OutputGrad') => {
     const perTile = { 2: fn(`winograd${which}2`), 4: fn(`winograd${which}4`) };
     return (m: WinogradTile, a: WinogradDataArgs) => {
       if (a.count > 0 && a.channels > 0) perTile[m](a.table, a.count, a.comps, a.channels * 4, a.compBytes);
@@ -320,6 +324,7 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     2: [fn('winogradFilter2'), fn('winogradFilter2Swapped')],
     4: [fn('winogradFilter4'), fn('winogradFilter4Swapped')],
   } as const;
+  const winogradFilterGrads = { 2: fn('winogradFilterGrad2'), 4: fn('winogradFilterGrad4') };
   const maxPoolGrad = fn('maxPoolGrad');
   const relu6 = fn('relu6');
   const products = {
@@ -356,6 +361,10 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     },
     winogradInput: winogradData('Input'),
     winogradOutput: winogradData('Output'),
+    winogradOutputGrad: winogradData('OutputGrad'),
+    winogradFilterGrad: (m, a) => {
+      if (a.cin > 0 && a.cout > 0) winogradFilterGrads[m](a.du, a.dg, a.cin * a.cout * 4);
+    },
     minimum: binary('minimum', 4),
     greater: binary('greater', 1),
     relu6: (a) => {

@@ -271,22 +271,30 @@ export function winogradFilterFunction(w: WinogradMatrices, swapped: boolean): F
   return { name: `winogradFilter${w.m}${swapped ? 'Swapped' : ''}`, params, locals, body: [body] };
 }
 
+/** The data transforms: Bᵀ d B of input tiles, Aᵀ M A into output tiles, and A dY Aᵀ of output-gradient tiles. */
+export type WinogradData = 'input' | 'output' | 'outputGrad';
+
+const transpose = (matrix: number[][]) => matrix[0]!.map((_, j) => matrix.map((row) => row[j]!));
+
 /**
  * The data transforms, over `count` tiles of a table that lists, per tile, the heap byte offset of each of its
- * pixels (t × t of the input, m × m of the output; i32s, row by row), channels in vectors of 4:
+ * pixels (t × t of the input, m × m of the output or its gradient; i32s, row by row), channels in vectors of 4:
  *   winogradInput{m}(table, count, comps = V, cBytes, compBytes): V[e][tile][c] = Bᵀ d B, d the tile's input
  *     pixels (the table points those outside the input at a row of zeros);
  *   winogradOutput{m}(table, count, comps = M, …): the tile's output pixels = Aᵀ M A (the table points those
- *     outside the output at a scratch row).
+ *     outside the output at a scratch row);
+ *   winogradOutputGrad{m}(table, count, comps = Z, …): Z[e][tile][c] = A dY Aᵀ, dY the tile's output-gradient
+ *     pixels (those outside the output at a row of zeros): the gradient of M, for the filter gradient.
  * Components lie compBytes apart, tiles cBytes (the channels' bytes, a multiple of 16). The tables spare the
  * copies into a padded input and out of an output padded to whole tiles.
  */
-export function winogradDataFunction(w: WinogradMatrices, which: 'input' | 'output'): FunctionSpec {
+export function winogradDataFunction(w: WinogradMatrices, which: WinogradData): FunctionSpec {
   const t = w.m + 2;
   const T = t * t;
   const side = which === 'input' ? t : w.m;
   const pixels = side * side;
-  const [matrix, r] = which === 'input' ? [w.bt, t] : [w.at, w.m];
+  const toComps = which !== 'output';
+  const matrix = { input: w.bt, output: w.at, outputGrad: transpose(w.at) }[which];
   const {
     params,
     locals,
@@ -298,46 +306,41 @@ export function winogradDataFunction(w: WinogradMatrices, which: 'input' | 'outp
       ...named('pix', pixels, I),
       ...named('comp', T, I),
       ...named('in', T, V),
-      ...named('tmp', r * t, V),
+      ...named('tmp', matrix.length * matrix[0]!.length, V),
     },
   );
   const at = L as Record<string, number>;
   const pix = (i: number, j: number) => at[`pix${i * side + j}`]!;
   const comp = (e: number) => at[`comp${e}`]!;
   const input = (e: number) => at[`in${e}`]!;
-  const scratch = Array.from({ length: r * t }, (_, k) => at[`tmp${k}`]!);
+  const scratch = Array.from({ length: matrix.length * matrix[0]!.length }, (_, k) => at[`tmp${k}`]!);
   const compOffsets = Array.from({ length: T }, (_, e) => [
     ...[...op.get(L.compBytes), ...op.i32(e), ...op.mul, ...op.set(comp(e))],
   ]).flat();
   // A pixel's vector: its table pointer plus the channel offset c; a component's: q (advanced with c) plus its offset.
   const atPixel = (i: number, j: number) => [...op.get(pix(i, j)), ...op.get(L.c), ...op.add];
   const atComp = (e: number) => [...op.get(L.q), ...op.get(comp(e)), ...op.add];
-  const perVector: Code =
-    which === 'input'
-      ? [
-          ...Array.from({ length: T }, (_, e) => [
-            ...[...atPixel(Math.floor(e / t), e % t), ...op.v128Load(), ...op.set(input(e))],
-          ]).flat(),
-          ...transform2d(
-            matrix,
-            (i, j) => input(i * t + j),
-            scratch,
-            (i, j, value) => [...atComp(i * t + j), ...value, ...op.v128Store()],
-          ),
-        ]
-      : [
-          ...Array.from({ length: T }, (_, e) => [
-            ...atComp(e),
-            ...op.v128Load(),
-            ...op.set(input(e)),
-          ]).flat(),
-          ...transform2d(
-            matrix,
-            (i, j) => input(i * t + j),
-            scratch,
-            (i, j, value) => [...atPixel(i, j), ...value, ...op.v128Store()],
-          ),
-        ];
+  const perVector: Code = toComps
+    ? [
+        ...Array.from({ length: pixels }, (_, e) => [
+          ...[...atPixel(Math.floor(e / side), e % side), ...op.v128Load(), ...op.set(input(e))],
+        ]).flat(),
+        ...transform2d(
+          matrix,
+          (i, j) => input(i * side + j),
+          scratch,
+          (i, j, value) => [...atComp(i * t + j), ...value, ...op.v128Store()],
+        ),
+      ]
+    : [
+        ...Array.from({ length: T }, (_, e) => [...atComp(e), ...op.v128Load(), ...op.set(input(e))]).flat(),
+        ...transform2d(
+          matrix,
+          (i, j) => input(i * t + j),
+          scratch,
+          (i, j, value) => [...atPixel(i, j), ...value, ...op.v128Store()],
+        ),
+      ];
   const perTile: Code[] = [
     ...Array.from({ length: pixels }, (_, idx) => [
       ...[...op.get(L.table), ...op.i32Load(4 * idx), ...op.set(pix(Math.floor(idx / side), idx % side))],
@@ -351,15 +354,66 @@ export function winogradDataFunction(w: WinogradMatrices, which: 'input' | 'outp
     bump(L.k, 1),
     [...op.get(L.k), ...op.get(L.count), ...op.ltU, ...op.brIf(0)],
   ];
-  const name = `winograd${which === 'input' ? 'Input' : 'Output'}${w.m}`;
+  const name = `winograd${which[0]!.toUpperCase()}${which.slice(1)}${w.m}`;
   return { name, params, locals, body: [compOffsets, [...op.i32(0), ...op.set(L.k)], op.loop(...perTile)] };
 }
 
-/** Every Winograd loop of the module: filter (plain and swapped), input and output transforms of each variant. */
+/**
+ * winogradFilterGrad{m}(du, dg, planeBytes): the filter gradient from the gradient of the transformed filter,
+ * dg = Gᵀ dU G per (ci, co) pair: dU is [components, cin, cout] and dg [3, 3, cin, cout], planeBytes (cin·cout·4, a
+ * multiple of 16) per component or tap; pairs in vectors of 4.
+ */
+export function winogradFilterGradFunction(w: WinogradMatrices): FunctionSpec {
+  const t = w.m + 2;
+  const T = t * t;
+  const gt = transpose(w.g);
+  const {
+    params,
+    locals,
+    at: L,
+  } = signature(
+    { du: I, dg: I, planeBytes: I },
+    { c: I, ...named('comp', T, I), ...named('tap', 9, I), ...named('in', T, V), ...named('tmp', 3 * t, V) },
+  );
+  const at = L as Record<string, number>;
+  const comp = (e: number) => at[`comp${e}`]!;
+  const tap = (k: number) => at[`tap${k}`]!;
+  const input = (e: number) => at[`in${e}`]!;
+  const scratch = Array.from({ length: 3 * t }, (_, k) => at[`tmp${k}`]!);
+  const offsets: Code = [
+    ...Array.from({ length: T }, (_, e) => [
+      ...[...op.get(L.planeBytes), ...op.i32(e), ...op.mul, ...op.get(L.du), ...op.add, ...op.set(comp(e))],
+    ]).flat(),
+    ...Array.from({ length: 9 }, (_, k) => [
+      ...[...op.get(L.planeBytes), ...op.i32(k), ...op.mul, ...op.get(L.dg), ...op.add, ...op.set(tap(k))],
+    ]).flat(),
+  ];
+  const perVector: Code = [
+    ...Array.from({ length: T }, (_, e) => [
+      ...[...op.get(comp(e)), ...op.get(L.c), ...op.add, ...op.v128Load(), ...op.set(input(e))],
+    ]).flat(),
+    ...transform2d(
+      gt,
+      (i, j) => input(i * t + j),
+      scratch,
+      (i, j, value) => [...op.get(tap(i * 3 + j)), ...op.get(L.c), ...op.add, ...value, ...op.v128Store()],
+    ),
+  ];
+  const body = [
+    ...offsets,
+    ...[...op.i32(0), ...op.set(L.c)],
+    ...op.loop(perVector, bump(L.c, 16), [...op.get(L.c), ...op.get(L.planeBytes), ...op.ltU, ...op.brIf(0)]),
+  ];
+  return { name: `winogradFilterGrad${w.m}`, params, locals, body: [body] };
+}
+
+/** Every Winograd loop of the module, for each tile size. */
 export const winogradFunctions = (): FunctionSpec[] =>
   [F2, F4].flatMap((w) => [
     winogradFilterFunction(w, false),
     winogradFilterFunction(w, true),
     winogradDataFunction(w, 'input'),
     winogradDataFunction(w, 'output'),
+    winogradDataFunction(w, 'outputGrad'),
+    winogradFilterGradFunction(w),
   ]);

@@ -1,9 +1,10 @@
 /**
  * 3×3, stride-1, 'same' convolutions by Winograd minimal filtering (`winograd-transforms.ts`): the filter
- * transformed into t² packed [Cin, Cout] blocks, the zero-padded input cut into tiles and transformed, one
- * `forwardGemm` per component over a block of tiles, and the products transformed back into the output tiles.
- * Tiles go in blocks whose components stay in cache from the input transform through the GEMMs to the output
- * transform.
+ * transformed into t² packed [Cin, Cout] blocks, the input cut into tiles and transformed, one `forwardGemm` per
+ * component over a block of tiles, and the products transformed back into the output tiles. The input gradient is
+ * the same with the rotated filter; the filter gradient runs the tiles of x and dy through their transforms, sums
+ * the products per component with `filterGradGemm`, and transforms the sums back into taps. Tiles go in blocks
+ * whose components stay in cache from the data transforms through the GEMMs.
  */
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { SimdKernels } from './simd.ts';
@@ -127,15 +128,15 @@ export function winogradLayout(
 /**
  * The data transforms' pixel tables, as i32 heap byte offsets: per tile (image, tile row, tile column) its t × t
  * input pixels from one row and column before its m × m output pixels, the ones outside x at `zeroRow` (cin zero
- * floats); then per tile its output pixels, the ones outside y at `dumpRow` (cout floats the transform may
- * overwrite).
+ * floats); then per tile its output pixels, the ones outside y at `outsideRow` (cout floats: scratch the output
+ * transform may overwrite, or zeros for the output-gradient transform to read).
  */
 export function winogradTables(
   layout: WinogradLayout,
   x: number,
   y: number,
   zeroRow: number,
-  dumpRow: number,
+  outsideRow: number,
 ) {
   const { m, tiles } = layout;
   const { h, w, cin, cout } = layout.shape;
@@ -157,7 +158,7 @@ export function winogradTables(
         const inside = row < h && col < w;
         table[outputs + k * m * m + i * m + j] = inside
           ? y + ((img * h + row) * w + col) * cout * 4
-          : dumpRow;
+          : outsideRow;
       }
   }
   return table;
@@ -180,6 +181,7 @@ export interface WinogradBuffers {
   /** The filter: [3, 3, cin, cout], or [3, 3, cout, cin] taken rotated when `swapped`. */
   filter: number;
   transformedFilter: number;
+  /** One block's transformed input tiles and products (`winogradLayout`'s inputFloats and productFloats). */
   transformedInput: number;
   products: number;
   /** `winogradTables` (pointing into x and y). */
@@ -187,6 +189,28 @@ export interface WinogradBuffers {
   /** Segment tables of a whole block and of the last block (`winogradSegments`). */
   segments: number;
   lastSegments: number;
+}
+
+/** Offsets of the tables of a block's `count` tiles: input pixels, then output pixels. */
+function blockTables(layout: WinogradLayout, tables: number, k0: number) {
+  const { m, tiles } = layout;
+  return { input: tables + k0 * (m + 2) ** 2 * 4, output: tables + (tiles * (m + 2) ** 2 + k0 * m * m) * 4 };
+}
+
+/** The GEMM arguments of component e of a block: rows of the transformed input and of the products. */
+function componentGemm(
+  layout: WinogradLayout,
+  at: WinogradBuffers,
+  count: number,
+  e: number,
+  filter: number,
+) {
+  const { cin, cout } = layout.shape;
+  const segments = count === layout.block ? at.segments : at.lastSegments;
+  return {
+    ...{ filter: filter + e * cin * cout * 4, cin, cout },
+    ...{ segs: segments + e * 12, segsEnd: segments + (e + 1) * 12, xStep: cin * 4, dyStep: cout * 4 },
+  };
 }
 
 /** Runs the Winograd convolution on buffers laid out by `winogradLayout`. */
@@ -198,27 +222,80 @@ export function runWinograd(
 ): void {
   const { m, block, tiles } = layout;
   const { cin, cout } = layout.shape;
-  const [inputPixels, outputPixels] = [(m + 2) ** 2, m * m];
   simd.winogradFilter(m, { g: at.filter, u: at.transformedFilter, cin, cout, swapped });
   for (let k0 = 0; k0 < tiles; k0 += block) {
     const count = Math.min(block, tiles - k0);
+    const table = blockTables(layout, at.tables, k0);
     simd.winogradInput(m, {
-      ...{ table: at.tables + k0 * inputPixels * 4, count, comps: at.transformedInput },
+      ...{ table: table.input, count, comps: at.transformedInput },
       ...{ channels: cin, compBytes: block * cin * 4 },
     });
-    const segments = count === block ? at.segments : at.lastSegments;
-    for (let e = 0; e < components(m); e++) {
-      const gemm = {
-        ...{ filter: at.transformedFilter + e * cin * cout * 4, cin, cout },
-        ...{ segs: segments + e * 12, segsEnd: segments + (e + 1) * 12, xStep: cin * 4, dyStep: cout * 4 },
-      };
-      simd.forwardGemm(gemm, true);
-    }
+    for (let e = 0; e < components(m); e++)
+      simd.forwardGemm(componentGemm(layout, at, count, e, at.transformedFilter), true);
     simd.winogradOutput(m, {
-      ...{ table: at.tables + (tiles * inputPixels + k0 * outputPixels) * 4, count, comps: at.products },
+      ...{ table: table.output, count, comps: at.products },
       ...{ channels: cout, compBytes: block * cout * 4 },
     });
   }
+}
+
+/**
+ * The filter gradient of the Winograd convolution: per block of tiles, the input tiles transformed (V = Bᵀ d B) and
+ * the output gradient's (Z = A dY Aᵀ, the gradient of the products), one `filterGradGemm` per component adding
+ * V[e]ᵀ·Z[e] into the transformed filter's gradient dU (zeroed, at `transformedFilter`), then dg = Gᵀ dU G into
+ * `filter`. The tables point into x and dy, dy's outside pixels at a zero row; `products` holds Z.
+ */
+export function runWinogradFilterGrad(simd: SimdKernels, layout: WinogradLayout, at: WinogradBuffers): void {
+  const { m, block, tiles } = layout;
+  const { cin, cout } = layout.shape;
+  for (let k0 = 0; k0 < tiles; k0 += block) {
+    const count = Math.min(block, tiles - k0);
+    const table = blockTables(layout, at.tables, k0);
+    simd.winogradInput(m, {
+      ...{ table: table.input, count, comps: at.transformedInput },
+      ...{ channels: cin, compBytes: block * cin * 4 },
+    });
+    simd.winogradOutputGrad(m, {
+      ...{ table: table.output, count, comps: at.products },
+      ...{ channels: cout, compBytes: block * cout * 4 },
+    });
+    for (let e = 0; e < components(m); e++)
+      simd.filterGradGemm(componentGemm(layout, at, count, e, at.transformedFilter));
+  }
+  simd.winogradFilterGrad(m, { du: at.transformedFilter, dg: at.filter, cin, cout });
+}
+
+/**
+ * Scratch and tables of a Winograd pass over x (the input) and y (the output, or the output gradient), in the
+ * heap; `outsideRow` is where the tables point y's pixels past the map.
+ */
+function winogradBuffers(
+  ops: WasmOps,
+  layout: WinogradLayout,
+  x: TensorInfo,
+  y: TensorInfo,
+  filter: TensorInfo,
+  transformedFilter: TensorInfo,
+  outsideRow: TensorInfo,
+): WinogradBuffers {
+  const [transformedInput, products] = [ops.output([layout.inputFloats]), ops.output([layout.productFloats])];
+  const [vAt, mAt] = [ops.offset(transformedInput), ops.offset(products)];
+  const lastCount = layout.tiles - Math.floor((layout.tiles - 1) / layout.block) * layout.block;
+  const segments = ops.offset(
+    ops.int32(
+      Int32Array.from([
+        ...winogradSegments(layout, vAt, mAt, layout.block),
+        ...winogradSegments(layout, vAt, mAt, lastCount),
+      ]),
+    ),
+  );
+  const zeroRow = ops.offset(ops.zeros([layout.shape.cin]));
+  const tables = winogradTables(layout, ops.offset(x), ops.offset(y), zeroRow, ops.offset(outsideRow));
+  return {
+    ...{ filter: ops.offset(filter), transformedFilter: ops.offset(transformedFilter) },
+    ...{ transformedInput: vAt, products: mAt, tables: ops.offset(ops.int32(tables)) },
+    ...{ segments, lastSegments: segments + components(layout.m) * 12 },
+  };
 }
 
 /**
@@ -237,33 +314,24 @@ export function winogradConv2d(
 ): TensorInfo {
   const layout = winogradLayout(shape, m);
   const y = ops.output([shape.n, shape.h, shape.w, shape.cout]);
-  const [zeroRow, dumpRow] = [ops.zeros([shape.cin]), ops.output([shape.cout])];
-  const [transformedInput, products] = [ops.output([layout.inputFloats]), ops.output([layout.productFloats])];
-  const [vAt, mAt] = [ops.offset(transformedInput), ops.offset(products)];
-  const lastCount = layout.tiles - Math.floor((layout.tiles - 1) / layout.block) * layout.block;
-  const segments = ops.int32(
-    Int32Array.from([
-      ...winogradSegments(layout, vAt, mAt, layout.block),
-      ...winogradSegments(layout, vAt, mAt, lastCount),
-    ]),
-  );
-  const segAt = ops.offset(segments);
-  const tables = winogradTables(
-    layout,
-    ops.offset(x),
-    ops.offset(y),
-    ops.offset(zeroRow),
-    ops.offset(dumpRow),
-  );
-  runWinograd(
-    simd,
-    layout,
-    {
-      ...{ filter: ops.offset(filter), transformedFilter: ops.offset(ops.output([layout.filterFloats])) },
-      ...{ transformedInput: vAt, products: mAt, tables: ops.offset(ops.int32(tables)) },
-      ...{ segments: segAt, lastSegments: segAt + components(m) * 12 },
-    },
-    swapped,
-  );
+  const transformed = ops.output([layout.filterFloats]);
+  const scratchRow = ops.output([shape.cout]);
+  runWinograd(simd, layout, winogradBuffers(ops, layout, x, y, filter, transformed, scratchRow), swapped);
   return y;
+}
+
+/** dL/dfilter [3, 3, cin, cout] of `winogradConv2d`'s forward convolution, from x and dy. */
+export function winogradFilterGrad(
+  ops: WasmOps,
+  simd: SimdKernels,
+  x: TensorInfo,
+  dy: TensorInfo,
+  shape: WinogradShape,
+  m: WinogradTile,
+): TensorInfo {
+  const layout = winogradLayout(shape, m);
+  const dg = ops.output([3, 3, shape.cin, shape.cout]);
+  const du = ops.zeros([layout.filterFloats]);
+  runWinogradFilterGrad(simd, layout, winogradBuffers(ops, layout, x, dy, dg, du, ops.zeros([shape.cout])));
+  return dg;
 }
