@@ -2,8 +2,9 @@
  * The forward FusedConv2D (tfjs-layers' convolutions run it) as per-tap GEMMs with the SIMD loop `forwardGemm`
  * (`tap-gemms.ts`), for the layers where that beats the shipped XNNPACK convolution: measured on every ResNet50
  * layer shape at 0.45–0.95× its time (most on 1×1 convolutions, where XNNPACK is slowest), and a few per cent
- * on MobileNetV2's inference; 3×3 stride-1 ones by Winograd where that wins (`winograd.ts`). Convolutions with a bias, an activation, other layouts, output channels not a
- * multiple of 8, or few input channels go to the shipped kernel.
+ * on MobileNetV2's inference; 'same' 3×3 stride-1 ones by Winograd where that wins (`winograd.ts`). Convolutions
+ * with a bias, an activation, other layouts, output channels not a multiple of 8, or few input channels go to the
+ * shipped kernel.
  */
 import {
   backend_util,

@@ -75,15 +75,14 @@ export type WinogradTile = 2 | 4;
 
 export const WINOGRAD: Record<WinogradTile, WinogradMatrices> = { 2: F2, 4: F4 };
 
-/** Input tile side t = m + 2 and transformed components t². */
-export const tileSide = (m: WinogradTile) => m + 2;
+/** Transformed components t² of a tile (t = m + 2, the input tile's side). */
 export const components = (m: WinogradTile) => (m + 2) ** 2;
 
 /**
  * Pushes Σ_k coefficients[k] · term(k) (v128), from the code of each term: zeros skipped, terms of equal
  * magnitude summed (with their signs) before one multiplication by that magnitude, none for ±1.
  */
-export function combination(coefficients: number[], term: (k: number) => Code): Code {
+function combination(coefficients: number[], term: (k: number) => Code): Code {
   const groups = new Map<number, number[]>();
   coefficients.forEach((c, k) => {
     if (c !== 0) groups.set(Math.abs(c), [...(groups.get(Math.abs(c)) ?? []), k]);
@@ -196,7 +195,7 @@ export function winogradFilterFunction(w: WinogradMatrices, swapped: boolean): F
   const store = (e: number, offset: number, value: Code) => [
     ...[...op.get(L.dst), ...op.get(comp(e)), ...op.add, ...value, ...op.v128Store(offset)],
   ];
-  const transform = (r: number, sink: (e: number, value: Code) => Code) =>
+  const transform = (sink: (e: number, value: Code) => Code) =>
     transform2d(
       w.g,
       (a, b) => input(a * 3 + b),
@@ -226,13 +225,13 @@ export function winogradFilterFunction(w: WinogradMatrices, swapped: boolean): F
     ? [
         ...[0, 1, 2, 3].flatMap((r) => [
           ...load(r),
-          ...transform(r, (e, value) => [...value, ...op.set(out(r, e))]),
+          ...transform((e, value) => [...value, ...op.set(out(r, e))]),
         ]),
         ...Array.from({ length: T }, (_, e) => transposed(e)).flat(),
       ]
     : Array.from({ length: vectors }, (_, r) => [
         ...load(r),
-        ...transform(r, (e, value) => store(e, 32 * (r >> 1) + 16 * (r & 1), value)),
+        ...transform((e, value) => store(e, 32 * (r >> 1) + 16 * (r & 1), value)),
       ]).flat();
   // Source of block (ci, co): plain g + ci·cout·4 + co·4, swapped g + co·cin·4 + ci·4. Destination
   // u + (co / 8)·cin·32 + ci·32 + (co mod 8)·4.
