@@ -5,11 +5,13 @@
  * a gradient kernel should stay near.
  *
  *   npx tsx test/bench/kernels.ts --json [--batch 16] [--cpu-batch 1] [--no-cpu] [--iters 3] [--only TEXT]
- *     [--winograd]
+ *     [--winograd [--steps N]]
  *
  * --only keeps the layers whose name contains TEXT. --winograd times only ResNet50's 3×3 stride-1 layers, forward
  * and both gradients, directly (the SIMD GEMMs), by Winograd F(2×2, 3×3) and F(4×4, 3×3), and as the automatic
- * rule picks (`core/engine/wasm-kernels/winograd.ts`).
+ * rule picks (`core/engine/wasm-kernels/winograd.ts`); with --steps N also N whole ResNet50 training steps (forward,
+ * backward, Adam) and 2N inference steps on one thread with Winograd off and automatic, taking turns step by step
+ * so that a shared machine's load affects both alike.
  *
  * The cpu backend needs minutes per layer at batch 16, so it runs at --cpu-batch (default 1) and its time is
  * scaled linearly to the benchmark batch (`cpu_ms_scaled`; every one of these kernels is linear in the batch).
@@ -31,6 +33,8 @@ import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
 import { conv2dForward } from '../../core/engine/wasm-kernels/conv-forward.ts';
 import { wasmKernelConfigs } from '../../core/engine/wasm-kernels/kernels.ts';
 import { setWinogradMode, winogradTile, type WinogradMode } from '../../core/engine/wasm-kernels/winograd.ts';
+import { createBackbone } from '../../core/models/registry.ts';
+import { Adam } from '../../core/patchgd/adam.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -88,6 +92,7 @@ interface Options {
   iters: number;
   only: string;
   winograd: boolean;
+  steps: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -104,6 +109,7 @@ function parseArgs(argv: string[]): Options {
     iters: value('--iters', 3),
     only: argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '') : '',
     winograd: argv.includes('--winograd'),
+    steps: argv.includes('--steps') ? value('--steps', 1) : 0,
   };
 }
 
@@ -223,6 +229,52 @@ function winogradRows(opts: Options): Record<string, unknown>[] {
   });
 }
 
+/** Patches/s of ResNet50 training and inference steps at 128², Winograd off and automatic taking turns. */
+function winogradSteps(opts: Options): Record<string, unknown> {
+  const model = createBackbone('resnet50', { patchSize: 128, latentDim: 256, seed: 42 });
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = new Adam(variables);
+  const x = tf.randomNormal([opts.batch, 128, 128, 3]) as tf.Tensor4D;
+  const train = () => {
+    const loss = () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar;
+    const { value, grads } = tf.variableGrads(loss, variables);
+    value.dataSync();
+    const ordered = variables.map((v) => grads[v.name]!);
+    optimizer.step(ordered, 1e-3);
+    tf.dispose([value, ...ordered]);
+  };
+  const infer = () => {
+    const z = tf.tidy(() => model.apply(x, { training: true }) as tf.Tensor);
+    z.dataSync();
+    z.dispose();
+  };
+  const modes: WinogradMode[] = ['off', 'auto'];
+  const turns = (step: () => void, rounds: number) => {
+    const spent = modes.map((mode) => {
+      setWinogradMode(mode);
+      step(); // warm-up
+      return 0;
+    });
+    for (let r = 0; r < rounds; r++)
+      modes.forEach((mode, i) => {
+        setWinogradMode(mode);
+        const start = performance.now();
+        step();
+        spent[i]! += performance.now() - start;
+      });
+    const perSecond = (ms: number) => Math.round(((opts.batch * rounds) / (ms / 1000)) * 100) / 100;
+    return Object.fromEntries(modes.map((mode, i) => [mode, perSecond(spent[i]!)]));
+  };
+  const result = {
+    train_patches_per_s: turns(train, opts.steps),
+    infer_patches_per_s: turns(infer, 2 * opts.steps),
+  };
+  tf.dispose(x);
+  optimizer.dispose();
+  model.dispose();
+  return result;
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   // Keep the shipped scalar Conv2DBackpropInput for comparison before our registration replaces it.
@@ -232,7 +284,9 @@ async function main(): Promise<void> {
   const ours = wasmKernelConfigs.find((k) => k.kernelName === Conv2DBackpropInput) as KernelConfig;
   if (opts.winograd) {
     await tf.setBackend('wasm');
-    console.log(JSON.stringify({ backend: chosen, status, options: opts, winograd: winogradRows(opts) }));
+    const layers = winogradRows(opts);
+    const steps = opts.steps > 0 ? { resnet50_steps: winogradSteps(opts) } : {};
+    console.log(JSON.stringify({ backend: chosen, status, options: opts, winograd: layers, ...steps }));
     return;
   }
   const rows: Record<string, unknown>[] = [];
