@@ -5,8 +5,13 @@
  * a gradient kernel should stay near.
  *
  *   npx tsx test/bench/kernels.ts --json [--batch 16] [--cpu-batch 1] [--no-cpu] [--iters 3] [--only TEXT]
+ *     [--winograd [--steps N]]
  *
- * --only keeps the layers whose name contains TEXT.
+ * --only keeps the layers whose name contains TEXT. --winograd times only ResNet50's 3×3 stride-1 layers, forward
+ * and both gradients, directly (the SIMD GEMMs), by Winograd F(2×2, 3×3) and F(4×4, 3×3), and as the automatic
+ * rule picks (`core/engine/wasm-kernels/winograd.ts`); with --steps N also N whole ResNet50 training steps (forward,
+ * backward, Adam) and 2N inference steps on one thread with Winograd off and automatic, taking turns step by step
+ * so that a shared machine's load affects both alike.
  *
  * The cpu backend needs minutes per layer at batch 16, so it runs at --cpu-batch (default 1) and its time is
  * scaled linearly to the benchmark batch (`cpu_ms_scaled`; every one of these kernels is linear in the batch).
@@ -27,6 +32,9 @@ import {
 import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
 import { conv2dForward } from '../../core/engine/wasm-kernels/conv-forward.ts';
 import { wasmKernelConfigs } from '../../core/engine/wasm-kernels/kernels.ts';
+import { setWinogradMode, winogradTile, type WinogradMode } from '../../core/engine/wasm-kernels/winograd.ts';
+import { createBackbone } from '../../core/models/registry.ts';
+import { Adam } from '../../core/patchgd/adam.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -69,12 +77,22 @@ const LAYERS: Layer[] = [
   dw('mobilenetv2 dw 4x4x960', 4, 960, 1),
 ];
 
+/** ResNet50's 3×3 stride-1 layers at a 128² input: [H = W, channels in = out]. */
+const WINOGRAD_LAYERS = [
+  [31, 64],
+  [16, 128],
+  [8, 256],
+  [4, 512],
+] as const;
+
 interface Options {
   batch: number;
   cpuBatch: number;
   cpu: boolean;
   iters: number;
   only: string;
+  winograd: boolean;
+  steps: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -90,6 +108,8 @@ function parseArgs(argv: string[]): Options {
     cpu: !argv.includes('--no-cpu'),
     iters: value('--iters', 3),
     only: argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '') : '',
+    winograd: argv.includes('--winograd'),
+    steps: argv.includes('--steps') ? value('--steps', 1) : 0,
   };
 }
 
@@ -175,6 +195,86 @@ function flops(l: Layer, batch: number): number {
   return 2 * batch * info.outHeight * info.outWidth * info.outChannels * perOutput;
 }
 
+/** Forward and gradient ms of ResNet50's 3×3 stride-1 layers under each Winograd mode. */
+function winogradRows(opts: Options): Record<string, unknown>[] {
+  const modes: WinogradMode[] = ['off', 2, 4, 'auto'];
+  const names = ['direct', 'f2', 'f4', 'auto'];
+  return WINOGRAD_LAYERS.map(([hw, c]) => {
+    const layer = conv(`resnet50 ${hw}x${hw}x${c} 3x3`, hw, c, 3, c, 1);
+    const t = makeTensors(layer, opts.batch);
+    const info = backend_util.computeConv2DInfo(t.x.shape as Shape4, layer.filter, 1, 1, pad);
+    const perMode = (c: Case) =>
+      Object.fromEntries(
+        modes.map((mode, i) => {
+          setWinogradMode(mode);
+          return [names[i], time(opts.iters, () => runCase(c, layer, t))];
+        }),
+      );
+    const forwardCase: Case = {
+      kernel: 'FusedConv2D',
+      inputs: ({ x, filter }) => ({ x, filter }),
+      attrs: () => ({ strides: 1, pad, dataFormat: 'NHWC', dilations: 1, activation: 'linear' }),
+    };
+    const row = {
+      layer: layer.net,
+      input: [opts.batch, ...layer.input],
+      gflop: Math.round((flops(layer, opts.batch) / 1e9) * 1000) / 1000,
+      forward_ms: perMode(forwardCase),
+      input_grad_ms: perMode(CONV_CASES[1] as Case),
+      filter_grad_ms: perMode(CONV_CASES[0] as Case),
+      auto: { forward: winogradTile(info, false), input_grad: winogradTile(info, true) },
+    };
+    tf.dispose([t.x, t.dy, t.filter]);
+    return row;
+  });
+}
+
+/** Patches/s of ResNet50 training and inference steps at 128², Winograd off and automatic taking turns. */
+function winogradSteps(opts: Options): Record<string, unknown> {
+  const model = createBackbone('resnet50', { patchSize: 128, latentDim: 256, seed: 42 });
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = new Adam(variables);
+  const x = tf.randomNormal([opts.batch, 128, 128, 3]) as tf.Tensor4D;
+  const train = () => {
+    const loss = () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar;
+    const { value, grads } = tf.variableGrads(loss, variables);
+    value.dataSync();
+    const ordered = variables.map((v) => grads[v.name]!);
+    optimizer.step(ordered, 1e-3);
+    tf.dispose([value, ...ordered]);
+  };
+  const infer = () => {
+    const z = tf.tidy(() => model.apply(x, { training: true }) as tf.Tensor);
+    z.dataSync();
+    z.dispose();
+  };
+  const modes: WinogradMode[] = ['off', 'auto'];
+  const turns = (step: () => void, rounds: number) => {
+    const spent = modes.map((mode) => {
+      setWinogradMode(mode);
+      step(); // warm-up
+      return 0;
+    });
+    for (let r = 0; r < rounds; r++)
+      modes.forEach((mode, i) => {
+        setWinogradMode(mode);
+        const start = performance.now();
+        step();
+        spent[i]! += performance.now() - start;
+      });
+    const perSecond = (ms: number) => Math.round(((opts.batch * rounds) / (ms / 1000)) * 100) / 100;
+    return Object.fromEntries(modes.map((mode, i) => [mode, perSecond(spent[i]!)]));
+  };
+  const result = {
+    train_patches_per_s: turns(train, opts.steps),
+    infer_patches_per_s: turns(infer, 2 * opts.steps),
+  };
+  tf.dispose(x);
+  optimizer.dispose();
+  model.dispose();
+  return result;
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   // Keep the shipped scalar Conv2DBackpropInput for comparison before our registration replaces it.
@@ -182,6 +282,13 @@ async function main(): Promise<void> {
   const chosen = await selectBackend({ prefer: 'wasm' });
   const status = describeBackend();
   const ours = wasmKernelConfigs.find((k) => k.kernelName === Conv2DBackpropInput) as KernelConfig;
+  if (opts.winograd) {
+    await tf.setBackend('wasm');
+    const layers = winogradRows(opts);
+    const steps = opts.steps > 0 ? { resnet50_steps: winogradSteps(opts) } : {};
+    console.log(JSON.stringify({ backend: chosen, status, options: opts, winograd: layers, ...steps }));
+    return;
+  }
   const rows: Record<string, unknown>[] = [];
   for (const l of LAYERS.filter((layer) => layer.net.includes(opts.only))) {
     const cases = l.depthwise ? DW_CASES : CONV_CASES;

@@ -2,8 +2,9 @@
  * The forward FusedConv2D (tfjs-layers' convolutions run it) as per-tap GEMMs with the SIMD loop `forwardGemm`
  * (`tap-gemms.ts`), for the layers where that beats the shipped XNNPACK convolution: measured on every ResNet50
  * layer shape at 0.45–0.95× its time (most on 1×1 convolutions, where XNNPACK is slowest), and a few per cent
- * on MobileNetV2's inference. Convolutions with a bias, an activation, other layouts, output channels not a
- * multiple of 8, or few input channels go to the shipped kernel.
+ * on MobileNetV2's inference; 'same' 3×3 stride-1 ones by Winograd where that wins (`winograd.ts`). Convolutions
+ * with a bias, an activation, other layouts, output channels not a multiple of 8, or few input channels go to the
+ * shipped kernel.
  */
 import {
   backend_util,
@@ -18,6 +19,7 @@ import { overShipped } from './shipped.ts';
 import { simdKernels } from './simd.ts';
 import { gemmConv2d } from './tap-gemms.ts';
 import { wasmScope } from './wasm-ops.ts';
+import { winogradConv2d, winogradShape, winogradTile } from './winograd.ts';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 
@@ -28,14 +30,22 @@ type Conv2DInfo = backend_util.Conv2DInfo;
  */
 const gemmWins = (info: Conv2DInfo) => info.inChannels >= 16;
 
-/** y = x ⊛ filter by `gemmConv2d` (cout a multiple of 8; the runtime must have the SIMD kernels). */
+/**
+ * y = x ⊛ filter by Winograd where `winogradTile` picks it, else by `gemmConv2d` (cout a multiple of 8; the
+ * runtime must have the SIMD kernels).
+ */
 export function conv2dForward(
   backend: KernelBackend,
   x: TensorInfo,
   filter: TensorInfo,
   info: Conv2DInfo,
 ): TensorInfo {
-  return wasmScope(backend, (ops) => gemmConv2d(ops, ops.simd!, x, filter, info));
+  const tile = winogradTile(info, false);
+  return wasmScope(backend, (ops) =>
+    tile
+      ? winogradConv2d(ops, ops.simd!, x, filter, winogradShape(info, false), tile, false)
+      : gemmConv2d(ops, ops.simd!, x, filter, info),
+  );
 }
 
 export const forwardConvKernelConfig: KernelConfig = overShipped(
@@ -56,7 +66,8 @@ export const forwardConvKernelConfig: KernelConfig = overShipped(
       a.dimRoundingMode,
     );
     const sizes = [info.batchSize, info.outHeight, info.outWidth, info.inChannels];
-    if (info.outChannels % 8 !== 0 || sizes.some((d) => d === 0) || !gemmWins(info)) return null;
+    if (info.outChannels % 8 !== 0 || sizes.some((d) => d === 0)) return null;
+    if (!winogradTile(info, false) && !gemmWins(info)) return null;
     return conv2dForward(backend as KernelBackend, x, filter, info);
   },
 );

@@ -6,6 +6,7 @@
  * - SIMD: both gradients of a regular convolution are, per tap (a, b), a GEMM over the output pixels with x's rows
  *   gathered at the tap's offset (`tapGemms`); at stride 1 the input gradient is the forward convolution below,
  *   which runs on the forward GEMMs (`gemmConv2d`); both depthwise gradients one walk over the (pixel, tap) pairs.
+ *   'Same' 3×3 stride-1 convolutions take both gradients by Winograd where it wins (`winograd.ts`).
  * - Filter gradient as a convolution: for each tap (a, b), a sum over (n, i, j). With the batch moved into the
  *   channel axis and the output gradient used as the filter, that is one convolution whose stride is the forward
  *   dilation and whose dilation is the forward stride; its output pixels are the filter taps.
@@ -19,6 +20,7 @@ import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { SimdKernels } from './simd.ts';
 import { packedGemmConv2d, tapGemms } from './tap-gemms.ts';
 import { preparedFilter } from './prepared-filters.ts';
+import { winogradConv2d, winogradFilterGrad, winogradShape, winogradTile } from './winograd.ts';
 import type { ConvKind, ConvSpec, SignedPads, WasmOps } from './wasm-ops.ts';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -124,6 +126,8 @@ const padChannels = (ops: WasmOps, t: TensorInfo) =>
 /** dL/dfilter of a regular convolution: [fh, fw, Cin, Cout]. */
 export function conv2dFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
   const simd = ops.simd;
+  const tile = simd && winogradTile(info, false);
+  if (simd && tile) return winogradFilterGrad(ops, simd, x, dy, winogradShape(info, false), tile);
   if (simd && info.inChannels % 4 === 0 && info.outChannels % 8 === 0)
     return simdConv2dFilterGrad(ops, simd, x, dy, info);
   if (simd && info.inChannels === RGB && info.outChannels % 8 === 0) {
@@ -257,6 +261,9 @@ export function conv2dInputGrad(
   info: Conv2DInfo,
 ): TensorInfo {
   const simd = ops.simd;
+  // A 'same' 3×3 at stride 1: the forward convolution of dy with the rotated filter, by Winograd where it wins.
+  const tile = simd && winogradTile(info, true);
+  if (simd && tile) return winogradConv2d(ops, simd, dy, filter, winogradShape(info, true), tile, true);
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
   // At stride 1 the forward GEMMs beat both paths below once dy has 64 channels (`test/bench/kernels.ts`).
   const viaForward =

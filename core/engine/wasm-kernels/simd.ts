@@ -35,6 +35,7 @@ import {
   stepProductFunction,
 } from './simd-elementwise.ts';
 import { encodeModule, multiplyAdd, op } from './wasm-asm.ts';
+import { winogradFunctions, type WinogradTile } from './winograd-transforms.ts';
 
 /** A sliding window over NHWC pixels: input and output sizes, window, strides and leading pads. */
 interface WindowGeometry {
@@ -86,6 +87,32 @@ export interface TapGemmArgs {
   segsEnd: number;
   xStep: number;
   dyStep: number;
+}
+
+/**
+ * The Winograd filter transform (`winograd-transforms.ts`) of a 3×3 filter, heap byte offsets of the filter and of
+ * the transformed one ([components, cout / 8, cin, 8]); cin, cout the convolution's (cin a multiple of 4, cout of
+ * 8). With `swapped` the filter is stored [3, 3, cout, cin] and is taken rotated by 180° (an input gradient's).
+ */
+export interface WinogradFilterArgs {
+  g: number;
+  u: number;
+  cin: number;
+  cout: number;
+  swapped: boolean;
+}
+
+/**
+ * A Winograd data transform over `count` tiles of a table of pixel pointers at `table` (i32 heap byte offsets of
+ * each tile's t × t input or m × m output pixels); the heap byte offset of the components ([components, tiles,
+ * channels], compBytes apart). `channels` a multiple of 4.
+ */
+export interface WinogradDataArgs {
+  table: number;
+  count: number;
+  comps: number;
+  channels: number;
+  compBytes: number;
 }
 
 /** Elementwise operands: heap byte offsets, each operand either `size` floats or a 4-float broadcast. */
@@ -157,6 +184,15 @@ export interface SimdKernels {
   inputGradGemm(args: TapGemmArgs): void;
   /** y-rows (at the dy offsets) += x-rows · filter, or = with `overwrite`; cout a multiple of 8. */
   forwardGemm(args: TapGemmArgs, overwrite: boolean): void;
+  winogradFilter(m: WinogradTile, args: WinogradFilterArgs): void;
+  /** V = Bᵀ d B per tile and channel. */
+  winogradInput(m: WinogradTile, args: WinogradDataArgs): void;
+  /** y-tile = Aᵀ M A per tile and channel. */
+  winogradOutput(m: WinogradTile, args: WinogradDataArgs): void;
+  /** Z = A dY Aᵀ per tile and channel. */
+  winogradOutputGrad(m: WinogradTile, args: WinogradDataArgs): void;
+  /** dg = Gᵀ dU G per channel pair: heap byte offsets of dU [components, cin, cout] and dg [3, 3, cin, cout]. */
+  winogradFilterGrad(m: WinogradTile, args: { du: number; dg: number; cin: number; cout: number }): void;
   /** 4 elements per step. */
   minimum(args: BinaryArgs): void;
   /** 16 elements per step. */
@@ -218,6 +254,7 @@ const functions = (fused: boolean) => [
   columnMomentsFunction(),
   channelAffineFunction(),
   channelAffine2Function(),
+  ...winogradFunctions(),
 ];
 
 /** Whether this runtime validates relaxed SIMD now (asked afresh each time, unlike the variants' modules). */
@@ -287,6 +324,17 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     };
   };
   const forwardGemms = [tapGemm('forwardGemm'), tapGemm('forwardGemmOverwrite')] as const;
+  const winogradData = (which: 'Input' | 'Output' | 'OutputGrad') => {
+    const perTile = { 2: fn(`winograd${which}2`), 4: fn(`winograd${which}4`) };
+    return (m: WinogradTile, a: WinogradDataArgs) => {
+      if (a.count > 0 && a.channels > 0) perTile[m](a.table, a.count, a.comps, a.channels * 4, a.compBytes);
+    };
+  };
+  const winogradFilters = {
+    2: [fn('winogradFilter2'), fn('winogradFilter2Swapped')],
+    4: [fn('winogradFilter4'), fn('winogradFilter4Swapped')],
+  } as const;
+  const winogradFilterGrads = { 2: fn('winogradFilterGrad2'), 4: fn('winogradFilterGrad4') };
   const maxPoolGrad = fn('maxPoolGrad');
   const relu6 = fn('relu6');
   const products = {
@@ -316,6 +364,17 @@ export function bindSimdKernels(memory: Memory, multiplyAdd: MultiplyAdd): SimdK
     filterGradGemm: tapGemm('filterGradGemm'),
     inputGradGemm: tapGemm('inputGradGemm'),
     forwardGemm: (a, overwrite) => forwardGemms[overwrite ? 1 : 0](a),
+    winogradFilter: (m, a) => {
+      if (a.cin === 0 || a.cout === 0) return;
+      const rowStep = (a.swapped ? a.cin : a.cout) * 4;
+      winogradFilters[m][a.swapped ? 1 : 0]!(a.g, a.u, a.cin, a.cout, rowStep, a.cin * a.cout * 4);
+    },
+    winogradInput: winogradData('Input'),
+    winogradOutput: winogradData('Output'),
+    winogradOutputGrad: winogradData('OutputGrad'),
+    winogradFilterGrad: (m, a) => {
+      if (a.cin > 0 && a.cout > 0) winogradFilterGrads[m](a.du, a.dg, a.cin * a.cout * 4);
+    },
     minimum: binary('minimum', 4),
     greater: binary('greater', 1),
     relu6: (a) => {

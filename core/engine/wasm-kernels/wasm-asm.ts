@@ -56,6 +56,8 @@ export const op = {
   add: [0x6a],
   sub: [0x6b],
   mul: [0x6c],
+  and: [0x71],
+  shrU: [0x76],
   i32Load: (offset = 0): Code => [0x28, ...memarg(offset)],
   f32Load: (offset = 0): Code => [0x2a, ...memarg(offset)],
   f32Store: (offset = 0): Code => [0x38, ...memarg(offset)],
@@ -84,7 +86,13 @@ export const op = {
   i16x8NarrowI32x4S: simd(0x85),
   i8x16NarrowI16x8S: simd(0x65),
   f32x4Splat: simd(0x13),
+  /** Lanes of two f32x4 vectors: lane k of the result is lane `lanes[k]` of a (0–3) or of b (4–7). */
+  f32x4Shuffle: (lanes: [number, number, number, number]): Code => [
+    ...simd(0x0d),
+    ...lanes.flatMap((lane) => [0, 1, 2, 3].map((byte) => 4 * lane + byte)),
+  ],
   f32x4ExtractLane: (lane: number): Code => [...simd(0x1f), lane],
+  f32x4Neg: simd(0xe1),
   f32x4Sqrt: simd(0xe3),
   f32x4Add: simd(0xe4),
   f32x4Sub: simd(0xe5),
