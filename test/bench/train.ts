@@ -7,6 +7,7 @@
  *
  *   npx tsx test/bench/train.ts --json [--backbones mobilenetv2,resnet50] [--batch 16] [--patch 128]
  *     [--latent 256] [--seconds 20] [--backend wasm] [--threads 1,2] [--no-torch] [--profile] [--phases]
+ *     [--rounds 1]
  *
  * --threads lists the engine thread counts to measure (default 1): each count N > 1 runs the tfjs side on an
  * engine pool (core/engine/parallel) whose N worker threads each embed a share of the batch with batch norm
@@ -17,6 +18,9 @@
  * --phases adds, per thread count N > 1, where the time of a few more training steps and fills went: on the main
  * thread (waiting for the embeddings, for the backward passes and gradient sum, Adam, the weight push) and on each
  * worker (busy, and within that blocked at batch-norm barriers or waiting for upstream gradients), in ms per step.
+ * --rounds N repeats the whole measurement (tfjs, then PyTorch) N times, each backbone in turn: this machine's speed
+ * drifts by ±10 % over minutes, and tfjs and PyTorch run one after the other, so one round's ratio can be off by
+ * that much; `ratios` gives each ratio's median and range over the rounds (profiles and phases come from round 1).
  * Prints one JSON object on stdout; progress goes to stderr.
  */
 import { execFileSync } from 'node:child_process';
@@ -45,6 +49,7 @@ const { values: args } = parseArgs({
     'no-torch': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     phases: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '1' },
   },
 });
 const batch = Number(args.batch);
@@ -52,6 +57,9 @@ const patch = Number(args.patch);
 const latent = Number(args.latent);
 const seconds = Number(args.seconds);
 const threadCounts = args.threads.split(',').map(Number);
+const rounds = Number(args.rounds);
+if (!Number.isInteger(rounds) || rounds < 1)
+  throw new Error(`--rounds takes a count ≥ 1, got '${args.rounds}'`);
 if (threadCounts.some((t) => !Number.isInteger(t) || t < 1))
   throw new Error(`--threads takes thread counts ≥ 1 separated by commas, got '${args.threads}'`);
 const log = (text: string) => process.stderr.write(`${text}\n`);
@@ -242,7 +250,7 @@ async function profileStep(step: () => void | Promise<void>) {
     .slice(0, 15);
 }
 
-async function benchBackbone(name: BackboneName) {
+async function benchBackbone(name: BackboneName, firstRound: boolean) {
   const runners: Runner[] = [];
   try {
     for (const t of threadCounts) runners.push(t === 1 ? serialRunner(name) : await poolRunner(name, t));
@@ -257,10 +265,10 @@ async function benchBackbone(name: BackboneName) {
       seconds / 2,
     );
     const phases: (PoolPhases | null)[] = [];
-    for (const r of runners) phases.push(args.phases && r.phases ? await r.phases(3) : null);
-    const serial = runners.find((r) => r.threads === 1);
-    const profile = args.profile && serial ? await profileStep(serial.trainStep) : null;
-    const inferProfile = args.profile && serial ? await profileStep(serial.inferStep) : null;
+    for (const r of runners) phases.push(args.phases && firstRound && r.phases ? await r.phases(3) : null);
+    const serial = firstRound && args.profile ? runners.find((r) => r.threads === 1) : undefined;
+    const profile = serial ? await profileStep(serial.trainStep) : null;
+    const inferProfile = serial ? await profileStep(serial.inferStep) : null;
     const torch = args['no-torch'] ? null : (log(`${name}: PyTorch…`), runTorch(name));
     return runners.map((r, i) => {
       const tfjsTrain = batch / train[i]!.perCall;
@@ -296,15 +304,40 @@ async function benchBackbone(name: BackboneName) {
 const loadBefore = os.loadavg();
 const startedAt = new Date().toISOString();
 const backend = await selectBackend({ prefer: args.backend as BackendPreference });
-const results = [];
-for (const name of args.backbones.split(',')) {
-  try {
-    results.push(...(await benchBackbone(name as BackboneName)));
-  } catch (err) {
-    // One backbone failing (e.g. its training step exhausting the 4 GiB wasm heap) still reports the others.
-    log(`${name}: ${err instanceof Error ? err.message : String(err)}`);
-    results.push({ backbone: name, tfjs_backend: tf.getBackend(), error: String(err) });
+const results: Record<string, unknown>[] = [];
+for (let round = 1; round <= rounds; round++)
+  for (const name of args.backbones.split(',')) {
+    if (rounds > 1) log(`round ${round} of ${rounds}`);
+    try {
+      results.push(...(await benchBackbone(name as BackboneName, round === 1)).map((r) => ({ round, ...r })));
+    } catch (err) {
+      // One backbone failing (e.g. its training step exhausting the 4 GiB wasm heap) still reports the others.
+      log(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      results.push({ round, backbone: name, tfjs_backend: tf.getBackend(), error: String(err) });
+    }
   }
+
+/** Median and range over the rounds of each backbone and thread count's tfjs/PyTorch ratios. */
+function ratioSummary() {
+  const median = (v: number[]) => {
+    const s = [...v].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  const stats = (v: number[]) =>
+    v.length ? { median: median(v), min: Math.min(...v), max: Math.max(...v) } : null;
+  const groups = new Map<string, Record<string, unknown>[]>();
+  for (const r of results) {
+    if (r['error'] || r['train_ratio_tfjs_over_torch'] == null) continue;
+    const key = `${String(r['backbone'])}/${String(r['tfjs_threads'])}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((rs) => ({
+    backbone: rs[0]!['backbone'],
+    tfjs_threads: rs[0]!['tfjs_threads'],
+    rounds: rs.length,
+    train_ratio: stats(rs.map((r) => r['train_ratio_tfjs_over_torch'] as number)),
+    infer_ratio: stats(rs.map((r) => r['infer_ratio_tfjs_over_torch'] as number)),
+  }));
 }
 const summary = {
   bench: 'train-throughput',
@@ -319,6 +352,8 @@ const summary = {
   min_seconds_per_measure: seconds,
   load_average_start: loadBefore,
   load_average_end: os.loadavg(),
+  rounds,
+  ratios: ratioSummary(),
   results,
 };
 process.stdout.write(`${JSON.stringify(summary, null, args.json ? undefined : 2)}\n`);
