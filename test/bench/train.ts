@@ -18,12 +18,13 @@
  * --phases adds, per thread count N > 1, where the time of a few more training steps and fills went: on the main
  * thread (waiting for the embeddings, for the backward passes and gradient sum, Adam, the weight push) and on each
  * worker (busy, and within that blocked at batch-norm barriers or waiting for upstream gradients), in ms per step.
- * --rounds N repeats the whole measurement (tfjs, then PyTorch) N times, each backbone in turn: this machine's speed
- * drifts by ±10 % over minutes, and tfjs and PyTorch run one after the other, so one round's ratio can be off by
- * that much; `ratios` gives each ratio's median and range over the rounds (profiles and phases come from round 1).
+ * --rounds N repeats the whole measurement N times, each backbone in turn; `ratios` gives each tfjs/PyTorch ratio's
+ * median and range over the rounds (profiles and phases come from round 1). The machine's speed drifts by tens of
+ * per cent over minutes (other tenants), so PyTorch's steps take turns with tfjs's, step by step, in one loop.
  * Prints one JSON object on stdout; progress goes to stderr.
  */
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,23 +88,46 @@ async function timedTogether(
   return spent.map((ms) => ({ perCall: ms / 1000 / calls, calls }));
 }
 
-interface TorchResult {
+/** The PyTorch process (`torch_train.py`): what it runs on, and one step per call. */
+interface TorchServer {
   source: string;
   torch: string;
   threads: number;
-  train_patches_per_s: number;
-  infer_patches_per_s: number;
+  step: (kind: 'train' | 'infer') => Promise<void>;
+  close: () => void;
 }
 
-function runTorch(backbone: string): TorchResult {
+/** Starts `torch_train.py` for `backbone` and waits until it has built its model. */
+async function startTorch(backbone: string): Promise<TorchServer> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_train.py');
-  const out = execFileSync(
+  const child = spawn(
     '/usr/bin/python3',
     [script, backbone, '--patch', `${patch}`, '--batch', `${batch}`, '--latent', `${latent}`],
-    // Passive OpenMP waiting: with other jobs on the two cores, spinning threads would mostly wait on each other.
-    { encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, maxBuffer: 1 << 20 },
+    // Passive OpenMP waiting: between its steps the tfjs steps run, and spinning threads would take their cores.
+    { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, stdio: ['pipe', 'pipe', 'inherit'] },
   );
-  return JSON.parse(out) as TorchResult;
+  const lines = readline.createInterface({ input: child.stdout });
+  const waiting: ((line: string) => void)[] = [];
+  const queued: string[] = [];
+  lines.on('line', (line) => (waiting.length ? waiting.shift()!(line) : queued.push(line)));
+  const exited = new Promise<never>((_, reject) =>
+    child.on('exit', (code) => reject(new Error(`torch_train.py exited (${code}) before answering`))),
+  );
+  exited.catch(() => undefined);
+  const next = () =>
+    Promise.race([
+      queued.length ? Promise.resolve(queued.shift()!) : new Promise<string>((r) => waiting.push(r)),
+      exited,
+    ]);
+  const info = JSON.parse(await next()) as { source: string; torch: string; threads: number };
+  return {
+    ...info,
+    step: async (kind) => {
+      child.stdin.write(`${kind}\n`);
+      await next();
+    },
+    close: () => child.stdin.end(),
+  };
 }
 
 interface Runner {
@@ -252,24 +276,26 @@ async function profileStep(step: () => void | Promise<void>) {
 
 async function benchBackbone(name: BackboneName, firstRound: boolean) {
   const runners: Runner[] = [];
+  let torch: TorchServer | null = null;
   try {
     for (const t of threadCounts) runners.push(t === 1 ? serialRunner(name) : await poolRunner(name, t));
-    log(`${name}: tfjs training on ${threadCounts.join(', ')} thread(s)…`);
-    const train = await timedTogether(
-      runners.map((r) => r.trainStep),
-      seconds,
-    );
-    log(`${name}: tfjs inference…`);
+    torch = args['no-torch'] ? null : await startTorch(name);
+    // PyTorch's steps take their turns with tfjs's: the ratios then hold while the machine's speed drifts.
+    const torchSteps = (kind: 'train' | 'infer') => (torch ? [() => torch!.step(kind)] : []);
+    log(`${name}: training on ${threadCounts.join(', ')} tfjs thread(s)${torch ? ' and PyTorch' : ''}…`);
+    const train = await timedTogether([...runners.map((r) => r.trainStep), ...torchSteps('train')], seconds);
+    log(`${name}: inference…`);
     const infer = await timedTogether(
-      runners.map((r) => r.inferStep),
+      [...runners.map((r) => r.inferStep), ...torchSteps('infer')],
       seconds / 2,
     );
+    const torchRate = (times: typeof train) => (torch ? batch / times[runners.length]!.perCall : null);
+    const [torchTrain, torchInfer] = [torchRate(train), torchRate(infer)];
     const phases: (PoolPhases | null)[] = [];
     for (const r of runners) phases.push(args.phases && firstRound && r.phases ? await r.phases(3) : null);
     const serial = firstRound && args.profile ? runners.find((r) => r.threads === 1) : undefined;
     const profile = serial ? await profileStep(serial.trainStep) : null;
     const inferProfile = serial ? await profileStep(serial.inferStep) : null;
-    const torch = args['no-torch'] ? null : (log(`${name}: PyTorch…`), runTorch(name));
     return runners.map((r, i) => {
       const tfjsTrain = batch / train[i]!.perCall;
       const tfjsInfer = batch / infer[i]!.perCall;
@@ -287,16 +313,17 @@ async function benchBackbone(name: BackboneName, firstRound: boolean) {
         tfjs_infer_steps: infer[i]!.calls,
         torch_source: torch?.source ?? null,
         torch_threads: torch?.threads ?? null,
-        torch_train_patches_per_s: torch?.train_patches_per_s ?? null,
-        torch_infer_patches_per_s: torch?.infer_patches_per_s ?? null,
-        train_ratio_tfjs_over_torch: torch ? tfjsTrain / torch.train_patches_per_s : null,
-        infer_ratio_tfjs_over_torch: torch ? tfjsInfer / torch.infer_patches_per_s : null,
+        torch_train_patches_per_s: torchTrain,
+        torch_infer_patches_per_s: torchInfer,
+        train_ratio_tfjs_over_torch: torchTrain ? tfjsTrain / torchTrain : null,
+        infer_ratio_tfjs_over_torch: torchInfer ? tfjsInfer / torchInfer : null,
         profile_top15: r.threads === 1 ? profile : null,
         infer_profile_top15: r.threads === 1 ? inferProfile : null,
         phases_ms_per_step: phases[i],
       };
     });
   } finally {
+    torch?.close();
     for (const r of runners) await r.dispose();
   }
 }
