@@ -66,19 +66,20 @@ if (threadCounts.some((t) => !Number.isInteger(t) || t < 1))
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 /**
- * Mean seconds per call of each step, after one warm-up call each. The steps take turns, call by call, until each
- * has run for at least `minSeconds` (and at least twice): on a machine others share, load changes then affect all
- * of them alike, so their ratios hold even when the absolute figures drift.
+ * Mean seconds per timed call of each step. The steps take turns until each has been timed for at least
+ * `minSeconds` (and at least twice): on a machine others share, load changes then affect all of them alike, so
+ * their ratios hold even when the absolute figures drift. In a turn a step runs twice and only the second call is
+ * timed, so that every timed call finds the caches (and PyTorch's threads) as its own previous call left them.
  */
 async function timedTogether(
   steps: readonly (() => void | Promise<void>)[],
   minSeconds: number,
 ): Promise<{ perCall: number; calls: number }[]> {
-  for (const step of steps) await step();
   const spent = steps.map(() => 0);
   let calls = 0;
   while (calls < 2 || Math.min(...spent) < minSeconds * 1000) {
     for (const [i, step] of steps.entries()) {
+      await step();
       const start = performance.now();
       await step();
       spent[i]! += performance.now() - start;

@@ -11,29 +11,11 @@ import {
 } from '../../core/engine/wasm-kernels/simd.ts';
 import { enableRelaxedSimd } from '../../core/engine/relaxed-simd.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
+import { wasmHeap } from '../helpers/wasm-heap.ts';
 
 enableRelaxedSimd();
 
-/** The part of the WebAssembly JS API used here (the project's TypeScript libs declare none of it). */
-const { Memory } = (
-  globalThis as unknown as {
-    WebAssembly: { Memory: new (size: { initial: number }) => { buffer: ArrayBuffer } };
-  }
-).WebAssembly;
-
-/** A fresh memory with a bump allocator of float32 / int32 arrays at 16-byte-aligned byte offsets. */
-function heap() {
-  const memory = new Memory({ initial: 4 });
-  let next = 16;
-  const alloc = (values: Float32Array | Int32Array) => {
-    const at = next;
-    next += Math.ceil(values.byteLength / 16) * 16;
-    new Uint8Array(memory.buffer, at, values.byteLength).set(new Uint8Array(values.buffer));
-    return at;
-  };
-  const read = (at: number, n: number) => new Float32Array(memory.buffer, at, n).slice();
-  return { memory, alloc, read };
-}
+const heap = () => wasmHeap(4);
 
 const [CIN, COUT] = [8, 16];
 /** Segments of pixel rows: [first x pixel, first dy pixel, count], with x stepping 2 pixels (a stride). */

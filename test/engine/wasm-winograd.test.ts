@@ -24,6 +24,7 @@ import {
 import { WINOGRAD, type WinogradTile } from '../../core/engine/wasm-kernels/winograd-transforms.ts';
 import { createBackbone } from '../../core/models/registry.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
+import { wasmHeap } from '../helpers/wasm-heap.ts';
 
 type Shape4 = [number, number, number, number];
 const TILES: WinogradTile[] = [2, 4];
@@ -185,24 +186,7 @@ describe('Winograd eligibility', () => {
   });
 });
 
-/** A fresh memory with a bump allocator of float32 / int32 arrays at 16-byte-aligned byte offsets. */
-function heap() {
-  const { Memory } = (
-    globalThis as unknown as {
-      WebAssembly: { Memory: new (size: { initial: number }) => { buffer: ArrayBuffer } };
-    }
-  ).WebAssembly;
-  const memory = new Memory({ initial: 16 });
-  let next = 16;
-  const alloc = (values: Float32Array | Int32Array) => {
-    const at = next;
-    next += Math.ceil(values.byteLength / 16) * 16;
-    new Uint8Array(memory.buffer, at, values.byteLength).set(new Uint8Array(values.buffer));
-    return at;
-  };
-  const read = (at: number, n: number) => new Float32Array(memory.buffer, at, n).slice();
-  return { memory, alloc, read };
-}
+const heap = () => wasmHeap(16);
 
 /** 'same' 3×3 correlation by plain loops; with `swapped` the filter is [3, 3, cout, cin], rotated by 180°. */
 function referenceConv(s: WinogradShape, x: Float32Array, g: Float32Array, swapped: boolean) {
