@@ -216,27 +216,39 @@ function componentGemm(
   };
 }
 
-/**
- * Runs the Winograd convolution on buffers laid out by `winogradLayout`, the filter already transformed (U = G g Gᵀ
- * by `simd.winogradFilter`) at `transformedFilter`.
- */
-export function runWinograd(simd: SimdKernels, layout: WinogradLayout, at: WinogradBuffers): void {
+/** Per block of tiles, its input tiles transformed (V = Bᵀ d B) first: `body(count, table)` then runs on them. */
+function forEachBlock(
+  simd: SimdKernels,
+  layout: WinogradLayout,
+  at: WinogradBuffers,
+  body: (count: number, table: ReturnType<typeof blockTables>) => void,
+): void {
   const { m, block, tiles } = layout;
-  const { cin, cout } = layout.shape;
   for (let k0 = 0; k0 < tiles; k0 += block) {
     const count = Math.min(block, tiles - k0);
     const table = blockTables(layout, at.tables, k0);
     simd.winogradInput(m, {
       ...{ table: table.input, count, comps: at.transformedInput },
-      ...{ channels: cin, compBytes: block * cin * 4 },
+      ...{ channels: layout.shape.cin, compBytes: block * layout.shape.cin * 4 },
     });
+    body(count, table);
+  }
+}
+
+/**
+ * Runs the Winograd convolution on buffers laid out by `winogradLayout`, the filter already transformed (U = G g Gᵀ
+ * by `simd.winogradFilter`) at `transformedFilter`.
+ */
+export function runWinograd(simd: SimdKernels, layout: WinogradLayout, at: WinogradBuffers): void {
+  const { m, block } = layout;
+  forEachBlock(simd, layout, at, (count, table) => {
     for (let e = 0; e < components(m); e++)
       simd.forwardGemm(componentGemm(layout, at, count, e, at.transformedFilter), true);
     simd.winogradOutput(m, {
       ...{ table: table.output, count, comps: at.products },
-      ...{ channels: cout, compBytes: block * cout * 4 },
+      ...{ channels: layout.shape.cout, compBytes: block * layout.shape.cout * 4 },
     });
-  }
+  });
 }
 
 /**
@@ -246,22 +258,16 @@ export function runWinograd(simd: SimdKernels, layout: WinogradLayout, at: Winog
  * `filter`. The tables point into x and dy, dy's outside pixels at a zero row; `products` holds Z.
  */
 export function runWinogradFilterGrad(simd: SimdKernels, layout: WinogradLayout, at: WinogradBuffers): void {
-  const { m, block, tiles } = layout;
+  const { m, block } = layout;
   const { cin, cout } = layout.shape;
-  for (let k0 = 0; k0 < tiles; k0 += block) {
-    const count = Math.min(block, tiles - k0);
-    const table = blockTables(layout, at.tables, k0);
-    simd.winogradInput(m, {
-      ...{ table: table.input, count, comps: at.transformedInput },
-      ...{ channels: cin, compBytes: block * cin * 4 },
-    });
+  forEachBlock(simd, layout, at, (count, table) => {
     simd.winogradOutputGrad(m, {
       ...{ table: table.output, count, comps: at.products },
       ...{ channels: cout, compBytes: block * cout * 4 },
     });
     for (let e = 0; e < components(m); e++)
       simd.filterGradGemm(componentGemm(layout, at, count, e, at.transformedFilter));
-  }
+  });
   simd.winogradFilterGrad(m, { du: at.transformedFilter, dg: at.filter, cin, cout });
 }
 
