@@ -6,14 +6,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/engine/backend.ts';
-import { preparedFilterCount } from '../../core/engine/wasm-kernels/prepared-filters.ts';
+import { preparedFilterBytes } from '../../core/engine/wasm-kernels/prepared-filters.ts';
+import { profiled } from '../../core/patchgd/memory.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 
 const X: [number, number, number, number] = [2, 6, 6, 16];
 // 64 output channels: the input gradient then runs as the forward GEMMs on dy (`conv-grads.ts`).
 const F: [number, number, number, number] = [1, 1, 16, 64];
 
-const held = () => preparedFilterCount(tf.backend());
+/** Prepared filters held, counted in filters of F's size. */
+const held = () => preparedFilterBytes(tf.backend()) / (tf.util.sizeFromShape(F) * 4);
 const conv = (x: tf.Tensor4D, f: tf.Tensor4D) => tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'valid' });
 
 beforeAll(async () => {
@@ -60,5 +62,16 @@ describe('prepared filters on wasm', () => {
     const y = conv(x, other);
     expect(held()).toBe(start + 1);
     tf.dispose([y, other, x]);
+  });
+
+  it("count in a step's measured memory peak", async () => {
+    const x = tf.tensor4d(uniformValues(tf.util.sizeFromShape(X), 5), X);
+    const f = tf.tensor4d(uniformValues(tf.util.sizeFromShape(F), 6), F);
+    const step = () => conv(x, f).dispose();
+    const { peakBytes } = await profiled(step);
+    const tensorsOnly = (await tf.profile(step)).peakBytes;
+    expect(preparedFilterBytes(tf.backend())).toBe(tf.util.sizeFromShape(F) * 4);
+    expect(peakBytes).toBe(tensorsOnly + tf.util.sizeFromShape(F) * 4);
+    tf.dispose([x, f]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { preparedFilterBytes } from '../wasm-kernels/prepared-filters.ts';
 import { selectBackend, type BackendName } from '../backend.ts';
 import { abortPool, receiveBlocking, takeBlockedMs, type SyncBuffers } from './all-reduce.ts';
 import { gradientSlot } from './gradient-slots.ts';
@@ -90,7 +91,8 @@ async function handle(command: Command): Promise<void> {
     else {
       const started = performance.now();
       const info = await tf.profile(() => run(command));
-      peakBytes = Math.max(peakBytes, info.peakBytes);
+      // The kernels' prepared filters live beside the tensors, outside the profile's count.
+      peakBytes = Math.max(peakBytes, info.peakBytes + preparedFilterBytes(tf.backend()));
       busyMs += performance.now() - started;
     }
   } catch (err) {

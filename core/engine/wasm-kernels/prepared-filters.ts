@@ -6,9 +6,9 @@
  * weights rewritten per forward pass (tens of ms on one thread, test/bench/RESULTS.md).
  *
  * An entry goes when a later lookup finds its filter's data freed; until then (at most one set of weights
- * behind) it holds wasm heap outside tfjs' tensor count.
+ * behind) it holds wasm heap outside tfjs' tensor count, which `preparedFilterBytes` reports.
  */
-import type { DataId, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import { util, type DataId, type KernelBackend, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmScope, type WasmOps } from './wasm-ops.ts';
 
@@ -59,9 +59,13 @@ export function preparedFilter(
   return prepared;
 }
 
-/** How many prepared filters `backend` holds (diagnostics and tests). */
-export function preparedFilterCount(backend: KernelBackend): number {
-  let count = 0;
-  for (const variants of entries(backend).values()) count += variants.size;
-  return count;
+/**
+ * Bytes of the prepared filters `backend` holds: wasm heap that tfjs' tensor count (and so tf.profile's peak) does
+ * not see, which memory accounting adds (`core/patchgd/memory.ts`, the engine threads).
+ */
+export function preparedFilterBytes(backend: KernelBackend): number {
+  let bytes = 0;
+  for (const variants of entries(backend).values())
+    for (const t of variants.values()) bytes += util.sizeFromShape(t.shape) * 4;
+  return bytes;
 }
