@@ -72,10 +72,14 @@ function combined(rows: number, shift: tf.Tensor1D, offset: tf.Tensor1D, m2: tf.
 
 /** The activation a SyncBatchNorm applies to its output (after the residual, if any). */
 export type BatchNormActivation = 'linear' | 'relu' | 'relu6';
-const CLAMPS: Record<BatchNormActivation, readonly [number, number] | null> = {
-  linear: null,
-  relu: [0, Infinity],
-  relu6: [0, 6],
+/** Each activation as the bounds batch norm's output pass clamps to, and as the op the inference path applies. */
+const ACTIVATIONS: Record<
+  BatchNormActivation,
+  { clamp?: readonly [number, number]; op: (t: tf.Tensor) => tf.Tensor }
+> = {
+  linear: { op: (t) => t },
+  relu: { clamp: [0, Infinity], op: (t) => tf.relu(t) },
+  relu6: { clamp: [0, 6], op: (t) => tf.relu6(t) },
 };
 
 interface SyncBatchNormArgs {
@@ -123,7 +127,7 @@ export class SyncBatchNorm extends tfl.layers.Layer {
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
     this.activation = args.activation ?? 'linear';
-    if (!(this.activation in CLAMPS))
+    if (!(this.activation in ACTIVATIONS))
       throw new Error(`SyncBatchNorm: unknown activation '${this.activation}'`);
     this.supportsMasking = true;
   }
@@ -163,8 +167,7 @@ export class SyncBatchNorm extends tfl.layers.Layer {
         const scale = tf.mul(gamma, tf.rsqrt(tf.add(this.movingVariance!.read(), this.epsilon)));
         const shift = tf.sub(beta, tf.mul(this.movingMean!.read(), scale));
         const y = channelAffine(x, scale, shift);
-        const sum = residual ? tf.add(y, residual) : y;
-        return this.activation === 'linear' ? sum : this.activation === 'relu' ? tf.relu(sum) : tf.relu6(sum);
+        return ACTIVATIONS[this.activation].op(residual ? tf.add(y, residual) : y);
       });
     return this.normaliseBatch(x, gamma, beta, residual);
   }
@@ -176,7 +179,7 @@ export class SyncBatchNorm extends tfl.layers.Layer {
     residual: tf.Tensor | null,
   ): tf.Tensor {
     const epsilon = this.epsilon;
-    const clamp = CLAMPS[this.activation] ?? undefined;
+    const { clamp } = ACTIVATIONS[this.activation];
     // The residual enters the output pass as its second term, times one.
     const plus = (r: tf.Tensor | null) => (r ? { z: r, b: tf.onesLike(gamma) } : undefined);
     let count = 0;

@@ -146,6 +146,13 @@ export function channelDot(x: tf.Tensor, z: tf.Tensor): tf.Tensor1D {
   return tf.tidy(() => channelSum(tf.mul(x, z)));
 }
 
+/** The two rows of the centring kernels' sums (squares, then values), freeing the [2, C] tensor. */
+function rowsOf(both: tf.Tensor2D): { squares: tf.Tensor1D; sums: tf.Tensor1D } {
+  const [squares, sums] = tf.unstack(both) as [tf.Tensor1D, tf.Tensor1D];
+  both.dispose();
+  return { squares: squares!, sums: sums! };
+}
+
 /** x − mean (mean [C]) and the per-channel sums of its squares and of itself, [C] each. */
 export function channelCentre(
   x: tf.Tensor,
@@ -153,9 +160,7 @@ export function channelCentre(
 ): { centred: tf.Tensor; squares: tf.Tensor1D; sums: tf.Tensor1D } {
   if (fast(x, [], [mean])) {
     const [centred, both] = tf.engine().runKernel(CHANNEL_CENTRE, { x, mean }) as [tf.Tensor, tf.Tensor2D];
-    const [squares, sums] = tf.unstack(both!) as [tf.Tensor1D, tf.Tensor1D];
-    both!.dispose();
-    return { centred: centred!, squares, sums };
+    return { centred: centred!, ...rowsOf(both!) };
   }
   const centred = tf.sub(x, mean);
   return { centred, squares: channelDot(centred, centred), sums: channelSum(centred) };
@@ -164,10 +169,7 @@ export function channelCentre(
 /** The per-channel sums of (x − mean)² and of x − mean, [C] each, without the centred tensor. */
 export function channelMoments(x: tf.Tensor, mean: tf.Tensor): { squares: tf.Tensor1D; sums: tf.Tensor1D } {
   if (fast(x, [], [mean])) {
-    const both = tf.engine().runKernel(CHANNEL_MOMENTS, { x, mean }) as tf.Tensor2D;
-    const [squares, sums] = tf.unstack(both) as [tf.Tensor1D, tf.Tensor1D];
-    both.dispose();
-    return { squares, sums };
+    return rowsOf(tf.engine().runKernel(CHANNEL_MOMENTS, { x, mean }) as tf.Tensor2D);
   }
   return tf.tidy(() => {
     const { squares, sums } = channelCentre(x, mean);

@@ -187,17 +187,15 @@ function columnReduction(name: string, term: 'sum' | 'dot' | 'centre' | 'moments
   ];
   const addInto = (dst: number, src: Code): Code => addAt(at(dst), src);
   const load = (base: number): Code => [...at(base), ...op.v128Load()];
+  // d = x − m into local d (left on the stack too), and d² for the sum of squares.
+  const centred = [...load(L.x), ...load(L.m), ...op.f32x4Sub, ...op.tee(L.d)];
+  const square = [...op.get(L.d), ...op.get(L.d), ...op.f32x4Mul];
   const terms: Record<typeof term, Code> = {
     sum: load(L.x),
     dot: [...load(L.x), ...load(L.z), ...op.f32x4Mul],
-    centre: [
-      ...[...at(L.z), ...load(L.x), ...load(L.m), ...op.f32x4Sub, ...op.tee(L.d), ...op.v128Store()],
-      ...[...op.get(L.d), ...op.get(L.d), ...op.f32x4Mul],
-    ],
-    moments: [
-      ...[...load(L.x), ...load(L.m), ...op.f32x4Sub, ...op.tee(L.d)],
-      ...[...op.get(L.d), ...op.f32x4Mul],
-    ],
+    centre: [...at(L.z), ...centred, ...op.v128Store(), ...square],
+    // d is on the stack already: one more copy of it makes d².
+    moments: [...centred, ...op.get(L.d), ...op.f32x4Mul],
   };
   const twoRows = term === 'centre' || term === 'moments';
   const zero = (row: Code): Code => [...row, ...op.i8x16Const(0), ...op.v128Store()];
