@@ -327,6 +327,8 @@ export const appStatusSchema = z.object({
     reason: z.string(),
     /** Each better backend passed over, and why. */
     skipped: z.array(z.object({ name: backendSchema, reason: z.string() })),
+    /** On webgpu: the adapter, "vendor architecture (description)", with ", software" for a CPU rasteriser. */
+    adapter: z.string().nullable(),
     /** On wasm: what the runtime detected, and the extra kernels registered. */
     wasm: z
       .object({

@@ -109,7 +109,18 @@ export async function measurePatchgdPeak(
     // A second iteration while the first one's gradients are held, as during accumulation.
     const second = innerIteration(models, variables, first.z, patches, chunk, oneHot, 1, 1);
     const sum = accumulate(first.grads, second.grads);
-    tf.dispose([patches, z, oneHot, first.z, first.logits, second.z, second.logits, ...sum]);
+    tf.dispose([
+      patches,
+      z,
+      oneHot,
+      first.z,
+      first.logits,
+      first.loss,
+      second.z,
+      second.logits,
+      second.loss,
+      ...sum,
+    ]);
   });
 }
 
@@ -184,7 +195,7 @@ export async function measureGdPeak(
     const small = downscale(tf.zeros([batchSize, imageSize, imageSize, 3]), models.inputSize);
     const oneHot = oneHotLabels(new Array<number>(batchSize).fill(0), numClasses);
     const r = gdGradients(models, variables, small, oneHot);
-    tf.dispose([small, oneHot, r.logits, ...r.grads]);
+    tf.dispose([small, oneHot, r.logits, r.loss, ...r.grads]);
   });
 }
 

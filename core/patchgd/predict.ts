@@ -180,7 +180,7 @@ export async function evaluateModels(
         ? await parallelLogits(pool, models, batch, chunkSize)
         : logitsOf(models, batch, chunkSize);
     const probs = tf.tidy(() => tf.softmax(logits));
-    const probabilities = Array.from(probs.dataSync());
+    const probabilities = Array.from(await probs.data());
     tf.dispose([logits, probs]);
     const predicted = probabilities.indexOf(Math.max(...probabilities));
     predictions.push({ id: sample.id, probabilities, predicted });

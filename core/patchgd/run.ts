@@ -363,18 +363,18 @@ export async function trainRun(
           predictions: number[];
           patchesEncoded: number;
           workerPeakBytes: number[];
-        }>(() => {
+        }>(async () => {
           const batch = toBatchTensor(images, config.imageSize);
           if (grid === null)
             return {
-              ...gdStep(models, variables, optimizer, batch, labels, config.numClasses, lr),
+              ...(await gdStep(models, variables, optimizer, batch, labels, config.numClasses, lr)),
               patchesEncoded: 0,
               workerPeakBytes: [],
             };
           const args = [grid, batch, labels, config.numClasses, drawStep(prng, grid), lr] as const;
           return pool
             ? parallelPatchgdStep(pool, models, variables, optimizer, ...args)
-            : { ...patchgdStep(models, variables, optimizer, ...args), workerPeakBytes: [] };
+            : { ...(await patchgdStep(models, variables, optimizer, ...args)), workerPeakBytes: [] };
         });
         const seconds = (performance.now() - started) / 1000;
         const peakBytes = checkStepPeak([mainPeak, ...r.workerPeakBytes], config.memoryBudgetBytes);

@@ -81,7 +81,7 @@ export async function parallelInnerIteration(
     const upstream = grads.pop() as tf.Tensor3D;
     pool.sendUpstream(shares, upstream);
     upstream.dispose();
-    const loss = value.dataSync()[0]! * lossScale;
+    const loss = tf.mul(value, lossScale) as tf.Scalar;
     value.dispose();
     const ordered = headVariables.map((v, i) => grads[i] ?? tf.zerosLike(v));
     return { z: newZ!, loss, logits: logits!, grads: ordered };
@@ -152,7 +152,7 @@ export async function parallelPatchgdStep(
     }
     await pool.syncStatistics(models.backbone);
     pool.dropImages();
-    return { ...tally.summary(plan.innerIterations, labels.length), optimizerSteps, workerPeakBytes };
+    return { ...(await tally.summary(plan.innerIterations, labels.length)), optimizerSteps, workerPeakBytes };
   } finally {
     tally?.dispose();
     tf.dispose([oneHot, ...(headSum ?? [])]);

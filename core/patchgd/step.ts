@@ -70,8 +70,8 @@ export function headOnZ(head: RunModels['head'], z: tf.Tensor3D, training: boole
 export interface InnerResult {
   /** Z with the chunk's fresh embeddings (values only; the graph is gone). */
   z: tf.Tensor3D;
-  /** Cross-entropy of this iteration (before the 1/ε scaling). */
-  loss: number;
+  /** Cross-entropy of this iteration (before the 1/ε scaling), left on the backend: read once per step. */
+  loss: tf.Scalar;
   logits: tf.Tensor2D;
   /** dL/dθ of loss/ε, one per trainable variable in `variables` order. */
   grads: tf.Tensor[];
@@ -100,7 +100,7 @@ export function innerIteration(
     logits = tf.keep(headOnZ(models.head, newZ, true));
     return tf.div(tf.losses.softmaxCrossEntropy(oneHot, logits), lossScale) as tf.Scalar;
   }, variables as tf.Variable[]);
-  const loss = value.dataSync()[0]! * lossScale;
+  const loss = tf.mul(value, lossScale) as tf.Scalar;
   value.dispose();
   const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
   return { z: tf.keep(newZ!), loss, logits: logits!, grads: ordered };
@@ -137,7 +137,7 @@ export interface StepResult {
  * One PatchGD update on a batch (takes ownership of `images`): fill Z without gradient, then the inner
  * iterations over a fresh permutation's chunks, accumulating gradients and stepping the optimizer every ε.
  */
-export function patchgdStep(
+export async function patchgdStep(
   models: RunModels,
   variables: readonly tf.Variable[],
   optimizer: Adam,
@@ -147,7 +147,7 @@ export function patchgdStep(
   numClasses: number,
   draws: StepDraws,
   lr: number,
-): StepResult {
+): Promise<StepResult> {
   const patches = toPatches(images, models.inputSize);
   const oneHot = oneHotLabels(labels, numClasses);
   const tally = new StepTally(
@@ -176,16 +176,16 @@ export function patchgdStep(
       optimizerSteps++;
     }
   });
-  const summary = tally.summary(plan.innerIterations, labels.length);
-  tally.dispose();
   tf.dispose([patches, oneHot]);
+  const summary = await tally.summary(plan.innerIterations, labels.length);
+  tally.dispose();
   return { ...summary, optimizerSteps };
 }
 
-/** What a PatchGD step carries across its inner iterations: the current Z and logits, the loss sum, the patches. */
+/** What a PatchGD step carries across its inner iterations: the current Z and logits, the losses, the patches. */
 export class StepTally {
   logits: tf.Tensor2D | null = null;
-  private lossTotal = 0;
+  private losses: tf.Scalar[] = [];
   private patchesEncoded: number;
 
   /** `z` is the filled Z, which encoded each of the `numPatches` patches once. */
@@ -197,26 +197,31 @@ export class StepTally {
   }
 
   /** Takes an inner iteration's Z and logits (freeing the previous ones) and counts its loss and patches. */
-  absorb(r: { z: tf.Tensor3D; logits: tf.Tensor2D; loss: number }, chunkLength: number): void {
+  absorb(r: { z: tf.Tensor3D; logits: tf.Tensor2D; loss: tf.Scalar }, chunkLength: number): void {
     this.z.dispose();
     this.z = r.z;
     this.logits?.dispose();
     this.logits = r.logits;
-    this.lossTotal += r.loss;
+    this.losses.push(r.loss);
     this.patchesEncoded += chunkLength;
   }
 
   /** Mean loss over the iterations, the last logits' predictions, patches encoded for the batch's images. */
-  summary(iterations: number, batchSize: number): Omit<StepResult, 'optimizerSteps'> {
+  async summary(iterations: number, batchSize: number): Promise<Omit<StepResult, 'optimizerSteps'>> {
+    // One read of all the losses: a GPU backend reads back asynchronously, and only once per step.
+    const stacked = tf.stack(this.losses);
+    const losses = Array.from(await stacked.data());
+    stacked.dispose();
     return {
-      loss: this.lossTotal / iterations,
-      predictions: argMaxRows(this.logits!),
+      loss: losses.reduce((a, b) => a + b, 0) / iterations,
+      predictions: await argMaxRows(this.logits!),
       patchesEncoded: this.patchesEncoded * batchSize,
     };
   }
 
   dispose(): void {
-    tf.dispose([this.z, ...(this.logits ? [this.logits] : [])]);
+    tf.dispose([this.z, ...(this.logits ? [this.logits] : []), ...this.losses]);
+    this.losses = [];
   }
 }
 
@@ -226,9 +231,9 @@ export function oneHotLabels(labels: readonly number[], numClasses: number): tf.
 }
 
 /** Row-wise argmax of logits as plain numbers. */
-export function argMaxRows(logits: tf.Tensor2D): number[] {
+export async function argMaxRows(logits: tf.Tensor2D): Promise<number[]> {
   const classes = tf.argMax(logits, 1);
-  const out = Array.from(classes.dataSync());
+  const out = Array.from(await classes.data());
   classes.dispose();
   return out;
 }

@@ -107,7 +107,17 @@ describe('EnginePool: PatchGD steps', () => {
           dropoutSeeds: [1, 2, 3].map((i) => step * 10 + i),
         };
         const labels = [step % 3, (step + 1) % 3];
-        const a = patchgdStep(serial, serialVars, serialOpt, plan, images(step), labels, 3, draws, 1e-2);
+        const a = await patchgdStep(
+          serial,
+          serialVars,
+          serialOpt,
+          plan,
+          images(step),
+          labels,
+          3,
+          draws,
+          1e-2,
+        );
         const b = await parallelPatchgdStep(
           pool,
           parallel,

@@ -342,8 +342,13 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
         reason: 'WebAssembly with SIMD',
         skipped: [
           { name: 'tensorflow-gpu', reason: 'no CUDA device' },
+          {
+            name: 'webgpu',
+            reason: 'only a software adapter: google swiftshader (SwiftShader driver 5.0.0)',
+          },
           { name: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
         ],
+        adapter: null,
         wasm: {
           simd: true,
           threads: false,

@@ -124,7 +124,7 @@ describe('PatchGD invariants', () => {
     expect(maxAbs(tf.gather(dLdZ, idx, 1))).toBeGreaterThan(0);
   });
 
-  it('accumulation: ε iterations of CE/ε give one optimizer step equal to a step on the mean gradient', () => {
+  it('accumulation: ε iterations of CE/ε give one optimizer step equal to a step on the mean gradient', async () => {
     const plan = planGrid(24, 8, 1 / 3, true);
     expect(plan).toMatchObject({ patchesPerIteration: 3, innerIterations: 3, accumulationSteps: 3 });
     const draws = { permutation: [5, 1, 7, 0, 8, 2, 6, 3, 4], dropoutSeeds: [11, 12, 13] };
@@ -133,7 +133,7 @@ describe('PatchGD invariants', () => {
     const a = tiny();
     const va = trainableVariables(a);
     const optA = new Adam(va);
-    patchgdStep(a, va, optA, plan, images(), [0, 2], 3, draws, lr);
+    await patchgdStep(a, va, optA, plan, images(), [0, 2], 3, draws, lr);
     expect(optA.iterations).toBe(1);
 
     // By hand: the same inner iterations with unscaled CE, mean of their gradients, one Adam step.
@@ -157,27 +157,27 @@ describe('PatchGD invariants', () => {
     const c = tiny();
     const vc = trainableVariables(c);
     const optC = new Adam(vc);
-    patchgdStep(c, vc, optC, planGrid(24, 8, 1 / 3, false), images(), [0, 2], 3, draws, lr);
+    await patchgdStep(c, vc, optC, planGrid(24, 8, 1 / 3, false), images(), [0, 2], 3, draws, lr);
     expect(optC.iterations).toBe(3);
   });
 
-  it('a step changes backbone and head weights and frees its tensors', () => {
+  it('a step changes backbone and head weights and frees its tensors', async () => {
     const models = tiny();
     const variables = trainableVariables(models);
     const before = variables.map((v) => v.clone());
     const optimizer = new Adam(variables);
     const plan = planGrid(24, 8, 1 / 3, true);
     const draws = { permutation: [0, 1, 2, 3, 4, 5, 6, 7, 8], dropoutSeeds: [1, 2, 3] };
-    patchgdStep(models, variables, optimizer, plan, images(), [0, 2], 3, draws, 1e-2);
+    await patchgdStep(models, variables, optimizer, plan, images(), [0, 2], 3, draws, 1e-2);
     const tensors = tf.memory().numTensors;
-    patchgdStep(models, variables, optimizer, plan, images(), [0, 2], 3, draws, 1e-2);
+    await patchgdStep(models, variables, optimizer, plan, images(), [0, 2], 3, draws, 1e-2);
     expect(tf.memory().numTensors).toBe(tensors);
     const moved = variables.map((v, i) => maxAbsDiff(v, before[i]!) > 0);
     expect(moved.slice(0, models.backbone.trainableWeights.length).every(Boolean)).toBe(true);
     expect(moved.slice(models.backbone.trainableWeights.length).every(Boolean)).toBe(true);
   });
 
-  it('a MobileNetV2 backbone trains under PatchGD: every backbone and head variable moves', () => {
+  it('a MobileNetV2 backbone trains under PatchGD: every backbone and head variable moves', async () => {
     const mobile = buildModels(
       parseTrainConfig({
         backbone: 'mobilenetv2',
@@ -194,7 +194,17 @@ describe('PatchGD invariants', () => {
     const optimizer = new Adam(variables);
     const x = tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
     const draws = { permutation: [3, 0, 2, 1], dropoutSeeds: [1, 2] };
-    const r = patchgdStep(mobile, variables, optimizer, planGrid(64, 32, 0.5, true), x, [1], 3, draws, 1e-3);
+    const r = await patchgdStep(
+      mobile,
+      variables,
+      optimizer,
+      planGrid(64, 32, 0.5, true),
+      x,
+      [1],
+      3,
+      draws,
+      1e-3,
+    );
     expect(Number.isFinite(r.loss)).toBe(true);
     expect(r.optimizerSteps).toBe(1);
     expect(variables.every((v, i) => maxAbsDiff(v, before[i]!) > 0)).toBe(true);
