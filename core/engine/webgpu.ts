@@ -17,6 +17,7 @@ import os from 'node:os';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { Unavailable } from './unavailable.ts';
+import { registerWebgpuKernels } from './webgpu-kernels.ts';
 
 /** Where Linux distributions and Chromium builds put SwiftShader's Vulkan driver manifest. */
 export const SWIFTSHADER_ICD_LOCATIONS = [
@@ -190,11 +191,13 @@ export async function startWebgpu(options: {
       maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
       maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     },
   });
   // Importing the package registered its own factory (on an adapter of its choosing): ours replaces it.
   if (tf.engine().registryFactory.webgpu) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info));
+  registerWebgpuKernels();
   if (!(await tf.setBackend('webgpu'))) throw new Unavailable('the webgpu backend failed to start');
   current = summary;
   return summary;

@@ -187,6 +187,22 @@ describe.skipIf(unavailable !== null)(webgpuSuite('webgpu against wasm, layer by
     await tf.setBackend('webgpu');
   });
 
+  it('AddN of more tensors than a shader may bind sums them all (grouped)', async () => {
+    const limit = (tf.backend() as unknown as { device: GPUDevice }).device.limits
+      .maxStorageBuffersPerShaderStage;
+    const n = 2 * limit + 3;
+    const parts = Array.from({ length: n }, (_, i) => tf.tensor1d(uniformValues(37, 80 + i)));
+    const expected = new Float32Array(37);
+    for (const p of parts) (await p.data()).forEach((v, j) => (expected[j]! += v));
+    const before = tf.memory().numTensors;
+    const sum = tf.addN(parts);
+    expect(relError((await sum.data()) as Float32Array, expected)).toBeLessThan(1e-6);
+    sum.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect((tf.memory() as { numBytesInGPU?: number }).numBytesInGPU).toBeGreaterThan(0);
+    tf.dispose(parts);
+  });
+
   it('the Adam update (the fused wasm kernel there, stock ops here) and tf.batchNorm with its gradients', async () => {
     expect(tf.getKernel('PatchGDAdamUpdate', 'webgpu')).toBeUndefined();
     (await adamUpdates()).forEach((v, i) =>
