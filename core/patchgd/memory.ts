@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { preparedFilterBytes } from '../engine/wasm-kernels/prepared-filters.ts';
+import { adapterLabel, webgpuAdapter } from '../engine/webgpu.ts';
 import type { EnginePool } from '../engine/parallel/pool.ts';
 import { UsageError } from '../errors.ts';
 import { downscale, gdGradients } from './gd.ts';
@@ -22,9 +23,48 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-/** Tensor bytes one thread can hold on the active backend: the wasm heap's limit, else no limit. */
+/**
+ * Tensor bytes one thread can hold on the active backend: the wasm heap's limit, else no limit (WebGPU does not
+ * tell how much memory the GPU has: there the budget is what the user sets, and each tensor must fit one buffer).
+ */
 function threadCap(): number {
   return tf.getBackend() === 'wasm' ? WASM_HEAP_LIMIT : Infinity;
+}
+
+/** A probe made a tensor larger than one GPU buffer may be: no P (or GD input size) this large can run. */
+export class BufferTooLarge extends UsageError {}
+
+/**
+ * The largest tensor one buffer may hold on the active backend: on webgpu the smaller of the adapter's
+ * maxBufferSize and maxStorageBufferBindingSize (every kernel binds its tensors as storage buffers), with the
+ * adapter's name for messages; null elsewhere.
+ */
+export function bufferLimit(): { bytes: number; adapter: string } | null {
+  const adapter = tf.getBackend() === 'webgpu' ? webgpuAdapter() : null;
+  if (!adapter) return null;
+  return {
+    bytes: Math.min(adapter.maxBufferSize, adapter.maxStorageBufferBindingSize),
+    adapter: adapterLabel(adapter),
+  };
+}
+
+/** The largest tensor a profile saw, from its kernels' input and output shapes (4 bytes per element). */
+export function largestTensorBytes(
+  kernels: readonly { inputShapes: number[][]; outputShapes: number[][] }[],
+): number {
+  let largest = 0;
+  for (const k of kernels)
+    for (const shape of [...k.inputShapes, ...k.outputShapes])
+      if (shape) largest = Math.max(largest, 4 * shape.reduce((a, b) => a * b, 1));
+  return largest;
+}
+
+/**
+ * GPU bytes the webgpu backend holds: its buffer manager keeps freed buffers for reuse, so what it has allocated
+ * (live tensors plus that pool) is the GPU memory the run occupies, at least the tensors' own peak. 0 elsewhere.
+ */
+function gpuBytesAllocated(): number {
+  return (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU ?? 0;
 }
 
 /**
@@ -56,16 +96,24 @@ export function checkStepPeak(threadPeaks: readonly number[], budgetBytes: numbe
 }
 
 /**
- * Runs `fn` under tf.profile: its result and the peak of all live tensor bytes (weights included) meanwhile, on
- * this thread (engine worker threads measure their own).
+ * Runs `fn` under tf.profile: its result, the peak of all live tensor bytes (weights included) meanwhile, on
+ * this thread (engine worker threads measure their own), and the largest tensor it made or used.
  */
-export async function profiled<T>(fn: () => T | Promise<T>): Promise<{ value: T; peakBytes: number }> {
+export async function profiled<T>(
+  fn: () => T | Promise<T>,
+): Promise<{ value: T; peakBytes: number; largestBytes: number }> {
   const box: { value?: T } = {};
   const info = await tf.profile(async () => {
     box.value = await fn();
   });
-  // The kernels' prepared filters live beside the tensors, outside the profile's count.
-  return { value: box.value as T, peakBytes: info.peakBytes + preparedFilterBytes(tf.backend()) };
+  // The kernels' prepared filters (wasm) live beside the tensors, outside the profile's count; on webgpu the
+  // buffers kept for reuse count too.
+  const peak = Math.max(info.peakBytes, gpuBytesAllocated());
+  return {
+    value: box.value as T,
+    peakBytes: peak + preparedFilterBytes(tf.backend()),
+    largestBytes: largestTensorBytes(info.kernels),
+  };
 }
 
 /**
@@ -76,7 +124,14 @@ async function profilePeak(models: RunModels, probe: () => void | Promise<void>)
   const stats = [...models.backbone.nonTrainableWeights, ...models.head.nonTrainableWeights];
   const saved = stats.map((w) => tf.clone(w.read()));
   try {
-    return (await profiled(probe)).peakBytes;
+    const { peakBytes, largestBytes } = await profiled(probe);
+    const limit = bufferLimit();
+    if (limit && largestBytes > limit.bytes)
+      throw new BufferTooLarge(
+        null,
+        `a ${formatBytes(largestBytes)} tensor does not fit the GPU's largest buffer, ${formatBytes(limit.bytes)} on ${limit.adapter}`,
+      );
+    return peakBytes;
   } finally {
     stats.forEach((w, i) => w.write(saved[i]!));
     tf.dispose(saved);
@@ -225,7 +280,18 @@ export async function choosePatchesPerIteration(
 ): Promise<PatchPlanResult> {
   const nominal = plan.patchesPerIteration;
   const limit = effectiveBudget(budgetBytes, threads);
-  const atOne = (await measure(1)) + margin;
+  let tooLarge: BufferTooLarge | null = null;
+  // A P whose tensors exceed a GPU buffer does not fit, whatever the budget; at P = 1 that is the refusal.
+  const peakAt = async (p: number) => {
+    try {
+      return (await measure(p)) + margin;
+    } catch (err) {
+      if (!(err instanceof BufferTooLarge) || p === 1) throw err;
+      tooLarge = err;
+      return Infinity;
+    }
+  };
+  const atOne = await peakAt(1);
   if (atOne > limit) {
     throw new UsageError(
       null,
@@ -233,17 +299,20 @@ export async function choosePatchesPerIteration(
     );
   }
   if (nominal === 1) return { patchesPerIteration: 1, peakBytes: atOne, message: null };
-  const atTwo = (await measure(2)) + margin;
+  const atTwo = await peakAt(2);
   const slope = Math.max(1, atTwo - atOne);
   let p = Math.min(nominal, 1 + Math.floor((limit - atOne) / slope));
-  let peak = p <= 2 ? (p === 1 ? atOne : atTwo) : (await measure(p)) + margin;
-  while (peak > limit && p > 1) {
+  let peak = p <= 2 ? (p === 1 ? atOne : atTwo) : await peakAt(p);
+  while ((peak > limit || !Number.isFinite(peak)) && p > 1) {
     p = Math.max(1, Math.floor(p * 0.8));
-    peak = p === 1 ? atOne : (await measure(p)) + margin;
+    peak = p === 1 ? atOne : await peakAt(p);
   }
+  const why = tooLarge
+    ? `${(tooLarge as BufferTooLarge).problem} at more`
+    : `memory budget ${formatBytes(limit)}`;
   const message =
     p < nominal
-      ? `memory budget ${formatBytes(limit)}: ${p} patches per inner iteration instead of ${nominal} (peak ${formatBytes(peak)})`
+      ? `${why}: ${p} patches per inner iteration instead of ${nominal} (peak ${formatBytes(peak)})`
       : null;
   return { patchesPerIteration: p, peakBytes: peak, message };
 }
@@ -276,7 +345,18 @@ export async function chooseGdInputSize(
   const budget = effectiveBudget(budgetBytes);
   const sizes = gdSizes(imageSize, step);
   const smallest = sizes[sizes.length - 1]!;
-  const atSmallest = await measure(smallest);
+  let tooLarge: BufferTooLarge | null = null;
+  // A side whose tensors exceed a GPU buffer does not fit, whatever the budget; at the smallest that is the refusal.
+  const peakAt = async (side: number) => {
+    try {
+      return await measure(side);
+    } catch (err) {
+      if (!(err instanceof BufferTooLarge) || side === smallest) throw err;
+      tooLarge = err;
+      return Infinity;
+    }
+  };
+  const atSmallest = await peakAt(smallest);
   if (atSmallest > budget) {
     throw new UsageError(
       null,
@@ -286,21 +366,24 @@ export async function chooseGdInputSize(
   let pickIndex = sizes.length - 1;
   if (sizes.length > 1) {
     const probeSide = sizes[Math.max(0, sizes.length - 2)]!;
-    const atProbe = await measure(probeSide);
+    const atProbe = await peakAt(probeSide);
     const perPixel = Math.max(1e-9, (atProbe - atSmallest) / (probeSide ** 2 - smallest ** 2));
     const fitted = Math.sqrt(Math.max(0, (budget - atSmallest) / perPixel + smallest ** 2));
     pickIndex = sizes.findIndex((s) => s <= fitted);
     if (pickIndex < 0) pickIndex = sizes.length - 1;
   }
-  let peak = pickIndex === sizes.length - 1 ? atSmallest : await measure(sizes[pickIndex]!);
-  while (peak > budget && pickIndex < sizes.length - 1) {
+  let peak = pickIndex === sizes.length - 1 ? atSmallest : await peakAt(sizes[pickIndex]!);
+  while ((peak > budget || !Number.isFinite(peak)) && pickIndex < sizes.length - 1) {
     pickIndex++;
-    peak = pickIndex === sizes.length - 1 ? atSmallest : await measure(sizes[pickIndex]!);
+    peak = pickIndex === sizes.length - 1 ? atSmallest : await peakAt(sizes[pickIndex]!);
   }
   const inputSize = sizes[pickIndex]!;
+  const why = tooLarge
+    ? `${(tooLarge as BufferTooLarge).problem} at larger sizes`
+    : `memory budget ${formatBytes(budget)}`;
   const message =
     inputSize < imageSize
-      ? `memory budget ${formatBytes(budget)}: GD baseline trains on images downscaled to ${inputSize} px (peak ${formatBytes(peak)})`
+      ? `${why}: GD baseline trains on images downscaled to ${inputSize} px (peak ${formatBytes(peak)})`
       : null;
   return { inputSize, peakBytes: peak, message };
 }

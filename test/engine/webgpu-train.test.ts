@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
+import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
+import { bufferLimit, profiled } from '../../core/patchgd/memory.ts';
 import { gradCam } from '../../core/grading/attention.ts';
 import { Adam } from '../../core/patchgd/adam.ts';
 import { parseTrainConfig, type TrainConfigInput } from '../../core/patchgd/config.ts';
@@ -170,6 +171,25 @@ describe.skipIf(unavailable !== null)(webgpuSuite('the engine on webgpu against 
       );
       gpu.after.forEach((w, i) => expect(relError(w, ref.after[i]!), `weight ${i}`).toBeLessThan(TOLERANCE));
     });
+
+  it('memory: a probe counts the GPU buffers held and its largest tensor; buffers are capped by the adapter', async () => {
+    const limit = bufferLimit()!;
+    const adapter = describeBackend().webgpu!;
+    expect(limit).toEqual({
+      bytes: Math.min(adapter.maxBufferSize, adapter.maxStorageBufferBindingSize),
+      adapter: expect.stringMatching(/^google swiftshader/),
+    });
+    const x = tf.zeros([4, 32, 32, 8]);
+    const { peakBytes, largestBytes } = await profiled(async () => {
+      const y = tf.relu(tf.add(x, 1));
+      await tf.sum(y).data();
+      y.dispose();
+    });
+    expect(largestBytes).toBe(4 * 32 * 32 * 8 * 4);
+    const held = (tf.memory() as unknown as { numBytesAllocatedInGPU: number }).numBytesAllocatedInGPU;
+    expect(peakBytes).toBeGreaterThanOrEqual(Math.max(held, 2 * largestBytes));
+    x.dispose();
+  });
 
   it('a short run: the same losses and metrics, checkpoints, resume, predictions and Grad-CAM', async () => {
     const gpuDir = path.join(root, 'webgpu');
