@@ -320,6 +320,15 @@ export const jobSchema = z.object({
 /** The TensorFlow.js backends, best first (core/engine/backend.ts picks the first that works). */
 export const backendSchema = z.enum(BACKEND_NAMES);
 
+/**
+ * The backend a training job asks for: 'auto' (the engine's own choice at start) or one by name, which the job
+ * fails on, saying why, when it cannot start. `softwareGpu` lets webgpu run on a software adapter (slow).
+ */
+export const backendRequestSchema = z.strictObject({
+  prefer: z.enum(['auto', ...BACKEND_NAMES]),
+  softwareGpu: z.boolean(),
+});
+
 export const appStatusSchema = z.object({
   backend: z.object({
     name: backendSchema,
@@ -416,7 +425,11 @@ export const requests = {
     result: z.object({ total: count, findings: z.array(findingSchema) }),
   },
   'training.start': {
-    params: z.strictObject({ folderId: id, config: trainConfigSchema }),
+    params: z.strictObject({
+      folderId: id,
+      config: trainConfigSchema,
+      backend: backendRequestSchema.optional(),
+    }),
     result: z.object({ runId: id, jobId: z.string().min(1) }),
   },
   'training.cancel': {

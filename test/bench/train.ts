@@ -7,7 +7,7 @@
  *
  *   npx tsx test/bench/train.ts --json [--backbones mobilenetv2,resnet50] [--batch 16] [--patch 128]
  *     [--latent 256] [--seconds 20] [--backend wasm] [--threads 1,2] [--no-torch] [--profile] [--phases]
- *     [--rounds 1]
+ *     [--rounds 1] [--software-gpu]
  *
  * --threads lists the engine thread counts to measure (default 1): each count N > 1 runs the tfjs side on an
  * engine pool (core/engine/parallel) whose N worker threads each embed a share of the batch with batch norm
@@ -21,6 +21,8 @@
  * --rounds N repeats the whole measurement N times, each backbone in turn; `ratios` gives each tfjs/PyTorch ratio's
  * median and range over the rounds (profiles and phases come from round 1). The machine's speed drifts by tens of
  * per cent over minutes (other tenants), so PyTorch's steps take turns with tfjs's, step by step, in one loop.
+ * --backend webgpu runs on a hardware WebGPU adapter; with --software-gpu also on a software one (SwiftShader: a
+ * test vehicle, not a speed figure). Engine threads are a CPU feature: measure webgpu with --threads 1.
  * Prints one JSON object on stdout; progress goes to stderr.
  */
 import { spawn } from 'node:child_process';
@@ -47,6 +49,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     backend: { type: 'string', default: 'wasm' },
     threads: { type: 'string', default: '1' },
+    'software-gpu': { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     phases: { type: 'boolean', default: false },
@@ -166,19 +169,20 @@ function serialRunner(name: BackboneName): Runner {
   const x = tf.randomNormal([batch, patch, patch, 3]) as tf.Tensor4D;
   return {
     threads: 1,
-    trainStep: () => {
+    trainStep: async () => {
       const { value, grads } = tf.variableGrads(
         () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
         variables,
       );
-      value.dataSync();
+      // Asynchronous reads: webgpu has no synchronous one in Node (on wasm and cpu the two are the same).
+      await value.data();
       const ordered = variables.map((v) => grads[v.name]!);
       optimizer.step(ordered, 1e-3);
       tf.dispose([value, ...ordered]);
     },
-    inferStep: () => {
+    inferStep: async () => {
       const z = tf.tidy(() => model.apply(x, { training: true }) as tf.Tensor);
-      z.dataSync();
+      await z.data();
       z.dispose();
     },
     dispose: async () => {
@@ -331,7 +335,10 @@ async function benchBackbone(name: BackboneName, firstRound: boolean) {
 
 const loadBefore = os.loadavg();
 const startedAt = new Date().toISOString();
-const backend = await selectBackend({ prefer: args.backend as BackendPreference });
+const backend = await selectBackend({
+  prefer: args.backend as BackendPreference,
+  softwareGpu: args['software-gpu'],
+});
 const results: Record<string, unknown>[] = [];
 for (let round = 1; round <= rounds; round++)
   for (const name of args.backbones.split(',')) {
@@ -371,8 +378,10 @@ const summary = {
   bench: 'train-throughput',
   started_at: startedAt,
   backend: backend.name,
+  adapter: backend.adapter,
   threads: threadCounts,
   wasm: describeBackend().wasm,
+  webgpu: describeBackend().webgpu,
   node: process.version,
   batch,
   patch,

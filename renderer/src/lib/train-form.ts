@@ -5,9 +5,10 @@
  */
 import { parseTrainConfig, trainConfigSchema, type TrainConfig } from '../../../core/patchgd/config.ts';
 import { BACKBONES } from '../../../core/models/names.ts';
+import { BACKEND_NAMES } from '../../../core/engine/backend-names.ts';
 
 export const DEFAULT_CONFIG: TrainConfig = trainConfigSchema.parse({});
-export { BACKBONES };
+export { BACKBONES, BACKEND_NAMES };
 
 export type NumericField =
   | 'imageSize'
