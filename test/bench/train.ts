@@ -7,7 +7,7 @@
  *
  *   npx tsx test/bench/train.ts --json [--backbones mobilenetv2,resnet50] [--batch 16] [--patch 128]
  *     [--latent 256] [--seconds 20] [--backend wasm] [--threads 1,2] [--no-torch] [--profile] [--phases]
- *     [--rounds 1] [--software-gpu]
+ *     [--rounds 1] [--software-gpu] [--torch-device cpu|cuda] [--python /usr/bin/python3]
  *
  * --threads lists the engine thread counts to measure (default 1): each count N > 1 runs the tfjs side on an
  * engine pool (core/engine/parallel) whose N worker threads each embed a share of the batch with batch norm
@@ -51,6 +51,8 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '1' },
     'software-gpu': { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
+    'torch-device': { type: 'string', default: 'cpu' },
+    python: { type: 'string', default: '/usr/bin/python3' },
     profile: { type: 'boolean', default: false },
     phases: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '1' },
@@ -97,6 +99,9 @@ interface TorchServer {
   source: string;
   torch: string;
   threads: number;
+  device: string;
+  /** The CUDA device's name, on cuda. */
+  gpu?: string;
   step: (kind: 'train' | 'infer') => Promise<void>;
   close: () => void;
 }
@@ -105,8 +110,11 @@ interface TorchServer {
 async function startTorch(backbone: string): Promise<TorchServer> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_train.py');
   const child = spawn(
-    '/usr/bin/python3',
-    [script, backbone, '--patch', `${patch}`, '--batch', `${batch}`, '--latent', `${latent}`],
+    args.python,
+    [
+      ...[script, backbone, '--patch', `${patch}`, '--batch', `${batch}`, '--latent', `${latent}`],
+      ...['--device', args['torch-device']],
+    ],
     // Passive OpenMP waiting: between its steps the tfjs steps run, and spinning threads would take their cores.
     { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -123,7 +131,10 @@ async function startTorch(backbone: string): Promise<TorchServer> {
       queued.length ? Promise.resolve(queued.shift()!) : new Promise<string>((r) => waiting.push(r)),
       exited,
     ]);
-  const info = JSON.parse(await next()) as { source: string; torch: string; threads: number };
+  const info = JSON.parse(await next()) as Pick<
+    TorchServer,
+    'source' | 'torch' | 'threads' | 'device' | 'gpu'
+  >;
   return {
     ...info,
     step: async (kind) => {
@@ -318,6 +329,7 @@ async function benchBackbone(name: BackboneName, firstRound: boolean) {
         tfjs_infer_steps: infer[i]!.calls,
         torch_source: torch?.source ?? null,
         torch_threads: torch?.threads ?? null,
+        torch_device: torch ? (torch.gpu ?? torch.device) : null,
         torch_train_patches_per_s: torchTrain,
         torch_infer_patches_per_s: torchInfer,
         train_ratio_tfjs_over_torch: torchTrain ? tfjsTrain / torchTrain : null,
