@@ -1,16 +1,16 @@
 /**
  * Grades chosen slides (or images) of a folder with a run's checkpoint, one at a time, inside the engine
- * process. Slides of a PatchGD run go through `core/grading` (probabilities plus a tissue-masked attention grid,
+ * process. Slides of a PatchGD run go through `core/learn/grading` (probabilities plus a tissue-masked attention grid,
  * written next to the run); plain images and GD-baseline runs are predicted without attention. An item that
  * cannot be read or predicted is reported and the others still are.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readImageFileSquare, readSlideSquare } from '../dataset/square-image.ts';
-import { writeFileAtomic } from '../fs/atomic.ts';
-import { gradeSlide } from '../grading/index.ts';
-import { disposeModel, loadModel, predict, type PatchgdModel } from '../patchgd/index.ts';
-import { SlidePool } from '../slide/pool.ts';
+import { readImageFileSquare, readSlideSquare } from '../io/dataset/square-image.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
+import { gradeSlide } from '../learn/grading/index.ts';
+import { disposeModel, loadModel, predict, type PatchgdModel } from '../learn/runner/index.ts';
+import { SlidePool } from '../io/slide/pool.ts';
 import type { Failure, GradeItem, GradeRequest } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
 
