@@ -99,6 +99,13 @@ describe('kernel units', () => {
     expect(typeof missing).toBe('function');
   });
 
+  it('refuses a parameter name that is not an identifier', () => {
+    const spec = { ...store2(), paramNames: ['out', 'x); y(', 'y'] };
+    expect(() => bindCall(instance(wasmHeap(1).memory).exports, spec)).toThrow(
+      "wasm kernels: 'store2' has a parameter named 'x); y('",
+    );
+  });
+
   it('runs the known module as its text reads', () => {
     const h = wasmHeap(1);
     bindCall(instance(h.memory).exports, lanes())({ out: 64 });
