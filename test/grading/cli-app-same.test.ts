@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeItems, type GradeResult } from '../../core/app/grade-items.ts';
@@ -119,5 +119,42 @@ describe('one grading loop', () => {
     const { result, error } = app.get('zz-bad')!;
     expect(result).toBeNull();
     expect(`${error!.file}: ${error!.problem}`).toMatch(/zz-bad\.tiff/);
+  });
+});
+
+describe('cancelling the loop', () => {
+  it('stops the app path after the item in progress and reports it cancelled', async () => {
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const items = slides.slice(0, 3).map((s, i) => ({
+      slideId: i + 1,
+      imageId: s.id,
+      imagePath: join(data(), 'train_images', `${s.id}.tiff`),
+    }));
+    const cancelled = await gradeItems(
+      { jobId: 'job-2', runDir: runDir(), checkpoint: 'last', layout: 'panda', items },
+      controller.signal,
+      (item) => {
+        seen.push(item.imageId);
+        controller.abort();
+      },
+    );
+    expect(cancelled).toBe(true);
+    expect(seen).toEqual([slides[0]!.id]);
+  });
+
+  it('makes the CLI path reject and write no predictions', async () => {
+    const controller = new AbortController();
+    const dir = join(root, 'out-cancelled');
+    const graded = gradeFolder({
+      runDir: runDir(),
+      dataDir: data(),
+      outDir: dir,
+      signal: controller.signal,
+      onSlide: () => controller.abort(),
+    });
+    await expect(graded).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(readFile(join(dir, 'predictions.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readdir(join(dir, 'attention'))).toHaveLength(2); // the one slide graded: grid and overlay
   });
 });
