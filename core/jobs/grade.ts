@@ -76,7 +76,7 @@ export interface GradeLoopResult {
   config: TrainConfig;
 }
 
-/** Slides a folder run keeps open at once: the slide being graded plus a few recent ones (its thumbnail). */
+/** Slides kept open at once: each is opened more than once (its image, its tissue, a sink's thumbnail). */
 const OPEN_SLIDES = 4;
 
 /** Probabilities only: plain images, and runs of the GD baseline (attention lives on PatchGD's patch grid). */
@@ -100,6 +100,12 @@ async function predictOnly(
   return { predicted: prediction!.predicted, probabilities: prediction!.probabilities, slide: null };
 }
 
+const withSlide = (slide: SlideGrade): ItemGrade => ({
+  predicted: slide.predicted,
+  probabilities: slide.probabilities,
+  slide,
+});
+
 /** Grades `items` with the run's model into `sink`; a failing item is the sink's `failed`, never the run's end. */
 export async function runGrading<I extends GradeTarget>(
   options: GradeLoopOptions<I>,
@@ -115,19 +121,18 @@ export async function runGrading<I extends GradeTarget>(
         options.runDir,
         'grading with attention needs a PatchGD run (this one is the GD baseline)',
       );
+    const attentionOptions = { attention: options.attention, attentionTarget: options.attentionTarget };
     await sink.start?.(model.config);
     for (const [index, item] of items.entries()) {
       if (signal?.aborted) return { cancelled: true, config: model.config };
       const context = { index, total: items.length, startedAt: performance.now(), pool };
       try {
+        const onProgress = (p: GradeProgress) =>
+          options.onProgress?.({ index, total: items.length, item }, p);
         const grade = withAttention
-          ? await gradeSlide(model, item.imagePath, {
-              attention: options.attention,
-              attentionTarget: options.attentionTarget,
-              signal,
-              onProgress: (p) => options.onProgress?.({ index, total: items.length, item }, p),
-              pool,
-            }).then((slide) => ({ predicted: slide.predicted, probabilities: slide.probabilities, slide }))
+          ? withSlide(
+              await gradeSlide(model, item.imagePath, { ...attentionOptions, signal, onProgress, pool }),
+            )
           : await predictOnly(model, item.imagePath, options.layout, pool);
         await sink.graded(item, grade, context);
       } catch (err) {
