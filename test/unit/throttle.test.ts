@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { intervalGate } from '../../core/app/throttle.ts';
+import { intervalGate } from '../../core/base/throttle.ts';
 
 describe('intervalGate', () => {
   it('passes the first call, then at most one per interval', () => {
