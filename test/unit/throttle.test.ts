@@ -15,3 +15,33 @@ describe('intervalGate', () => {
     expect([due(), due(), due()]).toEqual([true, true, true]);
   });
 });
+
+describe('intervalGate with force', () => {
+  it('always opens when forced, and a forced opening starts the interval again', () => {
+    let t = 0;
+    const due = intervalGate(100, () => t);
+    const seen: [number, boolean][] = [];
+    for (const [at, force] of [
+      [0, false],
+      [50, false],
+      [60, true],
+      [120, false],
+      [160, false],
+      [170, true],
+      [171, true],
+    ] as const) {
+      t = at;
+      seen.push([at, due(force)]);
+    }
+    // 120 is 120 ms after the first opening but only 60 after the forced one at 60.
+    expect(seen).toEqual([
+      [0, true],
+      [50, false],
+      [60, true],
+      [120, false],
+      [160, true],
+      [170, true],
+      [171, true],
+    ]);
+  });
+});
