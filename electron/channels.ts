@@ -5,7 +5,7 @@
  * The names are listed here rather than read from the contract's schemas so the sandboxed preload does not
  * bundle zod (~750 kB); the type checks below make a missing or extra name a compile error.
  */
-import type { EventName, RequestName } from '../core/ipc/contract.ts';
+import type { EventName, RequestName } from '../core/shared/contract.ts';
 
 export const REQUEST_NAMES = [
   'folders.recent',

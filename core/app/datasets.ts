@@ -1,8 +1,8 @@
 /** Opened slide folders: the dataset read from disk, synced into the store, and kept for this session. */
 import { resolve } from 'node:path';
-import { openDataset, summarizeDataset, type Dataset } from '../dataset/index.ts';
-import type { HandlerReturn } from '../ipc/contract.ts';
-import { statFiles, syncSlides, upsertFolder, type Folder } from '../store/index.ts';
+import { openDataset, summarizeDataset, type Dataset } from '../io/dataset/index.ts';
+import type { HandlerReturn } from '../shared/contract.ts';
+import { statFiles, syncSlides, upsertFolder, type Folder } from '../io/store/index.ts';
 import type { AppContext } from './context.ts';
 
 /** Reads the folder's dataset, records the folder and brings its slides in the store up to date. */

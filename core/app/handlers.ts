@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { DatasetError, UsageError } from '../errors.ts';
-import { attentionGridSchema, epochMetricsSchema, type HandlerReturn } from '../ipc/contract.ts';
-import { createHandlerTable, dispatch, type HandlerTable, type IpcOutcome } from '../ipc/validate.ts';
+import { DatasetError, UsageError } from '../base/errors.ts';
+import { attentionGridSchema, epochMetricsSchema, type HandlerReturn } from '../shared/contract.ts';
+import { createHandlerTable, dispatch, type HandlerTable, type IpcOutcome } from '../shared/validate.ts';
 import {
   currentReview,
   getPrediction,
@@ -19,7 +19,7 @@ import {
   saveReview,
   writeReviewsCsv,
   type Run,
-} from '../store/index.ts';
+} from '../io/store/index.ts';
 import type { AppContext } from './context.ts';
 import { attentionFileSchema } from './engine-protocol.ts';
 import { datasetOf, openFolder } from './datasets.ts';

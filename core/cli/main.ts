@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { describeError } from '../errors.ts';
+import { formatError } from '../base/errors.ts';
 import { register as registerUltramnist } from './commands/ultramnist.ts';
 import { register as registerTrain } from './commands/train.ts';
 import { register as registerPredict } from './commands/predict.ts';
@@ -27,11 +27,6 @@ export function buildProgram(): Command {
   registerGrade(program);
   registerReport(program);
   return program;
-}
-
-/** Formats a failure as the one-line `error: <file>: <problem>` the CLI promises. */
-export function formatError(err: unknown): string {
-  return `error: ${describeError(err)}`;
 }
 
 /** Runs the CLI and returns the process exit code; never throws. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext, AppEvent } from '../../core/app/context.ts';
 import { handleRequest } from '../../core/app/handlers.ts';
-import { getRun } from '../../core/store/index.ts';
+import { getRun } from '../../core/io/store/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { softwareAdapterProbe } from '../helpers/webgpu-probe.ts';
 import { webgpuSuite } from '../helpers/webgpu.ts';

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../core/server/server.ts';
+import { startServer, type RunningServer } from '../../core/app/server/server.ts';
 import { gridBounds, type AttentionGrid } from '../../renderer/src/lib/heatmap.ts';
 import { toScreen, type ViewState } from '../../renderer/src/lib/viewport.ts';
 import { writeDemoFolder, writePanFolder, type DemoSlide } from './demo-folder.ts';

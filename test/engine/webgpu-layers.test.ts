@@ -9,9 +9,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { createBackbone, createHead, SpatialDropout2D } from '../../core/models/index.ts';
-import { Adam } from '../../core/patchgd/adam.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { createBackbone, createHead, SpatialDropout2D } from '../../core/learn/models/index.ts';
+import { Adam } from '../../core/learn/patchgd/adam.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 import { startSoftwareWebgpu, webgpuSuite } from '../helpers/webgpu.ts';
 

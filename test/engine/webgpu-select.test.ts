@@ -5,15 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
-import { Unavailable } from '../../core/engine/unavailable.ts';
+import { describeBackend, selectBackend } from '../../core/learn/backend/backend.ts';
+import { Unavailable } from '../../core/learn/backend/unavailable.ts';
 import {
   adapterLabel,
   isSoftwareAdapter,
   softwareVulkanEnvironment,
   SWIFTSHADER_ICD_LOCATIONS,
-} from '../../core/engine/webgpu.ts';
-import { UsageError } from '../../core/errors.ts';
+} from '../../core/learn/backend/webgpu.ts';
+import { UsageError } from '../../core/base/errors.ts';
 import { webgpuSuite } from '../helpers/webgpu.ts';
 import { softwareAdapterProbe } from '../helpers/webgpu-probe.ts';
 

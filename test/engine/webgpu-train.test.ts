@@ -8,13 +8,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
-import { bufferLimit, profiled } from '../../core/patchgd/memory.ts';
-import { gradCam } from '../../core/grading/attention.ts';
-import { Adam } from '../../core/patchgd/adam.ts';
-import { parseTrainConfig, type TrainConfigInput } from '../../core/patchgd/config.ts';
-import { downscale, gdGradients, gdStep } from '../../core/patchgd/gd.ts';
-import { planGrid } from '../../core/patchgd/grid.ts';
+import { describeBackend, selectBackend } from '../../core/learn/backend/backend.ts';
+import { bufferLimit, profiled } from '../../core/learn/runner/memory.ts';
+import { gradCam } from '../../core/learn/grading/attention.ts';
+import { Adam } from '../../core/learn/patchgd/adam.ts';
+import { parseTrainConfig, type TrainConfigInput } from '../../core/shared/train-config.ts';
+import { downscale, gdGradients, gdStep } from '../../core/learn/patchgd/gd.ts';
+import { planGrid } from '../../core/learn/patchgd/grid.ts';
 import {
   disposeModel,
   embed,
@@ -23,9 +23,20 @@ import {
   toBatchTensor,
   loadNormalized,
   trainRun,
-} from '../../core/patchgd/index.ts';
-import { buildModels, disposeModels, trainableVariables, type RunModels } from '../../core/patchgd/models.ts';
-import { fillZ, innerIteration, oneHotLabels, patchgdStep, toPatches } from '../../core/patchgd/step.ts';
+} from '../../core/learn/runner/index.ts';
+import {
+  buildModels,
+  disposeModels,
+  trainableVariables,
+  type RunModels,
+} from '../../core/learn/patchgd/models.ts';
+import {
+  fillZ,
+  innerIteration,
+  oneHotLabels,
+  patchgdStep,
+  toPatches,
+} from '../../core/learn/patchgd/step.ts';
 import { quadrantSamples } from '../patchgd/synthetic.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';

@@ -8,14 +8,13 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cellRect,
-  gradeFolder,
   gradeSlide,
   type AttentionGrid,
   type GradeProgress,
-  type GradeReport,
-} from '../../core/grading/index.ts';
+} from '../../core/learn/grading/index.ts';
+import { gradeFolder, type GradeReport } from '../../core/jobs/grade-folder.ts';
 import { runTrainJob } from '../../core/jobs/train.ts';
-import { disposeModel, loadModel } from '../../core/patchgd/index.ts';
+import { disposeModel, loadModel } from '../../core/learn/runner/index.ts';
 import { tempDir, writeCornerPanda, type PandaSlide } from './fixtures.ts';
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { SWIFTSHADER_ICD_LOCATIONS } from '../../core/engine/webgpu.ts';
+import { SWIFTSHADER_ICD_LOCATIONS } from '../../core/learn/backend/webgpu.ts';
 
 const PROBE = `
 import { create } from 'webgpu';

@@ -8,7 +8,7 @@ import type {
   HandlerReturn,
   RequestInput,
   RequestName,
-} from '../../core/ipc/contract.ts';
+} from '../../core/shared/contract.ts';
 
 export interface RequestExamples<N extends RequestName> {
   params: RequestInput<N>;

@@ -9,8 +9,8 @@ import {
   headSpatialSizes,
   makeDivisible,
   SpatialDropout2D,
-} from '../../core/models/index.ts';
-import { UsageError } from '../../core/errors.ts';
+} from '../../core/learn/models/index.ts';
+import { UsageError } from '../../core/base/errors.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

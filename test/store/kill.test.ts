@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeStore, currentReview, openStore, reviewHistory } from '../../core/store/index.ts';
+import { closeStore, currentReview, openStore, reviewHistory } from '../../core/io/store/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { item, seedStore } from './helpers.ts';
 
