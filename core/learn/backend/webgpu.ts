@@ -196,7 +196,13 @@ export async function startWebgpu(options: {
   });
   // Importing the package registered its own factory (on an adapter of its choosing): ours replaces it.
   if (tf.engine().registryFactory.webgpu) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info));
+  tf.registerBackend('webgpu', () => {
+    const backend = new WebGPUBackend(device, adapter.info);
+    // The memory accounting's tf.profile times kernels too, which warns once where the device lacks timestamp
+    // queries; the engine reads only the profile's byte counts, so that warning is no news to the user.
+    (backend as unknown as { hasTimestampQueryWarned: boolean }).hasTimestampQueryWarned = true;
+    return backend;
+  });
   registerWebgpuKernels();
   if (!(await tf.setBackend('webgpu'))) throw new Unavailable('the webgpu backend failed to start');
   current = summary;
