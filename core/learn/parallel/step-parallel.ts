@@ -81,7 +81,8 @@ export async function parallelInnerIteration(
     const upstream = grads.pop() as tf.Tensor3D;
     pool.sendUpstream(shares, upstream);
     upstream.dispose();
-    const loss = tf.mul(value, lossScale) as tf.Scalar;
+    // In a tidy: the number becomes a scalar tensor of its own.
+    const loss = tf.tidy(() => tf.mul(value, lossScale) as tf.Scalar);
     value.dispose();
     const ordered = headVariables.map((v, i) => grads[i] ?? tf.zerosLike(v));
     return { z: newZ!, loss, logits: logits!, grads: ordered };

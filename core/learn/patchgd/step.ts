@@ -100,7 +100,8 @@ export function innerIteration(
     logits = tf.keep(headOnZ(models.head, newZ, true));
     return tf.div(tf.losses.softmaxCrossEntropy(oneHot, logits), lossScale) as tf.Scalar;
   }, variables as tf.Variable[]);
-  const loss = tf.mul(value, lossScale) as tf.Scalar;
+  // In a tidy: the number becomes a scalar tensor of its own.
+  const loss = tf.tidy(() => tf.mul(value, lossScale) as tf.Scalar);
   value.dispose();
   const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
   return { z: tf.keep(newZ!), loss, logits: logits!, grads: ordered };

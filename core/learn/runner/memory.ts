@@ -232,7 +232,11 @@ export async function measureParallelPatchgdPeak(
     const backbone = await pool.takeGradients();
     workers = backbone.peakBytes;
     pool.dropImages();
-    tf.dispose([z, oneHot, first.z, first.logits, second.z, second.logits, ...sum, ...backbone.gradients]);
+    tf.dispose([
+      ...[z, oneHot, first.z, first.logits, first.loss, second.z, second.logits, second.loss],
+      ...sum,
+      ...backbone.gradients,
+    ]);
   });
   pool.pushWeights(models.backbone, 'statistics');
   return main + workers.reduce((a, b) => a + b, 0);
