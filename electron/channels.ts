@@ -26,6 +26,17 @@ export const REQUEST_NAMES = [
   'reviews.get',
   'reviews.history',
   'reviews.exportCsv',
+  'annotations.list',
+  'annotations.create',
+  'annotations.update',
+  'annotations.delete',
+  'annotations.restore',
+  'annotations.history',
+  'annotations.setClasses',
+  'annotations.exportGeojson',
+  'annotations.importGeojson',
+  'annotations.importMask',
+  'masks.get',
   'app.status',
 ] as const satisfies readonly RequestName[];
 

@@ -85,6 +85,17 @@ function storeHandlers(store: Store): HandlerTable<Context> {
       path,
       rows: await writeReviewsCsv(store, folderId, path),
     }),
+    'annotations.list': notServed('annotations.list'),
+    'annotations.create': notServed('annotations.create'),
+    'annotations.update': notServed('annotations.update'),
+    'annotations.delete': notServed('annotations.delete'),
+    'annotations.restore': notServed('annotations.restore'),
+    'annotations.history': notServed('annotations.history'),
+    'annotations.setClasses': notServed('annotations.setClasses'),
+    'annotations.exportGeojson': notServed('annotations.exportGeojson'),
+    'annotations.importGeojson': notServed('annotations.importGeojson'),
+    'annotations.importMask': notServed('annotations.importMask'),
+    'masks.get': notServed('masks.get'),
     'app.status': notServed('app.status'),
   });
 }
