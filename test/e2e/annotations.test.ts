@@ -17,6 +17,7 @@ import { measure, resolutionOf, type Geometry } from '../../core/shared/annotati
 import { fromGeoJson } from '../../core/shared/geojson.ts';
 import { formatArea, formatLength } from '../../renderer/src/lib/annotation-view.ts';
 import { launchChromium } from '../helpers/chromium.ts';
+import { serverApi, settledView } from './page-helpers.ts';
 import type { ViewState } from '../../renderer/src/lib/viewport.ts';
 
 const run = promisify(execFile);
@@ -29,17 +30,8 @@ let browser: Browser;
 let page: Page;
 let imageId: string;
 
-/** Waits for the viewer to settle (its animation is 0.3 s) and returns its view. */
-async function settled(): Promise<ViewState> {
-  let last = '';
-  for (let i = 0; i < 50; i++) {
-    await page.waitForTimeout(150);
-    const now = (await page.getByTestId('osd').getAttribute('data-view')) ?? '';
-    if (now && now === last) return JSON.parse(now) as ViewState;
-    last = now;
-  }
-  throw new Error(`the viewer did not settle: ${last}`);
-}
+/** Waits for the viewer to settle after a zoom or pan (its animation is 0.3 s). */
+const settled = (): Promise<ViewState> => settledView(page);
 
 async function openSlide(): Promise<void> {
   await page.locator(`[data-slide="${imageId}"]`).click();
@@ -49,16 +41,7 @@ async function openSlide(): Promise<void> {
   await settled();
 }
 
-async function api<T>(channel: string, params: object): Promise<T> {
-  const response = await fetch(new URL(`/api/${channel}`, server.url), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-PatchGD-Token': server.token },
-    body: JSON.stringify(params),
-  });
-  const outcome = (await response.json()) as { ok: boolean; value?: T; error?: { message: string } };
-  if (!outcome.ok) throw new Error(outcome.error!.message);
-  return outcome.value!;
-}
+const api = <T>(channel: string, params: object): Promise<T> => serverApi<T>(server, channel, params);
 
 const measures = () => page.getByTestId('annotation-measure').allTextContents();
 

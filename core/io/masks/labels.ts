@@ -1,6 +1,6 @@
 /** Reads a PANDA label mask (a pyramidal TIFF, label in the R channel) as a grid of labels at a chosen size. */
 import { SlideError } from '../../base/errors.ts';
-import { MAX_REGION_PIXELS, openSlide } from '../slide/index.ts';
+import { MAX_REGION_PIXELS, openSlide, type SlideLevel } from '../slide/index.ts';
 
 /** A mask's labels, row-major, each cell covering `scaleX` × `scaleY` level-0 pixels of the slide. */
 export interface LabelGrid {
@@ -11,15 +11,26 @@ export interface LabelGrid {
   scaleY: number;
 }
 
+/** The coarsest level whose longer side is at least `minSide` pixels (level 0 when none is). */
+export function levelWithSide(minSide: number): (levels: readonly SlideLevel[]) => number {
+  return (levels) => {
+    let index = 0;
+    levels.forEach((level, i) => {
+      if (Math.max(level.width, level.height) >= minSide) index = i;
+    });
+    return index;
+  };
+}
+
 /**
- * The labels of the coarsest mask level whose longer side is at least `minSide` pixels (level 0 when none is),
- * after checking that the mask covers the slide (`slideWidth` × `slideHeight`).
+ * The labels of one mask level, after checking that the mask covers the slide (`slideWidth` × `slideHeight`):
+ * the coarsest whose longer side is at least `level` pixels, or the one a function of the levels picks.
  */
 export async function readMaskLabels(
   maskPath: string,
   slideWidth: number,
   slideHeight: number,
-  minSide: number,
+  level: number | ((levels: readonly SlideLevel[]) => number),
 ): Promise<LabelGrid> {
   const mask = await openSlide(maskPath);
   try {
@@ -28,17 +39,11 @@ export async function readMaskLabels(
         maskPath,
         `mask is ${mask.info.width}×${mask.info.height} but its slide is ${slideWidth}×${slideHeight}`,
       );
-    let index = 0;
-    mask.info.levels.forEach((level, i) => {
-      if (Math.max(level.width, level.height) >= minSide) index = i;
-    });
-    const level = mask.info.levels[index]!;
-    if (level.width * level.height > MAX_REGION_PIXELS)
-      throw new SlideError(
-        maskPath,
-        `mask level ${index} (${level.width}×${level.height}) is too large to read`,
-      );
-    const image = await mask.readRegion(index, 0, 0, level.width, level.height);
+    const index = (typeof level === 'number' ? levelWithSide(level) : level)(mask.info.levels);
+    const { width, height } = mask.info.levels[index]!;
+    if (width * height > MAX_REGION_PIXELS)
+      throw new SlideError(maskPath, `mask level ${index} (${width}×${height}) is too large to read`);
+    const image = await mask.readRegion(index, 0, 0, width, height);
     const labels = new Uint8Array(image.width * image.height);
     for (let i = 0; i < labels.length; i++) labels[i] = image.data[i * 3]!;
     return {
