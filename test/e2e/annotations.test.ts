@@ -132,11 +132,19 @@ describe('annotations in the viewer', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'annotations.png') });
   });
 
-  it('undoes and redoes with Ctrl+Z and Ctrl+Shift+Z, in the store too', async () => {
+  it('undoes and redoes with Ctrl+Z and Ctrl+Shift+Z; selects and deletes', async () => {
     await page.keyboard.press('v');
     await page.keyboard.press('Control+z');
     await expect.poll(measures).toEqual([area]);
     await page.keyboard.press('Control+Shift+z');
+    await expect.poll(measures).toEqual([area, length]);
+    // Select the polygon by clicking inside it, delete it with the key, and undo that too.
+    const box = (await page.getByTestId('osd').boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await expect.poll(() => page.getByTestId('selected-annotation').textContent()).toMatch(/perimeter/);
+    await page.keyboard.press('Delete');
+    await expect.poll(measures).toEqual([length]);
+    await page.keyboard.press('Control+z');
     await expect.poll(measures).toEqual([area, length]);
   });
 
