@@ -155,7 +155,7 @@ describe('annotations in the viewer', () => {
     await expect.poll(measures).toEqual([area, length]);
   });
 
-  it('exports GeoJSON in QuPath’s layout with the class', async () => {
+  it('exports GeoJSON in QuPath’s layout with the class, and imports it back', async () => {
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export GeoJSON' }).click();
     const file = await (await download).path();
@@ -170,6 +170,9 @@ describe('annotations in the viewer', () => {
       objectType: 'annotation',
       classification: { name: 'Tumour', color: [200, 50, 50] },
     });
+    // The exported file imports back through the panel's file picker: the same shapes again.
+    await page.getByTestId('geojson-file').setInputFiles(file);
+    await expect.poll(measures).toEqual([area, length, area, length]);
   });
 
   it('shows the label mask with its legend on M', async () => {
