@@ -4,11 +4,9 @@
  * show the slide's label mask. Kept short: one generated slide, one renderer build. Screenshots go to
  * <tmp>/patchgd-e2e-artifacts.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../core/app/server/server.ts';
@@ -17,11 +15,9 @@ import { measure, resolutionOf, type Geometry } from '../../core/shared/annotati
 import { fromGeoJson } from '../../core/shared/geojson.ts';
 import { formatArea, formatLength } from '../../renderer/src/lib/annotation-view.ts';
 import { launchChromium } from '../helpers/chromium.ts';
-import { serverApi, settledView } from './page-helpers.ts';
+import { buildRenderer, serverApi, settledView } from './page-helpers.ts';
 import type { ViewState } from '../../renderer/src/lib/viewport.ts';
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
 const ARTIFACTS = join(tmpdir(), 'patchgd-e2e-artifacts');
 
 let dir: string;
@@ -50,20 +46,7 @@ beforeAll(async () => {
   const rendererDir = join(dir, 'renderer');
   const [demo] = await Promise.all([
     generateDemoDataset({ out: join(dir, 'demo'), slides: 1, seed: 4, size: 1024 }),
-    run(
-      join(ROOT, 'node_modules/.bin/vite'),
-      [
-        'build',
-        '-c',
-        'renderer/vite.config.ts',
-        '--outDir',
-        rendererDir,
-        '--emptyOutDir',
-        '--logLevel',
-        'warn',
-      ],
-      { cwd: ROOT },
-    ),
+    buildRenderer(rendererDir),
   ]);
   imageId = demo.records[0]!.imageId;
   server = await startServer({ port: 0, userDataDir: join(dir, 'user'), rendererDir });

@@ -1,4 +1,7 @@
 /** What the end-to-end tests share: contract calls straight to the server, and waiting for the viewer to settle. */
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import type { RunningServer } from '../../core/app/server/server.ts';
 import type { ViewState } from '../../renderer/src/lib/viewport.ts';
@@ -25,4 +28,15 @@ export async function settledView(page: Page): Promise<ViewState> {
     last = now;
   }
   throw new Error(`the viewer did not settle: ${last}`);
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Builds the renderer with Vite into `outDir` (a temp folder: the tests never touch renderer/dist). */
+export async function buildRenderer(outDir: string): Promise<void> {
+  await promisify(execFile)(
+    join(ROOT, 'node_modules/.bin/vite'),
+    ['build', '-c', 'renderer/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+    { cwd: ROOT },
+  );
 }

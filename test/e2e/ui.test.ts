@@ -4,11 +4,9 @@
  * a slide row to its first tile on screen and how soon panned-in areas are drawn at 20× and 40×; screenshots go to
  * <tmp>/patchgd-e2e-artifacts.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,10 +16,8 @@ import { toScreen, type ViewState } from '../../renderer/src/lib/viewport.ts';
 import { writeDemoFolder, writePanFolder, type DemoSlide } from './demo-folder.ts';
 import { PAN_RECORDER, panTimings, type PanRecording } from './pan-recorder.ts';
 import { launchChromium } from '../helpers/chromium.ts';
-import { serverApi, settledView } from './page-helpers.ts';
+import { buildRenderer, serverApi, settledView } from './page-helpers.ts';
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
 const ARTIFACTS = join(tmpdir(), 'patchgd-e2e-artifacts');
 const SLIDES = 10;
 const GLEASON = ['0+0', '3+3', '3+4', '4+3', '4+4', '4+5'];
@@ -87,20 +83,7 @@ beforeAll(async () => {
   [slides] = await Promise.all([
     writeDemoFolder(demo, SLIDES),
     writePanFolder(panFolder),
-    run(
-      join(ROOT, 'node_modules/.bin/vite'),
-      [
-        'build',
-        '-c',
-        'renderer/vite.config.ts',
-        '--outDir',
-        rendererDir,
-        '--emptyOutDir',
-        '--logLevel',
-        'warn',
-      ],
-      { cwd: ROOT },
-    ),
+    buildRenderer(rendererDir),
   ]);
   server = await startServer({ port: 0, userDataDir: join(dir, 'user'), rendererDir });
   browser = await launchChromium();
