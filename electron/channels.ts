@@ -35,6 +35,8 @@ export const REQUEST_NAMES = [
   'annotations.setClasses',
   'annotations.exportGeojson',
   'annotations.importGeojson',
+  'annotations.exportFolder',
+  'annotations.importFolder',
   'annotations.importMask',
   'masks.get',
   'app.status',

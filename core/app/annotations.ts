@@ -1,8 +1,22 @@
 /** The annotation and label-mask requests: store edits, GeoJSON in and out, mask import and overlay. */
+import { isAbsolute } from 'node:path';
 import { UsageError } from '../base/errors.ts';
 import type { HandlerReturn, RequestParams } from '../shared/contract.ts';
-import { annotationSlideId, listAnnotations, listClasses, type Slide } from '../io/store/index.ts';
-import { importGeoJsonText, importMaskAnnotations, maskOverlay, slideMask } from '../jobs/annotations.ts';
+import {
+  annotationSlideId,
+  listAnnotations,
+  listClasses,
+  presentSlides,
+  type Slide,
+} from '../io/store/index.ts';
+import {
+  exportFolderAnnotations,
+  importFolderAnnotations,
+  importGeoJsonText,
+  importMaskAnnotations,
+  maskOverlay,
+  slideMask,
+} from '../jobs/annotations.ts';
 import type { AppContext } from './context.ts';
 import { datasetOf } from './datasets.ts';
 import { presentSlide, requireFolder } from './lookups.ts';
@@ -28,6 +42,39 @@ export function importGeoJson(
 ): HandlerReturn<'annotations.importGeojson'> {
   const report = importGeoJsonText(ctx.store, presentSlide(ctx, slideId), text, fileName, author);
   return { imported: report.imported.length, skipped: report.skipped };
+}
+
+/** The folder's present slides. */
+function folderSlides(ctx: AppContext, folderId: number): Slide[] {
+  const folder = requireFolder(ctx, folderId);
+  return presentSlides(ctx.store, folder.id);
+}
+
+/** Folder GeoJSON import and export take an absolute folder path the user typed, like the CSV export. */
+function absoluteFolder(path: string): string {
+  if (!isAbsolute(path)) throw new UsageError(path, 'the GeoJSON folder must be an absolute path');
+  return path;
+}
+
+export async function exportFolder(
+  ctx: AppContext,
+  { folderId, path }: RequestParams<'annotations.exportFolder'>,
+): Promise<HandlerReturn<'annotations.exportFolder'>> {
+  const files = await exportFolderAnnotations(ctx.store, folderSlides(ctx, folderId), absoluteFolder(path));
+  return { path, files: files.length, annotations: files.reduce((s, f) => s + f.annotations, 0) };
+}
+
+export async function importFolder(
+  ctx: AppContext,
+  { folderId, path, author }: RequestParams<'annotations.importFolder'>,
+): Promise<HandlerReturn<'annotations.importFolder'>> {
+  const files = await importFolderAnnotations(
+    ctx.store,
+    folderSlides(ctx, folderId),
+    absoluteFolder(path),
+    author,
+  );
+  return { path, files: files.length, annotations: files.reduce((s, f) => s + f.annotations, 0) };
 }
 
 async function maskOf(ctx: AppContext, slide: Slide) {

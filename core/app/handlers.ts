@@ -26,7 +26,15 @@ import {
   writeReviewsCsv,
   type Run,
 } from '../io/store/index.ts';
-import { annotationSlide, importGeoJson, importMask, maskGrid, slideAnnotations } from './annotations.ts';
+import {
+  annotationSlide,
+  exportFolder,
+  importFolder,
+  importGeoJson,
+  importMask,
+  maskGrid,
+  slideAnnotations,
+} from './annotations.ts';
 import type { AppContext } from './context.ts';
 import { attentionFileSchema } from './engine-protocol.ts';
 import { datasetOf, openFolder } from './datasets.ts';
@@ -169,6 +177,8 @@ export function createAppHandlers(): HandlerTable<AppContext> {
       setClasses(ctx.store, requireFolder(ctx, folderId).id, classes),
     'annotations.exportGeojson': ({ slideId }, ctx) => slideGeoJson(ctx.store, presentSlide(ctx, slideId)),
     'annotations.importGeojson': (params, ctx) => importGeoJson(ctx, params),
+    'annotations.exportFolder': (params, ctx) => exportFolder(ctx, params),
+    'annotations.importFolder': (params, ctx) => importFolder(ctx, params),
     'annotations.importMask': (params, ctx) => importMask(ctx, params),
     'masks.get': ({ slideId }, ctx) => maskGrid(ctx, slideId),
     'app.status': (_params, ctx) => appStatus(ctx),

@@ -571,6 +571,16 @@ export const requests = {
     }),
     result: z.object({ imported: count, skipped: count }),
   },
+  /** Every annotated slide of the folder as `<image id>.geojson` in the folder `path` (absolute; created). */
+  'annotations.exportFolder': {
+    params: z.strictObject({ folderId: id, path }),
+    result: z.object({ path, files: count, annotations: count }),
+  },
+  /** Every `<image id>.geojson` of the folder `path` (absolute) into the slide of that id. */
+  'annotations.importFolder': {
+    params: z.strictObject({ folderId: id, path, author }),
+    result: z.object({ path, files: count, annotations: count }),
+  },
   /** The slide's PANDA label mask as annotations, one per class. */
   'annotations.importMask': {
     params: z.strictObject({ slideId: id, author }),

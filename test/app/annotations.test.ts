@@ -113,6 +113,27 @@ describe('annotation requests', () => {
     expect(classes.map((c) => c.name)).toEqual(['Tumour', 'Gleason 4']);
   });
 
+  it('exports every annotated slide of the folder and imports the files back', async () => {
+    const folderId = (await ok('folders.recent', {}))[0]!.id;
+    const out = join(dir, 'geojson');
+    const before = await Promise.all(slides.map((s) => ok('annotations.list', { slideId: s.id })));
+    const total = before.reduce((sum, l) => sum + l.annotations.length, 0);
+    expect(await ok('annotations.exportFolder', { folderId, path: out })).toEqual({
+      path: out,
+      files: 2,
+      annotations: total,
+    });
+    expect(await ok('annotations.importFolder', { folderId, path: out, author: 'dr d' })).toEqual({
+      path: out,
+      files: 2,
+      annotations: total,
+    });
+    const after = await ok('annotations.list', { slideId: slides[0]!.id });
+    expect(after.annotations).toHaveLength(2 * before[0]!.annotations.length);
+    const relative = await handleRequest(ctx, 'annotations.exportFolder', { folderId, path: 'geojson' });
+    expect(!relative.ok && relative.error.problem).toBe('the GeoJSON folder must be an absolute path');
+  });
+
   it('imports the label mask as one annotation per class and serves it as an overlay', async () => {
     const [a, b] = slides;
     const before = (await ok('annotations.list', { slideId: a!.id })).annotations.length;

@@ -94,6 +94,8 @@ function storeHandlers(store: Store): HandlerTable<Context> {
     'annotations.setClasses': notServed('annotations.setClasses'),
     'annotations.exportGeojson': notServed('annotations.exportGeojson'),
     'annotations.importGeojson': notServed('annotations.importGeojson'),
+    'annotations.exportFolder': notServed('annotations.exportFolder'),
+    'annotations.importFolder': notServed('annotations.importFolder'),
     'annotations.importMask': notServed('annotations.importMask'),
     'masks.get': notServed('masks.get'),
     'app.status': notServed('app.status'),

@@ -439,6 +439,18 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
     result: { imported: 2, skipped: 0 },
     badResults: [{ imported: -1, skipped: 0 }],
   },
+  'annotations.exportFolder': {
+    params: { folderId: 1, path: '/home/a/geojson' },
+    badParams: [{ folderId: 1 }, { folderId: 1, path: '' }],
+    result: { path: '/home/a/geojson', files: 3, annotations: 12 },
+    badResults: [{ path: '/home/a/geojson', files: 3 }],
+  },
+  'annotations.importFolder': {
+    params: { folderId: 1, path: '/home/a/geojson', author: 'dr a' },
+    badParams: [{ folderId: 1, path: '/home/a/geojson' }],
+    result: { path: '/home/a/geojson', files: 3, annotations: 12 },
+    badResults: [{ path: '', files: 3, annotations: 12 }],
+  },
   'annotations.importMask': {
     params: { slideId: 4, author: 'dr a' },
     badParams: [{ slideId: 4 }],

@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../../base/errors.ts';
 import { openSlide } from '../../io/slide/index.ts';
-import { closeStore, getSlide, openStore, type Slide, type Store } from '../../io/store/index.ts';
+import { closeStore, openStore, presentSlides, type Slide, type Store } from '../../io/store/index.ts';
 import {
   exportFolderAnnotations,
   exportSlideAnnotations,
@@ -34,11 +34,7 @@ function defaultAuthor(): string {
 
 /** The folder's present slides (by store id), or the one named by image id. */
 function slidesOf(store: Store, opened: OpenedFolder, imageId: string | undefined): Slide[] {
-  const ids = store.db
-    .prepare('SELECT id FROM slides WHERE folder_id = ? AND removed_at IS NULL ORDER BY image_id')
-    .pluck()
-    .all(opened.folder.id) as number[];
-  const slides = ids.map((id) => getSlide(store, id)!);
+  const slides = presentSlides(store, opened.folder.id);
   if (imageId === undefined) return slides;
   const slide = slides.find((s) => s.imageId === imageId);
   if (!slide) throw new UsageError(opened.dataset.root, `has no slide with image id ${imageId}`);

@@ -59,4 +59,12 @@ export {
   type SlidePage,
   type SlideSort,
 } from './slide-list.ts';
-export { getSlide, statFiles, syncSlides, type FileStat, type Slide, type SyncReport } from './slides.ts';
+export {
+  getSlide,
+  presentSlides,
+  statFiles,
+  syncSlides,
+  type FileStat,
+  type Slide,
+  type SyncReport,
+} from './slides.ts';
