@@ -50,7 +50,10 @@ export const trainConfigSchema = z
       mean: [...IMAGENET_NORMALIZATION.mean],
       std: [...IMAGENET_NORMALIZATION.std],
     }),
-    /** Optional tfjs layers-format folder with backbone weights (e.g. converted ImageNet ones), copied by layer name. */
+    /**
+     * Backbone weights to start from: a PyTorch state_dict (torch.save zip or safetensors, torchvision/timm names)
+     * or a tfjs layers-format folder (`patchgd weights import`), copied by layer name.
+     */
     backboneWeights: z.string().optional(),
     /** Metric that selects `checkpoints/best`: 'valAccuracy', 'valLoss' or the name of a passed-in metric. */
     bestMetric: z.string().default('valAccuracy'),

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
-import { loadWeightsByName } from '../models/weights.ts';
+import { loadBackboneWeights } from '../models/pytorch-weights.ts';
 import { Adam } from './adam.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { checkpointDir, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
@@ -262,11 +262,10 @@ export async function trainRun(
   const optimizer = new Adam(variables);
   let pool = planned.pool;
   try {
-    if (!ckpt && config.backboneWeights) {
-      const copied = await loadWeightsByName(models.backbone, config.backboneWeights);
-      if (copied.length === 0)
-        throw new UsageError(config.backboneWeights, 'no layer of these weights matches the backbone');
-    }
+    const weightNotes =
+      !ckpt && config.backboneWeights
+        ? (await loadBackboneWeights(models.backbone, config.backbone, config.backboneWeights)).notes
+        : [];
     if (ckpt) optimizer.setState(ckpt.optimizer);
     const state: TrainState = ckpt ? ckpt.state : freshState(config, planned);
     if (state.order.length > 0 && state.order.length !== train.length)
@@ -302,7 +301,8 @@ export async function trainRun(
       inputSize: models.inputSize,
       peakBytes: planned.peakBytes,
       budgetBytes: config.memoryBudgetBytes,
-      message: [planned.message, threadChoice.note].filter((m) => m !== null).join('; ') || null,
+      message:
+        [planned.message, threadChoice.note, ...weightNotes].filter((m) => m !== null).join('; ') || null,
       backend,
       threads: pool?.size ?? 1,
     });
