@@ -72,10 +72,16 @@ export function chunkIndices(permutation: readonly number[], plan: GridPlan): nu
   return chunks;
 }
 
-/** Consecutive chunks of `size` patch indices covering 0…n−1: the order in which Z is filled. */
-export function fillChunks(numPatches: number, size: number): number[][] {
+/**
+ * Chunks of `size` patch indices covering 0…n−1, the order in which Z is filled: slices of `order` (a permutation,
+ * as the reference's shuffled loader gives during training, so that batch norm's statistics in each chunk come
+ * from patches all over the image and not from one row of it, possibly all padding), else consecutive.
+ */
+export function fillChunks(numPatches: number, size: number, order?: readonly number[]): number[][] {
   const chunks: number[][] = [];
   for (let start = 0; start < numPatches; start += size)
-    chunks.push(Array.from({ length: Math.min(size, numPatches - start) }, (_, i) => start + i));
+    chunks.push(
+      Array.from({ length: Math.min(size, numPatches - start) }, (_, i) => order?.[start + i] ?? start + i),
+    );
   return chunks;
 }

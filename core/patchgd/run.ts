@@ -459,6 +459,7 @@ function drawStep(prng: Prng, grid: NonNullable<ReturnType<typeof planGrid>>) {
   return {
     permutation: prng.permutation(grid.numPatches),
     dropoutSeeds: Array.from({ length: grid.innerIterations }, () => prng.nextUint32()),
+    fillOrder: prng.permutation(grid.numPatches),
   };
 }
 

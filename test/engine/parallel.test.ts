@@ -105,6 +105,7 @@ describe('EnginePool: PatchGD steps', () => {
         const draws = {
           permutation: prng.permutation(plan.numPatches),
           dropoutSeeds: [1, 2, 3].map((i) => step * 10 + i),
+          fillOrder: prng.permutation(plan.numPatches),
         };
         const labels = [step % 3, (step + 1) % 3];
         const a = patchgdStep(serial, serialVars, serialOpt, plan, images(step), labels, 3, draws, 1e-2);
