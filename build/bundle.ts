@@ -35,11 +35,11 @@ export async function bundleElectron(options: BundleOptions = {}): Promise<strin
   await Promise.all([
     build({
       ...common,
-      // The engine's worker threads load engine-worker.mjs from beside engine.mjs (core/engine/parallel/pool.ts).
+      // The engine's worker threads load engine-worker.mjs from beside engine.mjs (core/learn/parallel/pool.ts).
       entryPoints: {
         main: 'electron/main.ts',
         engine: 'core/app/engine-process.ts',
-        'engine-worker': 'core/engine/parallel/worker.ts',
+        'engine-worker': 'core/learn/parallel/worker.ts',
       },
       outdir: outDir,
       outExtension: { '.js': '.mjs' },

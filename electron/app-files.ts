@@ -3,7 +3,7 @@
  * URL may read, so no path from a URL can reach outside the renderer folder.
  */
 import path from 'node:path';
-import { CONTENT_TYPES } from '../core/server/static.ts';
+import { CONTENT_TYPES } from '../core/app/server/static.ts';
 import { APP_ENTRY_URL, isAppUrl } from './security.ts';
 
 export interface AppFile {

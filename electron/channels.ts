@@ -5,7 +5,7 @@
  * The names are listed here rather than read from the contract's schemas so the sandboxed preload does not
  * bundle zod (~750 kB); the type checks below make a missing or extra name a compile error.
  */
-import type { EventName, RequestName } from '../core/ipc/contract.ts';
+import type { EventName, RequestName } from '../core/shared/contract.ts';
 
 export const REQUEST_NAMES = [
   'folders.recent',
@@ -26,6 +26,19 @@ export const REQUEST_NAMES = [
   'reviews.get',
   'reviews.history',
   'reviews.exportCsv',
+  'annotations.list',
+  'annotations.create',
+  'annotations.update',
+  'annotations.delete',
+  'annotations.restore',
+  'annotations.history',
+  'annotations.setClasses',
+  'annotations.exportGeojson',
+  'annotations.importGeojson',
+  'annotations.exportFolder',
+  'annotations.importFolder',
+  'annotations.importMask',
+  'masks.get',
   'app.status',
 ] as const satisfies readonly RequestName[];
 

@@ -4,8 +4,8 @@
  */
 import type { IpcMain, WebContents } from 'electron';
 import type { AppContext } from '../core/app/context.ts';
-import type { IpcOutcome, RequestName } from '../core/ipc/contract.ts';
-import { dispatch, type HandlerTable } from '../core/ipc/validate.ts';
+import type { IpcOutcome, RequestName } from '../core/shared/contract.ts';
+import { dispatch, type HandlerTable } from '../core/shared/validate.ts';
 import { eventChannel, REQUEST_NAMES, requestChannel } from './channels.ts';
 import { isAppUrl, isTrustedSender } from './security.ts';
 

@@ -3,8 +3,14 @@
  * channels can be invoked or listened to, and listeners never see Electron's event object (which would give
  * the page the sender and, through it, IPC access beyond this API).
  */
-import { electronSlideUrls, fillTileUrl, type PatchgdApi } from '../core/ipc/api.ts';
-import type { IpcError, IpcOutcome, RequestInput, RequestName, RequestResult } from '../core/ipc/contract.ts';
+import { electronSlideUrls, fillTileUrl, type PatchgdApi } from '../core/shared/api.ts';
+import type {
+  IpcError,
+  IpcOutcome,
+  RequestInput,
+  RequestName,
+  RequestResult,
+} from '../core/shared/contract.ts';
 import { eventChannel, isEventChannelName, isRequestChannelName, requestChannel } from './channels.ts';
 
 /** The part of `ipcRenderer` the API uses. */

@@ -5,7 +5,7 @@
 import { protocol } from 'electron';
 import type { AppContext } from '../core/app/context.ts';
 import type { SlideResponse } from '../core/app/tiles.ts';
-import { SLIDE_PROTOCOL } from '../core/ipc/api.ts';
+import { SLIDE_PROTOCOL } from '../core/shared/api.ts';
 import { appFileResponse, slideUrlResponse } from './responses.ts';
 import { APP_SCHEME } from './security.ts';
 

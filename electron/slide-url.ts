@@ -1,8 +1,8 @@
 /**
- * Turns a `slide://<id>/…` URL (see `electronSlideUrls` in core/ipc/api.ts) into the path segments that
+ * Turns a `slide://<id>/…` URL (see `electronSlideUrls` in core/shared/api.ts) into the path segments that
  * `slideRoute` (core/app/tiles.ts) routes: `[<id>, 'tiles', level, x, y]` or `[<id>, 'thumb']`. Pure.
  */
-import { SLIDE_PROTOCOL } from '../core/ipc/api.ts';
+import { SLIDE_PROTOCOL } from '../core/shared/api.ts';
 
 /**
  * The slide id as written in the URL. Chromium canonicalises the host of a standard scheme like an http host,

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../core/fs/atomic.ts';
+import { writeFileAtomic } from '../core/base/atomic.ts';
 
 export interface Rect {
   x: number;

@@ -3,14 +3,13 @@
  * slides, the engine host, and the event fan-out to whichever transport (Electron window, WebSocket clients)
  * listens.
  */
-import type { Dataset } from '../dataset/index.ts';
-import type { SlideUrls } from '../ipc/api.ts';
-import type { EventInput, EventName, EventPayload } from '../ipc/contract.ts';
-import { parseEvent } from '../ipc/validate.ts';
-import { SlidePool } from '../slide/index.ts';
-import { closeStore, openStore, type Store } from '../store/index.ts';
+import type { Dataset } from '../io/dataset/index.ts';
+import type { SlideUrls } from '../shared/api.ts';
+import type { EventInput, EventName, EventPayload } from '../shared/contract.ts';
+import { parseEvent } from '../shared/validate.ts';
+import { SlidePool } from '../io/slide/index.ts';
+import { closeStore, failInterruptedRuns, openStore, type Store } from '../io/store/index.ts';
 import { EngineHost, type SpawnEngine } from './engine-host.ts';
-import { failInterruptedRuns } from './training.ts';
 
 /** An event as transports carry it (the browser mode's WebSocket frames are this, as JSON). */
 export type AppEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];

@@ -5,7 +5,7 @@
  * if it dies: the job it was running is marked failed with why, and the rest of the app keeps working.
  */
 import { randomUUID } from 'node:crypto';
-import type { RunStatus } from '../store/index.ts';
+import type { RunStatus } from '../io/store/index.ts';
 import {
   engineMessageSchema,
   type EngineMessage,

@@ -5,8 +5,8 @@
  */
 import { freemem, totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackend, selectBackend, type BackendChoice } from '../engine/backend.ts';
-import { PatchgdError } from '../errors.ts';
+import { describeBackend, selectBackend, type BackendChoice } from '../learn/backend/backend.ts';
+import { PatchgdError } from '../base/errors.ts';
 import { runTrainJob } from '../jobs/train.ts';
 import {
   hostMessageSchema,
@@ -17,7 +17,7 @@ import {
 } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
 import { gradeItems } from './grade-items.ts';
-import { intervalGate } from './throttle.ts';
+import { intervalGate } from '../base/throttle.ts';
 
 interface ParentPort {
   postMessage(message: unknown): void;

@@ -10,7 +10,7 @@ import {
   checkpointNameSchema,
   datasetLayoutSchema,
   trainEventSchema,
-} from '../ipc/contract.ts';
+} from '../shared/contract.ts';
 
 const jobId = z.string().min(1);
 const failure = z.object({ file: z.string().nullable(), problem: z.string() });

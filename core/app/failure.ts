@@ -1,4 +1,4 @@
-import { PatchgdError } from '../errors.ts';
+import { PatchgdError } from '../base/errors.ts';
 import type { Failure } from './engine-protocol.ts';
 
 /** A thrown error as the file and problem to show; unexpected errors keep their message. */

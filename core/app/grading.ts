@@ -2,8 +2,8 @@
  * Grading as app jobs: chosen slides of a folder are graded in the engine process with a run's checkpoint;
  * each result is recorded as a prediction and sent to the UI as it arrives.
  */
-import { UsageError } from '../errors.ts';
-import type { RequestParams } from '../ipc/contract.ts';
+import { UsageError } from '../base/errors.ts';
+import type { RequestParams } from '../shared/contract.ts';
 import {
   getSlide,
   listCheckpoints,
@@ -11,7 +11,7 @@ import {
   MAX_PAGE,
   recordPrediction,
   type Folder,
-} from '../store/index.ts';
+} from '../io/store/index.ts';
 import type { AppContext } from './context.ts';
 import type { GradeItem } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';

@@ -1,6 +1,6 @@
 /** Store records a request names by id: a clear error naming the store when there is none. */
-import { UsageError } from '../errors.ts';
-import { getFolder, getRun, getSlide, type Folder, type Run, type Slide } from '../store/index.ts';
+import { UsageError } from '../base/errors.ts';
+import { getFolder, getRun, getSlide, type Folder, type Run, type Slide } from '../io/store/index.ts';
 import type { AppContext } from './context.ts';
 
 export function requireFolder(ctx: AppContext, folderId: number): Folder {

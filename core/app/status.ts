@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { freemem, totalmem } from 'node:os';
-import { PatchgdError } from '../errors.ts';
-import type { HandlerReturn } from '../ipc/contract.ts';
+import { PatchgdError } from '../base/errors.ts';
+import type { HandlerReturn } from '../shared/contract.ts';
 import type { AppContext } from './context.ts';
 
 const require = createRequire(import.meta.url);

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import sharp from 'sharp';
-import { PatchgdError } from '../errors.ts';
-import { writeFileAtomic } from '../fs/atomic.ts';
-import type { Slide } from '../slide/index.ts';
-import { getFolder, getSlide } from '../store/index.ts';
+import { PatchgdError } from '../base/errors.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
+import type { Slide } from '../io/slide/index.ts';
+import { getFolder, getSlide } from '../io/store/index.ts';
 import type { AppContext } from './context.ts';
 import { createLimiter } from './limiter.ts';
 

@@ -4,20 +4,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { UsageError } from '../errors.ts';
-import type { RequestParams } from '../ipc/contract.ts';
-import { parseTrainConfig, type TrainConfig } from '../patchgd/config.ts';
+import { UsageError } from '../base/errors.ts';
+import type { RequestParams } from '../shared/contract.ts';
+import { parseTrainConfig, type TrainConfig } from '../shared/train-config.ts';
 import {
   listCheckpoints,
   recordCheckpoint,
   recordRun,
   updateRun,
   type BestMetric,
-  listRuns,
   type Folder,
   type Run,
-  type Store,
-} from '../store/index.ts';
+} from '../io/store/index.ts';
 import type { AppContext } from './context.ts';
 import { datasetOf } from './datasets.ts';
 import { requireFolder, requireRun } from './lookups.ts';
@@ -143,19 +141,4 @@ export function resumeTraining(
 export function cancelTraining(ctx: AppContext, runId: number): boolean {
   const job = ctx.engine.activeJobOfRun(runId);
   return job?.kind === 'training' ? ctx.engine.cancel(job.jobId) : false;
-}
-
-/**
- * Marks runs that a previous launch left queued or training (the app was killed, the machine lost power) as
- * failed, so they are offered for resuming instead of showing as running forever. Called once at start, before
- * this launch queues anything.
- */
-export function failInterruptedRuns(store: Store): number {
-  const interrupted = listRuns(store).filter((run) => run.status === 'queued' || run.status === 'running');
-  for (const run of interrupted)
-    updateRun(store, run.id, {
-      status: 'failed',
-      message: 'PatchGD Studio stopped before this run finished; resume it from its last checkpoint',
-    });
-  return interrupted.length;
 }

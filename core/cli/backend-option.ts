@@ -1,5 +1,10 @@
 import { Option, type Command } from 'commander';
-import { BACKEND_NAMES, describeBackend, selectBackend, type BackendPreference } from '../engine/backend.ts';
+import {
+  BACKEND_NAMES,
+  describeBackend,
+  selectBackend,
+  type BackendPreference,
+} from '../learn/backend/backend.ts';
 
 /** Adds `--backend` to a command that runs the engine. */
 export function withBackendOption(command: Command): Command {

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { describeError } from '../errors.ts';
+import { formatError } from '../base/errors.ts';
 import { register as registerUltramnist } from './commands/ultramnist.ts';
 import { register as registerTrain } from './commands/train.ts';
 import { register as registerPredict } from './commands/predict.ts';
@@ -10,6 +10,7 @@ import { register as registerDemo } from './commands/demo.ts';
 import { register as registerGrade } from './commands/grade.ts';
 import { register as registerReport } from './commands/report.ts';
 import { register as registerWeights } from './commands/weights.ts';
+import { register as registerAnnotations } from './commands/annotations.ts';
 
 /** Builds the `patchgd` command tree. Each command lives in its own module under ./commands. */
 export function buildProgram(): Command {
@@ -28,12 +29,8 @@ export function buildProgram(): Command {
   registerGrade(program);
   registerReport(program);
   registerWeights(program);
+  registerAnnotations(program);
   return program;
-}
-
-/** Formats a failure as the one-line `error: <file>: <problem>` the CLI promises. */
-export function formatError(err: unknown): string {
-  return `error: ${describeError(err)}`;
 }
 
 /** Runs the CLI and returns the process exit code; never throws. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { integer } from './parse.ts';
+import { integer } from '../base/option-parsers.ts';
 
 /** Adds `--threads` to a command that runs the engine: worker threads sharing the backbone's work. */
 export function withThreadsOption(command: Command): Command {

@@ -1,14 +1,14 @@
 import { performance } from 'node:perf_hooks';
-import { openDataset, usableItems } from '../dataset/index.ts';
-import { DatasetError, describeError } from '../errors.ts';
+import { openDataset, usableItems } from '../io/dataset/index.ts';
+import { DatasetError, describeError } from '../base/errors.ts';
 import {
   accuracy,
   classificationReport,
   confusionMatrix,
   quadraticWeightedKappa,
-} from '../engine/metrics.ts';
-import { disposeModel, loadModel, predict, type TrainConfig } from '../patchgd/index.ts';
-import { SlidePool } from '../slide/pool.ts';
+} from '../shared/metrics.ts';
+import { disposeModel, loadModel, predict, type TrainConfig } from '../learn/runner/index.ts';
+import { SlidePool } from '../io/slide/pool.ts';
 import { datasetSamples } from './samples.ts';
 
 export interface ItemPrediction {

@@ -1,8 +1,8 @@
-import { stratifiedKFold, usableItems, type Dataset, type DatasetItem } from '../dataset/index.ts';
-import { readImageFileSquare, readSlideSquare } from '../dataset/square-image.ts';
-import { DatasetError } from '../errors.ts';
-import type { SlidePool } from '../slide/pool.ts';
-import type { RgbImage } from '../slide/types.ts';
+import { stratifiedKFold, usableItems, type Dataset, type DatasetItem } from '../io/dataset/index.ts';
+import { readImageFileSquare, readSlideSquare } from '../io/dataset/square-image.ts';
+import { DatasetError } from '../base/errors.ts';
+import type { SlidePool } from '../io/slide/pool.ts';
+import type { RgbImage } from '../io/slide/types.ts';
 
 /** One dataset item as the engine consumes it: its label and a loader of the whole padded square image. */
 export interface ImageSample {

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../base/errors.ts';
 
 export const SPLIT_FILE = 'split.json';
 

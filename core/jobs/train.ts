@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { openDataset, type Dataset } from '../dataset/index.ts';
-import { UsageError } from '../errors.ts';
-import { quadraticWeightedKappa } from '../engine/metrics.ts';
-import { trainRun, type TrainConfigInput, type TrainEvent, type TrainResult } from '../patchgd/index.ts';
-import { SlidePool } from '../slide/pool.ts';
+import { openDataset, type Dataset } from '../io/dataset/index.ts';
+import { UsageError } from '../base/errors.ts';
+import { quadraticWeightedKappa } from '../shared/metrics.ts';
+import { trainRun, type TrainConfigInput, type TrainEvent, type TrainResult } from '../learn/runner/index.ts';
+import { SlidePool } from '../io/slide/pool.ts';
 import { datasetSamples, labelledItems, splitByFold } from './samples.ts';
 import { splitRecord } from './split-record.ts';
 

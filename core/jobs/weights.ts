@@ -2,21 +2,21 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { UsageError } from '../errors.ts';
-import { writeDirAtomic, writeFileAtomic } from '../fs/atomic.ts';
+import { UsageError } from '../base/errors.ts';
+import { writeDirAtomic, writeFileAtomic } from '../base/atomic.ts';
 import {
   applyStateDict,
   exportStateDict,
   latentWidth,
   type TorchBackbone,
-} from '../models/pytorch-weights.ts';
-import { createBackbone } from '../models/registry.ts';
-import { layersModelFiles, loadLayersModelDir, loadWeightsByName } from '../models/weights.ts';
-import { loadCheckpoint } from '../patchgd/checkpoint.ts';
-import { readRunConfig } from '../patchgd/predict.ts';
-import { readNpy } from '../weights/npy.ts';
-import { writeSafetensors } from '../weights/safetensors.ts';
-import { readStateDictFile } from '../weights/state-dict.ts';
+} from '../learn/models/pytorch-weights.ts';
+import { createBackbone } from '../learn/models/registry.ts';
+import { layersModelFiles, loadLayersModelDir, loadWeightsByName } from '../learn/models/weights.ts';
+import { loadCheckpoint } from '../learn/runner/checkpoint.ts';
+import { readRunConfig } from '../learn/runner/predict.ts';
+import { readNpy } from '../io/weights/npy.ts';
+import { writeSafetensors } from '../io/weights/safetensors.ts';
+import { readStateDictFile } from '../io/weights/state-dict.ts';
 
 /** The latent size of the reference (and our default) when a file brings none of its own. */
 const DEFAULT_LATENT = 256;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext, AppEvent } from '../../core/app/context.ts';
 import { forkEngine } from '../../core/app/engine-node.ts';
 import { handleRequest } from '../../core/app/handlers.ts';
-import { getRun } from '../../core/store/index.ts';
+import { getRun } from '../../core/io/store/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { tenSlides, testContext, tinyConfig, writePandaFolder } from './helpers.ts';
 

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../core/app/context.ts';
 import { handleRequest } from '../../core/app/handlers.ts';
-import type { RequestInput, RequestName, RequestResult } from '../../core/ipc/contract.ts';
+import type { RequestInput, RequestName, RequestResult } from '../../core/shared/contract.ts';
 import {
   getRun,
   recordCheckpoint,
   recordPrediction,
   recordRun,
   upsertFolder,
-} from '../../core/store/index.ts';
+} from '../../core/io/store/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { testContext, writePandaFolder } from './helpers.ts';
 

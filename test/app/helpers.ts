@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { createAppContext, type AppContext } from '../../core/app/context.ts';
 import type { SpawnEngine } from '../../core/app/engine-host.ts';
 import { forkEngine } from '../../core/app/engine-node.ts';
-import { electronSlideUrls } from '../../core/ipc/api.ts';
+import { electronSlideUrls } from '../../core/shared/api.ts';
 
 /** Re-exported for tests that build app folders (test/electron imports them from here). */
 export { makeTempDir, removeDir } from '../helpers/temp.ts';

@@ -12,7 +12,7 @@ import {
   tileResponse,
   TILE_CACHE_CONTROL,
 } from '../../core/app/tiles.ts';
-import { openSlide } from '../../core/slide/index.ts';
+import { openSlide } from '../../core/io/slide/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { testContext, writePandaFolder } from './helpers.ts';
 

@@ -13,8 +13,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { FusedBatchNorm, getGradient, registerGradient, type GradConfig } from '@tensorflow/tfjs-core';
-import { selectBackend, type BackendPreference } from '../../core/engine/backend.ts';
-import { shippedBatchNormGradient } from '../../core/engine/wasm-kernels/batch-norm-grad.ts';
+import { selectBackend, type BackendPreference } from '../../core/learn/backend/backend.ts';
+import { shippedBatchNormGradient } from '../../core/learn/kernels/batch-norm-grad.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -13,8 +13,8 @@ import {
   type KernelConfig,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { shippedBatchNormGradient } from '../../core/engine/wasm-kernels/batch-norm-grad.ts';
-import { wasmKernelConfigs } from '../../core/engine/wasm-kernels/kernels.ts';
+import { shippedBatchNormGradient } from '../../core/learn/kernels/batch-norm-grad.ts';
+import { wasmKernelConfigs } from '../../core/learn/kernels/registry.ts';
 
 /** The gradient kernels tfjs 4.22's wasm backend does not have. */
 const MISSING_ON_WASM = new Set<string>([

@@ -14,10 +14,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { UsageError } from '../../core/errors.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { UsageError } from '../../core/base/errors.ts';
 import { runTrainJob } from '../../core/jobs/train.ts';
-import type { BackboneName } from '../../core/models/names.ts';
+import type { BackboneName } from '../../core/shared/names.ts';
 import { captureShippedKernels, useShippedKernelsWithCpuFallback } from './cpu-fallback.ts';
 
 const { values: args } = parseArgs({

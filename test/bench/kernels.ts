@@ -9,7 +9,7 @@
  *
  * --only keeps the layers whose name contains TEXT. --winograd times only ResNet50's 3×3 stride-1 layers, forward
  * and both gradients, directly (the SIMD GEMMs), by Winograd F(2×2, 3×3) and F(4×4, 3×3), and as the automatic
- * rule picks (`core/engine/wasm-kernels/winograd.ts`); with --steps N also N whole ResNet50 training steps (forward,
+ * rule picks (`core/learn/kernels/winograd.ts`); with --steps N also N whole ResNet50 training steps (forward,
  * backward, Adam) and 2N inference steps on one thread with Winograd off and automatic, taking turns step by step
  * so that a shared machine's load affects both alike.
  *
@@ -29,12 +29,12 @@ import {
   getKernel,
   type KernelConfig,
 } from '@tensorflow/tfjs-core';
-import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
-import { conv2dForward } from '../../core/engine/wasm-kernels/conv-forward.ts';
-import { wasmKernelConfigs } from '../../core/engine/wasm-kernels/kernels.ts';
-import { setWinogradMode, winogradTile, type WinogradMode } from '../../core/engine/wasm-kernels/winograd.ts';
-import { createBackbone } from '../../core/models/registry.ts';
-import { Adam } from '../../core/patchgd/adam.ts';
+import { describeBackend, selectBackend } from '../../core/learn/backend/backend.ts';
+import { conv2dForward } from '../../core/learn/kernels/conv-forward.ts';
+import { wasmKernelConfigs } from '../../core/learn/kernels/registry.ts';
+import { setWinogradMode, winogradTile, type WinogradMode } from '../../core/learn/kernels/winograd.ts';
+import { createBackbone } from '../../core/learn/models/registry.ts';
+import { Adam } from '../../core/learn/patchgd/adam.ts';
 
 type Shape4 = [number, number, number, number];
 

@@ -12,13 +12,13 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../../core/errors.ts';
-import { selectBackend, type BackendPreference } from '../../core/engine/backend.ts';
-import type { BackboneName } from '../../core/models/names.ts';
-import { Adam } from '../../core/patchgd/adam.ts';
-import { parseTrainConfig } from '../../core/patchgd/config.ts';
-import { measureGdPeak, measurePatchgdPeak, updateMargin } from '../../core/patchgd/memory.ts';
-import { buildModels, disposeModels, trainableVariables } from '../../core/patchgd/models.ts';
+import { UsageError } from '../../core/base/errors.ts';
+import { selectBackend, type BackendPreference } from '../../core/learn/backend/backend.ts';
+import type { BackboneName } from '../../core/shared/names.ts';
+import { Adam } from '../../core/learn/patchgd/adam.ts';
+import { parseTrainConfig } from '../../core/shared/train-config.ts';
+import { measureGdPeak, measurePatchgdPeak, updateMargin } from '../../core/learn/runner/memory.ts';
+import { buildModels, disposeModels, trainableVariables } from '../../core/learn/patchgd/models.ts';
 
 const { values: args } = parseArgs({
   options: {

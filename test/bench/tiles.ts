@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { openSlide, TileCache } from '../../core/slide/index.ts';
-import { mapLimit } from '../../core/slide/concurrency.ts';
+import { openSlide, TileCache } from '../../core/io/slide/index.ts';
+import { mapLimit } from '../../core/io/slide/concurrency.ts';
 
 const run = promisify(execFile);
 const TILE_COUNT = 400;

@@ -10,7 +10,7 @@
  *     [--rounds 1]
  *
  * --threads lists the engine thread counts to measure (default 1): each count N > 1 runs the tfjs side on an
- * engine pool (core/engine/parallel) whose N worker threads each embed a share of the batch with batch norm
+ * engine pool (core/learn/parallel) whose N worker threads each embed a share of the batch with batch norm
  * synchronised, as a PatchGD inner iteration does; its Adam step and weight broadcast are part of the measured
  * training step. Several counts take turns step by step, so that a shared machine's load affects them alike.
  * --profile adds, per backbone, the kernels of one one-thread training step and of one inference step by total
@@ -30,12 +30,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackend, selectBackend, type BackendPreference } from '../../core/engine/backend.ts';
-import { createBackbone } from '../../core/models/registry.ts';
-import type { BackboneName } from '../../core/models/names.ts';
-import { Adam } from '../../core/patchgd/adam.ts';
-import { EnginePool } from '../../core/engine/parallel/pool.ts';
-import type { WorkerTimings } from '../../core/engine/parallel/protocol.ts';
+import { describeBackend, selectBackend, type BackendPreference } from '../../core/learn/backend/backend.ts';
+import { createBackbone } from '../../core/learn/models/registry.ts';
+import type { BackboneName } from '../../core/shared/names.ts';
+import { Adam } from '../../core/learn/patchgd/adam.ts';
+import { EnginePool } from '../../core/learn/parallel/pool.ts';
+import type { WorkerTimings } from '../../core/learn/parallel/protocol.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -19,13 +19,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeBackend, selectBackend, type BackendPreference } from '../../core/engine/backend.ts';
-import { UsageError } from '../../core/errors.ts';
+import { describeBackend, selectBackend, type BackendPreference } from '../../core/learn/backend/backend.ts';
+import { UsageError } from '../../core/base/errors.ts';
 import { parseBytes } from '../../core/jobs/bytes.ts';
 import { runTrainJob } from '../../core/jobs/train.ts';
-import type { BackboneName } from '../../core/models/names.ts';
-import type { EpochMetrics, TrainEvent } from '../../core/patchgd/index.ts';
-import { generateUltraMnist, loadMnistDigits } from '../../core/ultramnist/index.ts';
+import type { BackboneName } from '../../core/shared/names.ts';
+import type { EpochMetrics, TrainEvent } from '../../core/learn/runner/index.ts';
+import { generateUltraMnist, loadMnistDigits } from '../../core/io/ultramnist/index.ts';
 import { captureShippedKernels, useShippedKernelsWithCpuFallback } from './cpu-fallback.ts';
 
 const { values: args } = parseArgs({

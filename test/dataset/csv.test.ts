@@ -1,9 +1,9 @@
 import { readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatCsv, parseCsv } from '../../core/dataset/csv.ts';
-import { MAX_CSV_BYTES, readCsvFile, writeCsvFile } from '../../core/dataset/csv-file.ts';
-import { DatasetError } from '../../core/errors.ts';
+import { formatCsv, parseCsv } from '../../core/io/dataset/csv.ts';
+import { MAX_CSV_BYTES, readCsvFile, writeCsvFile } from '../../core/io/dataset/csv-file.ts';
+import { DatasetError } from '../../core/base/errors.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 const fields = (text: string): string[][] => parseCsv(text, 'x.csv').map((r) => r.fields);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { stratifiedKFold } from '../../core/dataset/folds.ts';
-import { UsageError } from '../../core/errors.ts';
-import { Prng } from '../../core/random.ts';
+import { stratifiedKFold } from '../../core/io/dataset/folds.ts';
+import { UsageError } from '../../core/base/errors.ts';
+import { Prng } from '../../core/base/random.ts';
 
 /** counts[fold][label] */
 function countsPerFold(labels: number[], folds: number[], k: number, classes: number): number[][] {

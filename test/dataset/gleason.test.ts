@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gleasonToIsup, isupFromGleason, parseGleason } from '../../core/dataset/gleason.ts';
+import { gleasonToIsup, isupFromGleason, parseGleason } from '../../core/io/dataset/gleason.ts';
 
 describe('isupFromGleason', () => {
   it('follows the ISUP grade-group table', () => {

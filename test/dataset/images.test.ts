@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDataset } from '../../core/dataset/open.ts';
-import { usableItems } from '../../core/dataset/summary.ts';
+import { openDataset } from '../../core/io/dataset/open.ts';
+import { usableItems } from '../../core/io/dataset/summary.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { writeTree } from './helpers.ts';
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDataset } from '../../core/dataset/open.ts';
-import { usableItems } from '../../core/dataset/summary.ts';
-import type { Dataset, FindingCode } from '../../core/dataset/types.ts';
-import { DatasetError } from '../../core/errors.ts';
+import { openDataset } from '../../core/io/dataset/open.ts';
+import { usableItems } from '../../core/io/dataset/summary.ts';
+import type { Dataset, FindingCode } from '../../core/io/dataset/types.ts';
+import { DatasetError } from '../../core/base/errors.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { PANDA_HEADER, writePanda, writeTree } from './helpers.ts';
 

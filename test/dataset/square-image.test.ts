@@ -7,9 +7,9 @@ import {
   padToSquare,
   readImageFileSquare,
   readSlideSquare,
-} from '../../core/dataset/square-image.ts';
-import { DatasetError } from '../../core/errors.ts';
-import { SlidePool } from '../../core/slide/index.ts';
+} from '../../core/io/dataset/square-image.ts';
+import { DatasetError } from '../../core/base/errors.ts';
+import { SlidePool } from '../../core/io/slide/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let dir: string;

@@ -4,11 +4,11 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gleasonToIsup } from '../../core/dataset/gleason.ts';
-import { generateDemoDataset, planDataset, type DemoSummary } from '../../core/demo/index.ts';
-import { meanBlocks } from '../../core/demo/pyramid.ts';
-import { renderRegion } from '../../core/demo/render.ts';
-import { DatasetError, UsageError } from '../../core/errors.ts';
+import { gleasonToIsup } from '../../core/io/dataset/gleason.ts';
+import { generateDemoDataset, planDataset, type DemoSummary } from '../../core/io/demo/index.ts';
+import { meanBlocks } from '../../core/io/demo/pyramid.ts';
+import { renderRegion } from '../../core/io/demo/render.ts';
+import { DatasetError, UsageError } from '../../core/base/errors.ts';
 import { mad, openslideInfo, openslideRead } from './openslide.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { gleasonToIsup } from '../../core/dataset/gleason.ts';
-import { gleasonString, SCORES_BY_GRADE } from '../../core/demo/gleason.ts';
-import { hexId } from '../../core/demo/rng.ts';
-import { Prng } from '../../core/random.ts';
+import { gleasonToIsup } from '../../core/io/dataset/gleason.ts';
+import { gleasonString, SCORES_BY_GRADE } from '../../core/io/demo/gleason.ts';
+import { hexId } from '../../core/io/demo/rng.ts';
+import { Prng } from '../../core/base/random.ts';
 
 describe('SCORES_BY_GRADE', () => {
   it('agrees with the ISUP table', () => {

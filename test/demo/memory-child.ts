@@ -3,9 +3,9 @@
  * after a small warm-up slide (which loads sharp/libvips and the JIT-compiled renderer).
  */
 import path from 'node:path';
-import { drawSlidePlan } from '../../core/demo/plan.ts';
-import { Prng } from '../../core/random.ts';
-import { writeSlide } from '../../core/demo/slide.ts';
+import { drawSlidePlan } from '../../core/io/demo/plan.ts';
+import { Prng } from '../../core/base/random.ts';
+import { writeSlide } from '../../core/io/demo/slide.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 const size = Number(process.argv[2]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { meanBlocks, modeBlocks } from '../../core/demo/pyramid.ts';
+import { meanBlocks, modeBlocks } from '../../core/io/demo/pyramid.ts';
 
 describe('meanBlocks', () => {
   it('averages full blocks and only the valid part of edge blocks', () => {

@@ -2,11 +2,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawSlidePlan } from '../../core/demo/plan.ts';
-import { renderRegion } from '../../core/demo/render.ts';
-import { Prng } from '../../core/random.ts';
-import { writeSlide } from '../../core/demo/slide.ts';
-import { TiledTiffWriter, type TiffImageSpec } from '../../core/demo/tiff-writer.ts';
+import { drawSlidePlan } from '../../core/io/demo/plan.ts';
+import { renderRegion } from '../../core/io/demo/render.ts';
+import { Prng } from '../../core/base/random.ts';
+import { writeSlide } from '../../core/io/demo/slide.ts';
+import { TiledTiffWriter, type TiffImageSpec } from '../../core/io/demo/tiff-writer.ts';
 import { mad, openslideInfo, openslideRead } from './openslide.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { events, requests } from '../../core/ipc/contract.ts';
+import { events, requests } from '../../core/shared/contract.ts';
 import {
   EVENT_NAMES,
   eventChannel,

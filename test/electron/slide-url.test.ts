@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { electronSlideUrls, fillTileUrl } from '../../core/ipc/api.ts';
+import { electronSlideUrls, fillTileUrl } from '../../core/shared/api.ts';
 import { slideSegments } from '../../electron/slide-url.ts';
 
 describe('slideSegments', () => {

@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
-import { describeBackend, selectBackend } from '../../core/engine/backend.ts';
-import { UsageError } from '../../core/errors.ts';
-import { registerWasmKernels } from '../../core/engine/wasm-kernels/index.ts';
+import { describeBackend, selectBackend } from '../../core/learn/backend/backend.ts';
+import { UsageError } from '../../core/base/errors.ts';
+import { registerWasmKernels } from '../../core/learn/kernels/index.ts';
 
 const WASM_KERNELS = [
   'Conv2DBackpropFilter',

@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FusedBatchNorm, getGradient, registerGradient, type GradConfig } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { shippedBatchNormGradient } from '../../core/engine/wasm-kernels/batch-norm-grad.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { shippedBatchNormGradient } from '../../core/learn/kernels/batch-norm-grad.ts';
 import { uniformValues } from '../helpers/tensors.ts';
 
 type Shape4 = [number, number, number, number];

@@ -8,8 +8,8 @@ import {
   confusionMatrix,
   quadraticWeightedKappa,
   softmax,
-} from '../../core/engine/metrics.ts';
-import { UsageError } from '../../core/errors.ts';
+} from '../../core/shared/metrics.ts';
+import { UsageError } from '../../core/base/errors.ts';
 
 // A small 6-class (ISUP-like) case. Expected values were computed with scikit-learn 1.9.1:
 // cohen_kappa_score(a, b, labels=range(6), weights=...) and precision_recall_fscore_support(..., zero_division=0).

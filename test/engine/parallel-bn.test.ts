@@ -7,11 +7,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { setBatchNormGroup, SyncBatchNorm } from '../../core/models/sync-batch-norm.ts';
-import { createSyncBuffers, groupCollectives } from '../../core/engine/parallel/all-reduce.ts';
-import { syncTopology } from '../../core/engine/parallel/replica.ts';
-import { layersModelFiles, loadLayersModelDir } from '../../core/models/weights.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { setBatchNormGroup, SyncBatchNorm } from '../../core/learn/models/sync-batch-norm.ts';
+import { createSyncBuffers, groupCollectives } from '../../core/learn/parallel/all-reduce.ts';
+import { syncTopology } from '../../core/learn/parallel/replica.ts';
+import { layersModelFiles, loadLayersModelDir } from '../../core/learn/models/weights.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { promises as fs } from 'node:fs';

@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { createGradientSlots, gradientSlot, sumSlots } from '../../core/engine/parallel/gradient-slots.ts';
-import { copyOut, tensorOf } from '../../core/engine/parallel/tensor-copy.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { createGradientSlots, gradientSlot, sumSlots } from '../../core/learn/parallel/gradient-slots.ts';
+import { copyOut, tensorOf } from '../../core/learn/parallel/tensor-copy.ts';
 import { uniformValues } from '../helpers/tensors.ts';
 
 describe('gradient slots', () => {

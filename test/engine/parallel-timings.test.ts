@@ -4,10 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { EnginePool } from '../../core/engine/parallel/pool.ts';
-import { parseTrainConfig } from '../../core/patchgd/config.ts';
-import { buildModels, disposeModels, type RunModels } from '../../core/patchgd/models.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { EnginePool } from '../../core/learn/parallel/pool.ts';
+import { parseTrainConfig } from '../../core/shared/train-config.ts';
+import { buildModels, disposeModels, type RunModels } from '../../core/learn/patchgd/models.ts';
 import { uniformValues } from '../helpers/tensors.ts';
 
 const config = parseTrainConfig({

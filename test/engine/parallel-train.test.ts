@@ -6,8 +6,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { loadCheckpoint } from '../../core/patchgd/checkpoint.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { loadCheckpoint } from '../../core/learn/runner/checkpoint.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   disposeModel,
@@ -20,7 +20,7 @@ import {
   type EpochMetrics,
   type TrainConfigInput,
   type TrainEvent,
-} from '../../core/patchgd/index.ts';
+} from '../../core/learn/runner/index.ts';
 import { quadrantSamples } from '../patchgd/synthetic.ts';
 import { relError } from '../helpers/tensors.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';

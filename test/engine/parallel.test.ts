@@ -5,15 +5,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { EnginePool, PoolError } from '../../core/engine/parallel/pool.ts';
-import { Adam } from '../../core/patchgd/adam.ts';
-import { parseTrainConfig } from '../../core/patchgd/config.ts';
-import { planGrid } from '../../core/patchgd/grid.ts';
-import { buildModels, disposeModels, trainableVariables, type RunModels } from '../../core/patchgd/models.ts';
-import { fillZ, patchgdStep, toPatches } from '../../core/patchgd/step.ts';
-import { parallelFillZ, parallelPatchgdStep } from '../../core/patchgd/step-parallel.ts';
-import { Prng } from '../../core/random.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { EnginePool, PoolError } from '../../core/learn/parallel/pool.ts';
+import { Adam } from '../../core/learn/patchgd/adam.ts';
+import { parseTrainConfig } from '../../core/shared/train-config.ts';
+import { planGrid } from '../../core/learn/patchgd/grid.ts';
+import {
+  buildModels,
+  disposeModels,
+  trainableVariables,
+  type RunModels,
+} from '../../core/learn/patchgd/models.ts';
+import { fillZ, patchgdStep, toPatches } from '../../core/learn/patchgd/step.ts';
+import { parallelFillZ, parallelPatchgdStep } from '../../core/learn/parallel/step-parallel.ts';
+import { Prng } from '../../core/base/random.ts';
 import { relError } from '../helpers/tensors.ts';
 
 /** 24 px images, 8 px patches: k = 3, nine patches, so chunks split unevenly over the workers. */

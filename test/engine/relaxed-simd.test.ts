@@ -3,8 +3,8 @@
  * it; either way the engine then binds the fused multiply-add kernels.
  */
 import { describe, expect, it } from 'vitest';
-import { enableRelaxedSimd } from '../../core/engine/relaxed-simd.ts';
-import { preferredMultiplyAdd, relaxedSimdValidates } from '../../core/engine/wasm-kernels/simd.ts';
+import { enableRelaxedSimd } from '../../core/learn/backend/relaxed-simd.ts';
+import { preferredMultiplyAdd, relaxedSimdValidates } from '../../core/learn/kernels/simd.ts';
 
 describe('enableRelaxedSimd', () => {
   it('leaves V8s other than Node 20’s alone', () => {

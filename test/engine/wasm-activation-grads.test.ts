@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { RELU6 } from '../../core/engine/wasm-kernels/relu6.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { RELU6 } from '../../core/learn/kernels/relu6.ts';
 
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 6, 6, 1e-30, -1e-30, 7, 5.999];
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
 import {
   CHANNEL_AFFINE,
   CHANNEL_AFFINE2,
@@ -17,8 +17,8 @@ import {
   channelCentre,
   channelMoments,
   channelDot,
-} from '../../core/engine/wasm-kernels/channel-ops.ts';
-import { SyncBatchNorm } from '../../core/models/sync-batch-norm.ts';
+} from '../../core/learn/kernels/channel-ops.ts';
+import { SyncBatchNorm } from '../../core/learn/models/sync-batch-norm.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 
 const host = (shape: number[], seed: number) => ({

@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, FusedConv2D } from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { conv2dForward } from '../../core/engine/wasm-kernels/conv-forward.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { conv2dForward } from '../../core/learn/kernels/conv-forward.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 
 type Shape4 = [number, number, number, number];

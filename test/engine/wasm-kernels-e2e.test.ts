@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
 import { relError } from '../helpers/tensors.ts';
 
 const BATCH = 2;

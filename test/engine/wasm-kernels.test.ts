@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { simdKernels } from '../../core/engine/wasm-kernels/simd.ts';
-import { wasmScope, type WasmOps } from '../../core/engine/wasm-kernels/wasm-ops.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { simdKernels } from '../../core/learn/kernels/registry.ts';
+import { wasmScope, type WasmOps } from '../../core/learn/kernels/wasm-ops.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 
 type Shape4 = [number, number, number, number];

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
 
 type Shape4 = [number, number, number, number];
 

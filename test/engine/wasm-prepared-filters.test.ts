@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { preparedFilterBytes } from '../../core/engine/wasm-kernels/prepared-filters.ts';
-import { profiled } from '../../core/patchgd/memory.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { preparedFilterBytes } from '../../core/learn/kernels/prepared-filters.ts';
+import { profiled } from '../../core/learn/runner/memory.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 
 const X: [number, number, number, number] = [2, 6, 6, 16];

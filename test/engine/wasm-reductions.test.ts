@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 
 const values = (n: number, seed: number) => uniformValues(n, seed, -3, 5);

@@ -1,7 +1,7 @@
 /** The project's Slice (heap copies of its contiguous runs) on wasm against the cpu backend, every dtype. */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
 
 const ramp = (shape: number[]) =>
   Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i * 0.5 - 3);

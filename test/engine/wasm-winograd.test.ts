@@ -9,8 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { bindSimdKernels, type MultiplyAdd } from '../../core/engine/wasm-kernels/simd.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { bindSimdKernels } from '../../core/learn/kernels/registry.ts';
+import type { MultiplyAdd } from '../../core/learn/kernels/simd.ts';
 import {
   runWinograd,
   runWinogradFilterGrad,
@@ -20,9 +21,9 @@ import {
   winogradTables,
   winogradTile,
   type WinogradShape,
-} from '../../core/engine/wasm-kernels/winograd.ts';
-import { WINOGRAD, type WinogradTile } from '../../core/engine/wasm-kernels/winograd-transforms.ts';
-import { createBackbone } from '../../core/models/registry.ts';
+} from '../../core/learn/kernels/winograd.ts';
+import { WINOGRAD, type WinogradTile } from '../../core/learn/kernels/winograd-transforms.ts';
+import { createBackbone } from '../../core/learn/models/registry.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 import { wasmHeap } from '../helpers/wasm-heap.ts';
 

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gradCam, occlusion } from '../../core/grading/index.ts';
-import { buildHead } from '../../core/models/head.ts';
-import { LayerSeeds } from '../../core/models/seeds.ts';
-import { parseTrainConfig, type PatchgdModel } from '../../core/patchgd/index.ts';
+import { gradCam, occlusion } from '../../core/learn/grading/index.ts';
+import { buildHead } from '../../core/learn/models/head.ts';
+import { LayerSeeds } from '../../core/learn/models/seeds.ts';
+import { parseTrainConfig, type PatchgdModel } from '../../core/learn/runner/index.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 
 const k = 3;

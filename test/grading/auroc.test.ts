@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auroc } from '../../core/grading/index.ts';
+import { auroc } from '../../core/learn/grading/index.ts';
 
 describe('auroc', () => {
   it('is 1 for a perfect ranking and 0 for a reversed one', () => {

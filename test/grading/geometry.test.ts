@@ -6,8 +6,8 @@ import {
   colorAt,
   patchGridGeometry,
   tissueOnPatchGrid,
-} from '../../core/grading/index.ts';
-import type { TissueMask } from '../../core/slide/index.ts';
+} from '../../core/learn/grading/index.ts';
+import type { TissueMask } from '../../core/io/slide/index.ts';
 
 // A 1000×600 slide read as a 100 px square (scale 10): content 100×60, 20 px patches → k = 5, cells of 200 l0 px.
 const geometry = patchGridGeometry(5, 20, 10, 1000, 600);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { events, ipcOutcomeSchema, requests, type RequestName } from '../../core/ipc/contract.ts';
-import { parseEvent, parseRequest, parseResult } from '../../core/ipc/validate.ts';
+import { events, ipcOutcomeSchema, requests, type RequestName } from '../../core/shared/contract.ts';
+import { parseEvent, parseRequest, parseResult } from '../../core/shared/validate.ts';
 import { eventExamples, requestExamples } from './examples.ts';
 
 const requestNames = Object.keys(requests) as RequestName[];

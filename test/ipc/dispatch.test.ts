@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDataset, summarizeDataset } from '../../core/dataset/index.ts';
-import { DatasetError, UsageError } from '../../core/errors.ts';
-import type { RequestName } from '../../core/ipc/contract.ts';
-import { createHandlerTable, dispatch, type HandlerTable } from '../../core/ipc/validate.ts';
+import { openDataset, summarizeDataset } from '../../core/io/dataset/index.ts';
+import { DatasetError, UsageError } from '../../core/base/errors.ts';
+import type { RequestName } from '../../core/shared/contract.ts';
+import { createHandlerTable, dispatch, type HandlerTable } from '../../core/shared/validate.ts';
 import {
   closeStore,
   currentReview,
@@ -21,7 +21,7 @@ import {
   upsertFolder,
   writeReviewsCsv,
   type Store,
-} from '../../core/store/index.ts';
+} from '../../core/io/store/index.ts';
 import { writePanda } from '../dataset/helpers.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { probs } from '../store/helpers.ts';
@@ -85,6 +85,19 @@ function storeHandlers(store: Store): HandlerTable<Context> {
       path,
       rows: await writeReviewsCsv(store, folderId, path),
     }),
+    'annotations.list': notServed('annotations.list'),
+    'annotations.create': notServed('annotations.create'),
+    'annotations.update': notServed('annotations.update'),
+    'annotations.delete': notServed('annotations.delete'),
+    'annotations.restore': notServed('annotations.restore'),
+    'annotations.history': notServed('annotations.history'),
+    'annotations.setClasses': notServed('annotations.setClasses'),
+    'annotations.exportGeojson': notServed('annotations.exportGeojson'),
+    'annotations.importGeojson': notServed('annotations.importGeojson'),
+    'annotations.exportFolder': notServed('annotations.exportFolder'),
+    'annotations.importFolder': notServed('annotations.importFolder'),
+    'annotations.importMask': notServed('annotations.importMask'),
+    'masks.get': notServed('masks.get'),
     'app.status': notServed('app.status'),
   });
 }

@@ -4,9 +4,9 @@
  */
 import { describe, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import type { DatasetSummary, Finding, FindingCode } from '../../core/dataset/index.ts';
-import type { EpochMetrics, TrainConfig, TrainEvent } from '../../core/patchgd/index.ts';
-import type { SlideInfo } from '../../core/slide/types.ts';
+import type { DatasetSummary, Finding, FindingCode } from '../../core/io/dataset/index.ts';
+import type { EpochMetrics, TrainConfig, TrainEvent } from '../../core/learn/runner/index.ts';
+import type { SlideInfo } from '../../core/io/slide/types.ts';
 import type {
   datasetSummarySchema,
   epochMetricsSchema,
@@ -22,14 +22,14 @@ import type {
   runStatusSchema,
   slideInfoSchema,
   trainEventSchema,
-} from '../../core/ipc/contract.ts';
+} from '../../core/shared/contract.ts';
 import {
   createHandlerTable,
   dispatch,
   parseEvent,
   parseRequest,
   type Handler,
-} from '../../core/ipc/validate.ts';
+} from '../../core/shared/validate.ts';
 import type {
   Folder,
   Prediction,
@@ -39,7 +39,7 @@ import type {
   RunStatus,
   SlideListRow,
   SyncReport,
-} from '../../core/store/index.ts';
+} from '../../core/io/store/index.ts';
 
 describe('contract types', () => {
   it('gives handlers parsed params with defaults filled in', () => {

@@ -9,10 +9,10 @@ import {
   headSpatialSizes,
   makeDivisible,
   SpatialDropout2D,
-} from '../../core/models/index.ts';
-import { UsageError } from '../../core/errors.ts';
-import { parseTrainConfig } from '../../core/patchgd/config.ts';
-import { buildModels, disposeModels } from '../../core/patchgd/models.ts';
+} from '../../core/learn/models/index.ts';
+import { UsageError } from '../../core/base/errors.ts';
+import { parseTrainConfig } from '../../core/shared/train-config.ts';
+import { buildModels, disposeModels } from '../../core/learn/patchgd/models.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

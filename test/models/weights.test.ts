@@ -8,8 +8,8 @@ import {
   layersModelFiles,
   loadLayersModelDir,
   loadWeightsByName,
-} from '../../core/models/index.ts';
-import { UsageError } from '../../core/errors.ts';
+} from '../../core/learn/models/index.ts';
+import { UsageError } from '../../core/base/errors.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let root: string;

@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { ADAM_UPDATE, adamKernelConfig } from '../../core/engine/wasm-kernels/adam.ts';
-import { Adam } from '../../core/patchgd/adam.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { ADAM_UPDATE, adamKernelConfig } from '../../core/learn/kernels/adam.ts';
+import { Adam } from '../../core/learn/patchgd/adam.ts';
 import { uniformValues } from '../helpers/tensors.ts';
 
 const SHAPES = [[3, 3, 3, 5], [7], [4, 4], [1]];

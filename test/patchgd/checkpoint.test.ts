@@ -5,10 +5,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../core/errors.ts';
-import { writeDirAtomic, recoverDir } from '../../core/fs/atomic.ts';
-import { loadCheckpoint } from '../../core/patchgd/checkpoint.ts';
-import { loadModel } from '../../core/patchgd/predict.ts';
+import { UsageError } from '../../core/base/errors.ts';
+import { writeDirAtomic, recoverDir } from '../../core/base/atomic.ts';
+import { loadCheckpoint } from '../../core/learn/runner/checkpoint.ts';
+import { loadModel } from '../../core/learn/runner/predict.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/save-loop.ts', import.meta.url));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../core/errors.ts';
-import { parseTrainConfig } from '../../core/patchgd/config.ts';
-import { chunkIndices, gridSize, planGrid } from '../../core/patchgd/grid.ts';
-import { Prng } from '../../core/random.ts';
-import { learningRate } from '../../core/patchgd/schedule.ts';
+import { UsageError } from '../../core/base/errors.ts';
+import { parseTrainConfig } from '../../core/shared/train-config.ts';
+import { chunkIndices, gridSize, planGrid } from '../../core/learn/patchgd/grid.ts';
+import { Prng } from '../../core/base/random.ts';
+import { learningRate } from '../../core/learn/patchgd/schedule.ts';
 
 describe('grid plan', () => {
   it.each([

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adam } from '../../core/patchgd/adam.ts';
-import { parseTrainConfig } from '../../core/patchgd/config.ts';
-import { fillChunks, planGrid } from '../../core/patchgd/grid.ts';
-import { buildModels, trainableVariables, type RunModels } from '../../core/patchgd/models.ts';
+import { Adam } from '../../core/learn/patchgd/adam.ts';
+import { parseTrainConfig } from '../../core/shared/train-config.ts';
+import { fillChunks, planGrid } from '../../core/learn/patchgd/grid.ts';
+import { buildModels, trainableVariables, type RunModels } from '../../core/learn/patchgd/models.ts';
 import {
   embedChunk,
   fillZ,
@@ -12,9 +12,9 @@ import {
   innerIteration,
   patchgdStep,
   toPatches,
-} from '../../core/patchgd/step.ts';
-import { writeChunk } from '../../core/patchgd/z-write.ts';
-import { setDropoutSeed } from '../../core/models/spatial-dropout.ts';
+} from '../../core/learn/patchgd/step.ts';
+import { writeChunk } from '../../core/learn/patchgd/z-write.ts';
+import { setDropoutSeed } from '../../core/learn/models/spatial-dropout.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../core/errors.ts';
-import { Adam } from '../../core/patchgd/adam.ts';
-import { parseTrainConfig } from '../../core/patchgd/config.ts';
-import { planGrid } from '../../core/patchgd/grid.ts';
-import { choosePatchesPerIteration, measurePatchgdPeak, updateMargin } from '../../core/patchgd/memory.ts';
-import { buildModels, disposeModels, trainableVariables } from '../../core/patchgd/models.ts';
+import { UsageError } from '../../core/base/errors.ts';
+import { Adam } from '../../core/learn/patchgd/adam.ts';
+import { parseTrainConfig } from '../../core/shared/train-config.ts';
+import { planGrid } from '../../core/learn/patchgd/grid.ts';
+import {
+  choosePatchesPerIteration,
+  measurePatchgdPeak,
+  updateMargin,
+} from '../../core/learn/runner/memory.ts';
+import { buildModels, disposeModels, trainableVariables } from '../../core/learn/patchgd/models.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,6 +1,6 @@
-import type { RgbImage } from '../../core/slide/types.ts';
-import type { Sample } from '../../core/patchgd/image.ts';
-import { Prng } from '../../core/random.ts';
+import type { RgbImage } from '../../core/io/slide/types.ts';
+import type { Sample } from '../../core/learn/patchgd/image.ts';
+import { Prng } from '../../core/base/random.ts';
 
 /**
  * Synthetic task for tests: a dark, noisy square image with one bright square blob; the label is the quadrant

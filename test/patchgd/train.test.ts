@@ -3,8 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetError, UsageError } from '../../core/errors.ts';
-import { loadCheckpoint } from '../../core/patchgd/checkpoint.ts';
+import { DatasetError, UsageError } from '../../core/base/errors.ts';
+import { loadCheckpoint } from '../../core/learn/runner/checkpoint.ts';
 import {
   createProgressBar,
   disposeModel,
@@ -17,7 +17,7 @@ import {
   trainRun,
   type TrainConfigInput,
   type TrainEvent,
-} from '../../core/patchgd/index.ts';
+} from '../../core/learn/runner/index.ts';
 import { quadrantSamples } from './synthetic.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 

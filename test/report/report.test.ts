@@ -5,10 +5,15 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GradeReport, SlideResult } from '../../core/grading/index.ts';
+import type { GradeReport, SlideResult } from '../../core/jobs/grade-folder.ts';
 import { evaluatePredictions } from '../../core/jobs/predict.ts';
-import { parseTrainConfig } from '../../core/patchgd/index.ts';
-import { parseCurves, parseGradeReport, worstDisagreements, writeReport } from '../../core/report/index.ts';
+import { parseTrainConfig } from '../../core/learn/runner/index.ts';
+import {
+  parseCurves,
+  parseGradeReport,
+  worstDisagreements,
+  writeReport,
+} from '../../core/jobs/report/index.ts';
 import { cli } from '../helpers/cli.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 

@@ -1,7 +1,7 @@
 /** Raw HTTP and WebSocket clients for the browser-mode server tests (raw, so Host and paths go out as written). */
 import { request } from 'node:http';
 import WebSocket from 'ws';
-import type { IpcOutcome, RequestInput, RequestName, RequestResult } from '../../core/ipc/contract.ts';
+import type { IpcOutcome, RequestInput, RequestName, RequestResult } from '../../core/shared/contract.ts';
 
 export interface RawResponse {
   status: number;

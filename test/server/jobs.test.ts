@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import type WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../core/app/context.ts';
-import { startServer, type RunningServer } from '../../core/server/server.ts';
+import { startServer, type RunningServer } from '../../core/app/server/server.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { tenSlides, testEngine, tinyConfig, writePandaFolder } from '../app/helpers.ts';
-import type { RequestInput, RequestName } from '../../core/ipc/contract.ts';
+import type { RequestInput, RequestName } from '../../core/shared/contract.ts';
 import { call as callApi, connectEvents } from './helpers.ts';
 
 let dir: string;
@@ -132,7 +132,7 @@ describe('jobs through the engine process', () => {
     const prediction = await call('predictions.get', { slideId, runId: first.runId });
     expect(prediction).toMatchObject({ id: graded[0]!.slide!.prediction!.id, runId: first.runId });
     expect(prediction!.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
-    // core/grading's attention on the k×k patch grid (64 / 16 = 4): tissue cells scored, padding null.
+    // core/learn/grading's attention on the k×k patch grid (64 / 16 = 4): tissue cells scored, padding null.
     const grid = await call('attention.get', { predictionId: prediction!.id });
     expect(grid).toMatchObject({ predictionId: prediction!.id, gridWidth: 4, gridHeight: 4 });
     expect(grid!.values).toHaveLength(16);

@@ -1,4 +1,4 @@
-/** `npm run serve` (core/server/main.ts) as a user runs it: flags, the printed URL, a bad folder. */
+/** `npm run serve` (core/app/server/main.ts) as a user runs it: flags, the printed URL, a bad folder. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { writePandaFolder } from '../app/helpers.ts';
 import { call } from './helpers.ts';
 
-const MAIN = fileURLToPath(new URL('../../core/server/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../core/app/server/main.ts', import.meta.url));
 let dir: string;
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../core/server/server.ts';
+import { startServer, type RunningServer } from '../../core/app/server/server.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { testEngine, writePandaFolder } from '../app/helpers.ts';
 import { api, call, connectEvents, raw } from './helpers.ts';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSlide, SlidePool } from '../../core/slide/index.ts';
+import { openSlide, SlidePool } from '../../core/io/slide/index.ts';
 import { syntheticImage, tempDir, writeBytes, writePyramid } from './fixtures.ts';
 import { cli } from '../helpers/cli.ts';
 

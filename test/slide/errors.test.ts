@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlideError } from '../../core/errors.ts';
-import { openSlide, MAX_REGION_PIXELS } from '../../core/slide/index.ts';
+import { SlideError } from '../../core/base/errors.ts';
+import { openSlide, MAX_REGION_PIXELS } from '../../core/io/slide/index.ts';
 import {
   buildTiff,
   ifdOffsetsOf,

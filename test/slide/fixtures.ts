@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { writeFile, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import type { RgbImage } from '../../core/slide/index.ts';
+import type { RgbImage } from '../../core/io/slide/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 const run = promisify(execFile);

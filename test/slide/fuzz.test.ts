@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlideError } from '../../core/errors.ts';
-import { Prng } from '../../core/random.ts';
-import { openSlide, TileCache } from '../../core/slide/index.ts';
+import { SlideError } from '../../core/base/errors.ts';
+import { Prng } from '../../core/base/random.ts';
+import { openSlide, TileCache } from '../../core/io/slide/index.ts';
 import { buildTiff, ifdOffsetsOf, syntheticImage, tempDir, writeBytes, writePyramid } from './fixtures.ts';
 
 const TIME_BOUND_MS = 5000;

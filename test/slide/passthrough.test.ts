@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeTileJpeg, openSlide, type RgbImage } from '../../core/slide/index.ts';
-import { headerMarkers } from '../../core/slide/jpegStream.ts';
+import { completeTileJpeg, openSlide, type RgbImage } from '../../core/io/slide/index.ts';
+import { headerMarkers } from '../../core/io/slide/jpeg-stream.ts';
 import {
   buildTiff,
   meanAbsDiff,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSlide, TileCache, type RgbImage } from '../../core/slide/index.ts';
+import { openSlide, TileCache, type RgbImage } from '../../core/io/slide/index.ts';
 import {
   buildTiff,
   cropRef,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLzw, decodePackBits } from '../../core/slide/lossless.ts';
+import { decodeLzw, decodePackBits } from '../../core/io/slide/lossless.ts';
 import {
   chooseLevel,
   otsuThreshold,
@@ -7,12 +7,12 @@ import {
   TileCache,
   tissueGrid,
   type SlideLevel,
-} from '../../core/slide/index.ts';
-import { scaleLevel } from '../../core/slide/scaled.ts';
+} from '../../core/io/slide/index.ts';
+import { scaleLevel } from '../../core/io/slide/scaled.ts';
 import { cropRef, meanAbsDiff, syntheticImage } from './fixtures.ts';
-import { tilesCovering } from '../../core/slide/region.ts';
-import { aperioMpp, classifyIfds, micronsPerPixel } from '../../core/slide/pyramid.ts';
-import type { Ifd } from '../../core/slide/ifd.ts';
+import { tilesCovering } from '../../core/io/slide/region.ts';
+import { aperioMpp, classifyIfds, micronsPerPixel } from '../../core/io/slide/pyramid.ts';
+import type { Ifd } from '../../core/io/slide/ifd.ts';
 
 /** Packs LZW codes MSB-first with TIFF's code-width schedule (early change), for hand-made streams. */
 function packCodes(codes: number[]): Uint8Array {

@@ -14,8 +14,8 @@ import {
   syncSlides,
   type SlideListOptions,
   type SlideSort,
-} from '../../core/store/index.ts';
-import { slideSortSchema } from '../../core/ipc/contract.ts';
+} from '../../core/io/store/index.ts';
+import { slideSortSchema } from '../../core/shared/contract.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { item, probs, seedStore } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseCsv } from '../../core/dataset/index.ts';
+import { parseCsv } from '../../core/io/dataset/index.ts';
 import {
   closeStore,
   exportReviewsCsv,
@@ -10,7 +10,7 @@ import {
   saveReview,
   syncSlides,
   writeReviewsCsv,
-} from '../../core/store/index.ts';
+} from '../../core/io/store/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { item, probs, seedStore, type Seeded } from './helpers.ts';
 

@@ -1,6 +1,6 @@
 /** Temporary stores and in-memory datasets for the store tests. */
 import { join } from 'node:path';
-import type { DatasetItem } from '../../core/dataset/types.ts';
+import type { DatasetItem } from '../../core/io/dataset/types.ts';
 import {
   openStore,
   recordRun,
@@ -8,7 +8,7 @@ import {
   upsertFolder,
   type FileStat,
   type Store,
-} from '../../core/store/index.ts';
+} from '../../core/io/store/index.ts';
 
 /** A labelled PANDA-like item at `/slides/<id>.tiff` (the file need not exist: stats are passed separately). */
 export function item(id: string, label: number | null, extra: Partial<DatasetItem> = {}): DatasetItem {

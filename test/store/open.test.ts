@@ -13,7 +13,7 @@ import {
   saveReview,
   STORE_FILE,
   StoreError,
-} from '../../core/store/index.ts';
+} from '../../core/io/store/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let dir: string;

@@ -15,7 +15,7 @@ import {
   saveReview,
   StoreError,
   updateRun,
-} from '../../core/store/index.ts';
+} from '../../core/io/store/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { item, probs, seedStore, type Seeded } from './helpers.ts';
 

@@ -2,7 +2,7 @@
  * Child process of the kill test: saves reviews of one slide in a tight loop and prints the sequence number
  * of each save after it committed. Usage: review-writer.ts <store dir> <slide id> <round>
  */
-import { openStore, saveReview } from '../../core/store/index.ts';
+import { openStore, saveReview } from '../../core/io/store/index.ts';
 
 const [dir, slide, round] = process.argv.slice(2);
 if (dir === undefined || slide === undefined || round === undefined) {

@@ -9,7 +9,7 @@ import {
   syncSlides,
   type SlideListOptions,
   type SlideSort,
-} from '../../core/store/index.ts';
+} from '../../core/io/store/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { item, probs, seedStore, type Seeded } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDataset } from '../../core/dataset/index.ts';
+import { openDataset } from '../../core/io/dataset/index.ts';
 import {
   closeStore,
   getFolder,
@@ -13,7 +13,7 @@ import {
   syncSlides,
   upsertFolder,
   type Store,
-} from '../../core/store/index.ts';
+} from '../../core/io/store/index.ts';
 import { writePanda } from '../dataset/helpers.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { item, statsFor } from './helpers.ts';

@@ -2,10 +2,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetError } from '../../core/errors.ts';
-import { generateUltraMnist, loadMnistDigits, type UltraMnistSummary } from '../../core/ultramnist/index.ts';
-import { decodeDigitFile } from '../../core/ultramnist/mnistDigits.ts';
-import { resizeBilinear } from '../../core/ultramnist/resize.ts';
+import { DatasetError } from '../../core/base/errors.ts';
+import {
+  generateUltraMnist,
+  loadMnistDigits,
+  type UltraMnistSummary,
+} from '../../core/io/ultramnist/index.ts';
+import { decodeDigitFile } from '../../core/io/ultramnist/mnist-digits.ts';
+import { resizeBilinear } from '../../core/io/ultramnist/resize.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let tmp: string;

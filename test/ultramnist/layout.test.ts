@@ -9,8 +9,8 @@ import {
   layoutDigits,
   overlaps,
   type Box,
-} from '../../core/ultramnist/layout.ts';
-import { Prng } from '../../core/random.ts';
+} from '../../core/io/ultramnist/layout.ts';
+import { Prng } from '../../core/base/random.ts';
 
 function expectDisjointInside(boxes: readonly Box[], size: number): void {
   boxes.forEach((a, i) => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../core/errors.ts';
-import { overlaps } from '../../core/ultramnist/layout.ts';
-import { splitRange } from '../../core/ultramnist/mnistDigits.ts';
+import { UsageError } from '../../core/base/errors.ts';
+import { overlaps } from '../../core/io/ultramnist/layout.ts';
+import { splitRange } from '../../core/io/ultramnist/mnist-digits.ts';
 import {
   balancedLabels,
   imageId,
   planUltraMnist,
   type UltraMnistParams,
-} from '../../core/ultramnist/plan.ts';
-import { Prng } from '../../core/random.ts';
+} from '../../core/io/ultramnist/plan.ts';
+import { Prng } from '../../core/base/random.ts';
 
 // Sample counts per digit class of the mnist package.
 const SAMPLES = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];

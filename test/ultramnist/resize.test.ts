@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resizeBilinear } from '../../core/ultramnist/resize.ts';
+import { resizeBilinear } from '../../core/io/ultramnist/resize.ts';
 
 describe('resizeBilinear', () => {
   it('returns the same pixels at the same size', () => {

@@ -1,8 +1,8 @@
 import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PatchgdError } from '../../core/errors.ts';
-import { commitTemp, tempPathFor, writeFileAtomic } from '../../core/fs/atomic.ts';
+import { PatchgdError } from '../../core/base/errors.ts';
+import { commitTemp, tempPathFor, writeFileAtomic } from '../../core/base/atomic.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 
 let dir: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatError } from '../../core/cli/main.ts';
-import { SlideError } from '../../core/errors.ts';
+import { formatError } from '../../core/base/errors.ts';
+import { SlideError } from '../../core/base/errors.ts';
 
 describe('formatError', () => {
   it('names the file and the problem on one line', () => {

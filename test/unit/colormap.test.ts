@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLORMAP_NAMES, COLORMAPS, colorAt, cssGradient, lookupTable } from '../../core/colormap.ts';
+import { COLORMAP_NAMES, COLORMAPS, colorAt, cssGradient, lookupTable } from '../../core/shared/colormap.ts';
 import { cellAt, gridBounds, gridPixels } from '../../renderer/src/lib/heatmap.ts';
 
 const luminance = ([r, g, b]: number[]) => 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Prng } from '../../core/random.ts';
+import { Prng } from '../../core/base/random.ts';
 
 const draw = (prng: Prng, n = 20) => Array.from({ length: n }, () => prng.next());
 

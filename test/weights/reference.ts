@@ -3,7 +3,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { readNpy, type NpyArray } from '../../core/weights/npy.ts';
+import { readNpy, type NpyArray } from '../../core/io/weights/npy.ts';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.resolve('test/weights/torch_reference.py');

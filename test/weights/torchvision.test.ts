@@ -3,12 +3,16 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../core/engine/backend.ts';
-import { createBackbone } from '../../core/models/registry.ts';
-import { applyStateDict, exportStateDict, type TorchBackbone } from '../../core/models/pytorch-weights.ts';
-import { PARAM_NAMES, TO_TORCH, correspondences } from '../../core/models/torchvision-names.ts';
-import { writeSafetensors } from '../../core/weights/safetensors.ts';
-import { readStateDictFile } from '../../core/weights/state-dict.ts';
+import { selectBackend } from '../../core/learn/backend/backend.ts';
+import { createBackbone } from '../../core/learn/models/registry.ts';
+import {
+  applyStateDict,
+  exportStateDict,
+  type TorchBackbone,
+} from '../../core/learn/models/pytorch-weights.ts';
+import { PARAM_NAMES, TO_TORCH, correspondences } from '../../core/learn/models/torchvision-names.ts';
+import { writeSafetensors } from '../../core/io/weights/safetensors.ts';
+import { readStateDictFile } from '../../core/io/weights/state-dict.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { readNpyFile, reference, relativeError, torchMissing } from './reference.ts';
 

@@ -1,10 +1,10 @@
 /** `patchgd dataset check DIR [--json]`: opens a dataset folder and reports what it holds and what is wrong. */
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { DatasetError } from '../../errors.ts';
-import { openDataset } from '../../dataset/open.ts';
-import { type DatasetSummary, summarizeDataset } from '../../dataset/summary.ts';
-import type { Finding } from '../../dataset/types.ts';
+import { DatasetError } from '../../base/errors.ts';
+import { openDataset } from '../../io/dataset/open.ts';
+import { type DatasetSummary, summarizeDataset } from '../../io/dataset/summary.ts';
+import type { Finding } from '../../io/dataset/types.ts';
 
 const EXAMPLES = 3;
 

@@ -5,8 +5,8 @@ import {
   DEFAULT_SLIDES,
   generateDemoDataset,
   type DemoSummary,
-} from '../../demo/index.ts';
-import { integer } from '../parse.ts';
+} from '../../io/demo/index.ts';
+import { integer } from '../../base/option-parsers.ts';
 
 export interface DemoDataOptions {
   out: string;

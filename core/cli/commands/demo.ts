@@ -1,8 +1,8 @@
 /** `patchgd demo`: the main job on the embedded default — builds the demo dataset and reports what it holds. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openDataset, summarizeDataset } from '../../dataset/index.ts';
-import { formatBytes } from '../../patchgd/index.ts';
+import { openDataset, summarizeDataset } from '../../io/dataset/index.ts';
+import { formatBytes } from '../../learn/runner/index.ts';
 import { formatSummary } from './dataset.ts';
 import { generateWithProgress, withDemoOptions, type DemoDataOptions } from './demo-data.ts';
 

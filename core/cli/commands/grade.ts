@@ -1,19 +1,18 @@
 /** `patchgd grade`: ISUP grade, probabilities and patch attention for every slide of a folder. */
 import { Option, type Command } from 'commander';
-import type { BackendPreference } from '../../engine/backend.ts';
-import { UsageError } from '../../errors.ts';
+import type { BackendPreference } from '../../learn/backend/backend.ts';
+import { UsageError } from '../../base/errors.ts';
 import {
   COLORMAPS,
-  gradeFolder,
   type AttentionMethod,
   type AttentionTarget,
   type ColormapName,
-  type SlideResult,
-} from '../../grading/index.ts';
+} from '../../learn/grading/index.ts';
+import { gradeFolder, type SlideResult } from '../../jobs/grade-folder.ts';
 import { heldOutIds } from '../../jobs/split-record.ts';
 import { startBackend, withBackendOption } from '../backend-option.ts';
 import { withThreadsOption } from '../threads-option.ts';
-import { decimal, integer } from '../parse.ts';
+import { decimal, integer } from '../../base/option-parsers.ts';
 
 interface GradeOptions {
   model: string;

@@ -1,6 +1,6 @@
 /** `patchgd predict` and `patchgd eval`: a trained run applied to a folder, per item or as metrics. */
 import { Option, type Command } from 'commander';
-import type { BackendPreference } from '../../engine/backend.ts';
+import type { BackendPreference } from '../../learn/backend/backend.ts';
 import { evaluatePredictions, predictFolder, type ItemPrediction } from '../../jobs/predict.ts';
 import { startBackend, withBackendOption } from '../backend-option.ts';
 import { withThreadsOption } from '../threads-option.ts';

@@ -1,7 +1,7 @@
 /** `patchgd report`: the evaluation report of a `patchgd grade` folder as one self-contained HTML page. */
 import type { Command } from 'commander';
-import { writeReport } from '../../report/index.ts';
-import { integer } from '../parse.ts';
+import { writeReport } from '../../jobs/report/index.ts';
+import { integer } from '../../base/option-parsers.ts';
 
 interface ReportOptions {
   grades: string;

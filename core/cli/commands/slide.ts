@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import sharp from 'sharp';
-import { openSlide, type Slide, type SlideInfo } from '../../slide/index.ts';
-import { writeFileAtomic } from '../../fs/atomic.ts';
-import { integer } from '../parse.ts';
+import { openSlide, type Slide, type SlideInfo } from '../../io/slide/index.ts';
+import { writeFileAtomic } from '../../base/atomic.ts';
+import { integer } from '../../base/option-parsers.ts';
 
 async function withSlide<T>(file: string, fn: (slide: Slide) => Promise<T>): Promise<T> {
   const slide = await openSlide(file);

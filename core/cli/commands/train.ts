@@ -1,13 +1,13 @@
 /** `patchgd train`: trains a PatchGD model (or the GD baseline) on a dataset folder into a run folder. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { BackendPreference } from '../../engine/backend.ts';
+import type { BackendPreference } from '../../learn/backend/backend.ts';
 import { parseBytes } from '../../jobs/bytes.ts';
 import { runTrainJob } from '../../jobs/train.ts';
-import { createProgressBar, type TrainConfigInput } from '../../patchgd/index.ts';
+import { createProgressBar, type TrainConfigInput } from '../../learn/runner/index.ts';
 import { startBackend, withBackendOption } from '../backend-option.ts';
 import { withThreadsOption } from '../threads-option.ts';
-import { decimal, integer } from '../parse.ts';
+import { decimal, integer } from '../../base/option-parsers.ts';
 
 interface TrainOptions {
   data: string;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.ts';
-import { generateUltraMnist, type Split } from '../../ultramnist/index.ts';
-import { integer } from '../parse.ts';
+import { UsageError } from '../../base/errors.ts';
+import { generateUltraMnist, type Split } from '../../io/ultramnist/index.ts';
+import { integer } from '../../base/option-parsers.ts';
 
 function split(value: string): Split {
   if (value !== 'train' && value !== 'test')

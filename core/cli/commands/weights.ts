@@ -1,10 +1,10 @@
 /** `patchgd weights import|export` and `patchgd embed`: PyTorch weights in and out, and a check of an import. */
 import { Option, type Command } from 'commander';
-import type { BackendPreference } from '../../engine/backend.ts';
+import type { BackendPreference } from '../../learn/backend/backend.ts';
 import { embedBatch, exportWeights, importWeights } from '../../jobs/weights.ts';
-import type { TorchBackbone } from '../../models/pytorch-weights.ts';
+import type { TorchBackbone } from '../../learn/models/pytorch-weights.ts';
 import { startBackend, withBackendOption } from '../backend-option.ts';
-import { decimal, integer } from '../parse.ts';
+import { decimal, integer } from '../../base/option-parsers.ts';
 
 const backboneOption = () =>
   new Option('--backbone <name>', 'architecture the weights are for')

@@ -1,5 +1,5 @@
 /** Agreement between truth, model and reviewer over a folder's slides: confusion matrices and QWK. */
-import { confusionMatrix, kappaFromConfusion, type ConfusionMatrix } from '../../../core/engine/metrics.ts';
+import { confusionMatrix, kappaFromConfusion, type ConfusionMatrix } from '#shared';
 
 export const GRADES = 6;
 

@@ -3,8 +3,7 @@
  * the engine's own parser (schema plus the image-size/patch-size rule), so the UI cannot accept what the
  * engine would refuse.
  */
-import { parseTrainConfig, trainConfigSchema, type TrainConfig } from '../../../core/patchgd/config.ts';
-import { BACKBONES } from '../../../core/models/names.ts';
+import { parseTrainConfig, trainConfigSchema, type TrainConfig, BACKBONES } from '#shared';
 
 export const DEFAULT_CONFIG: TrainConfig = trainConfigSchema.parse({});
 export { BACKBONES };

@@ -1,5 +1,5 @@
 /** Folds the engine's training events into what the progress view shows. */
-import type { EventPayload } from '../../../core/ipc/contract.ts';
+import type { EventPayload } from '#shared';
 
 type TrainEvent = EventPayload<'training.progress'>['event'];
 type EpochMetrics = Extract<TrainEvent, { type: 'epoch-end' }>['metrics'];

@@ -2,14 +2,7 @@
  * Picks the transport: Electron's preload exposes `window.patchgd`; otherwise the page was served by the
  * browser-mode server, which put a per-launch token in the page URL.
  */
-import type {
-  EventName,
-  EventPayload,
-  IpcError,
-  IpcOutcome,
-  RequestName,
-} from '../../../core/ipc/contract.ts';
-import type { PatchgdApi } from '../../../core/ipc/api.ts';
+import type { EventName, EventPayload, IpcError, IpcOutcome, RequestName, PatchgdApi } from '#shared';
 
 declare global {
   interface Window {

@@ -1,5 +1,5 @@
 /** Shorthands for the contract's types the screens pass around. */
-import type { RequestInput, RequestResult } from '../../../core/ipc/contract.ts';
+import type { RequestInput, RequestResult } from '#shared';
 
 export type Folder = RequestResult<'folders.open'>['folder'];
 export type DatasetSummary = RequestResult<'folders.open'>['summary'];

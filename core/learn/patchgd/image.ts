@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { RgbImage } from '../../io/slide/types.ts';
+import { DatasetError } from '../../base/errors.ts';
+
+/** One training or evaluation image. */
+export interface Sample {
+  id: string;
+  /** Class index in [0, numClasses). */
+  label: number;
+  /** RGB pixels of the square image: an RgbImage, or a Float32Array H·W·3 interleaved in [0, 1]. */
+  load(): Promise<Float32Array | RgbImage>;
+}
+
+export interface Normalization {
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+/** Loads a sample and normalises it to a [size, size, 3] float32 array ((x − mean) / std per channel). */
+export async function loadNormalized(
+  sample: Sample,
+  size: number,
+  norm: Normalization,
+): Promise<Float32Array> {
+  let pixels: Float32Array | RgbImage;
+  try {
+    pixels = await sample.load();
+  } catch (err) {
+    if (err instanceof DatasetError) throw err;
+    throw new DatasetError(
+      sample.id,
+      `cannot load image: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const expected = size * size * 3;
+  const isFloat = pixels instanceof Float32Array;
+  let data: Float32Array | Uint8Array;
+  if (pixels instanceof Float32Array) data = pixels;
+  else {
+    if (pixels.width !== size || pixels.height !== size)
+      throw new DatasetError(
+        sample.id,
+        `image is ${pixels.width}×${pixels.height}, expected ${size}×${size}`,
+      );
+    data = pixels.data;
+  }
+  if (data.length !== expected) {
+    throw new DatasetError(
+      sample.id,
+      `image has ${data.length} values, expected ${expected} (${size}×${size}×3)`,
+    );
+  }
+  const scale = isFloat ? 1 : 1 / 255;
+  const out = new Float32Array(expected);
+  const inv = norm.std.map((s) => 1 / s);
+  for (let i = 0; i < expected; i += 3) {
+    for (let c = 0; c < 3; c++) out[i + c] = (data[i + c]! * scale - norm.mean[c]!) * inv[c]!;
+  }
+  return out;
+}
+
+/** Checks a label against the class count (clear error instead of a silent one-hot of garbage). */
+export function checkLabel(sample: Sample, numClasses: number): number {
+  if (!Number.isInteger(sample.label) || sample.label < 0 || sample.label >= numClasses) {
+    throw new DatasetError(sample.id, `label ${sample.label} is not a class index in 0..${numClasses - 1}`);
+  }
+  return sample.label;
+}
+
+/** Stacks normalised images into a [B, size, size, 3] tensor. */
+export function toBatchTensor(images: readonly Float32Array[], size: number): tf.Tensor4D {
+  const data = new Float32Array(images.length * size * size * 3);
+  images.forEach((img, i) => data.set(img, i * img.length));
+  return tf.tensor4d(data, [images.length, size, size, 3]);
+}

@@ -1,0 +1,295 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { preparedFilterBytes } from '../kernels/prepared-filters.ts';
+import type { EnginePool } from '../parallel/pool.ts';
+import { UsageError } from '../../base/errors.ts';
+import { downscale, gdGradients } from '../patchgd/gd.ts';
+import type { GridPlan } from '../patchgd/grid.ts';
+import type { RunModels } from '../patchgd/models.ts';
+import { accumulate, embedChunk, innerIteration, oneHotLabels, toPatches } from '../patchgd/step.ts';
+import { parallelInnerIteration } from '../parallel/step-parallel.ts';
+
+/** The wasm backend addresses at most 4 GiB: the limit of each engine thread's heap (every worker has its own). */
+export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** Tensor bytes one thread can hold on the active backend: the wasm heap's limit, else no limit. */
+function threadCap(): number {
+  return tf.getBackend() === 'wasm' ? WASM_HEAP_LIMIT : Infinity;
+}
+
+/**
+ * The budget of a step spread over `threads` engine threads on the active backend: the configured one, capped by
+ * their wasm heaps.
+ */
+export function effectiveBudget(budget: number, threads = 1): number {
+  const cap = threadCap() * threads;
+  return budget > 0 ? Math.min(budget, cap) : cap;
+}
+
+/**
+ * The tensor peak of a step over its engine threads: the sum of each thread's peak (an upper bound, as their
+ * peaks need not coincide). Throws a UsageError when it exceeds the configured budget, or one thread's peak
+ * exceeds what its heap can hold.
+ */
+export function checkStepPeak(threadPeaks: readonly number[], budgetBytes: number): number {
+  const total = threadPeaks.reduce((a, b) => a + b, 0);
+  const budget = budgetBytes > 0 ? budgetBytes : Infinity;
+  const thread = Math.max(...threadPeaks);
+  if (total > budget || thread > threadCap())
+    throw new UsageError(
+      null,
+      total > budget
+        ? `a training step peaked at ${formatBytes(total)}, over the memory budget ${formatBytes(budget)}`
+        : `a training step peaked at ${formatBytes(thread)} on one thread, over its heap limit ${formatBytes(threadCap())}`,
+    );
+  return total;
+}
+
+/**
+ * Runs `fn` under tf.profile: its result and the peak of all live tensor bytes (weights included) meanwhile, on
+ * this thread (engine worker threads measure their own).
+ */
+export async function profiled<T>(fn: () => T | Promise<T>): Promise<{ value: T; peakBytes: number }> {
+  const box: { value?: T } = {};
+  const info = await tf.profile(async () => {
+    box.value = await fn();
+  });
+  // The kernels' prepared filters live beside the tensors, outside the profile's count.
+  return { value: box.value as T, peakBytes: info.peakBytes + preparedFilterBytes(tf.backend()) };
+}
+
+/**
+ * Peak bytes of `probe`, with the models' batch-norm moving statistics saved and restored, so measuring leaves
+ * the run exactly as it was.
+ */
+async function profilePeak(models: RunModels, probe: () => void | Promise<void>): Promise<number> {
+  const stats = [...models.backbone.nonTrainableWeights, ...models.head.nonTrainableWeights];
+  const saved = stats.map((w) => tf.clone(w.read()));
+  try {
+    return (await profiled(probe)).peakBytes;
+  } finally {
+    stats.forEach((w, i) => w.write(saved[i]!));
+    tf.dispose(saved);
+  }
+}
+
+/**
+ * Peak tensor bytes of one PatchGD update of a batch with `patchesPerIteration` patches: the image tensor, its
+ * patch view, the Z fill, two inner iterations with gradients and their sum. Each further inner iteration
+ * repeats the same allocations, so this is the peak of a whole step. Only the optimizer's per-variable update,
+ * which happens after the activations are freed, is not run (it would change the weights); `updateMargin` covers it.
+ */
+export async function measurePatchgdPeak(
+  models: RunModels,
+  variables: readonly tf.Variable[],
+  imageSize: number,
+  batchSize: number,
+  patchesPerIteration: number,
+  numClasses: number,
+): Promise<number> {
+  return profilePeak(models, () => {
+    const patches = toPatches(tf.zeros([batchSize, imageSize, imageSize, 3]), models.inputSize);
+    const numPatches = patches.shape[1];
+    const chunk = Array.from({ length: Math.min(patchesPerIteration, numPatches) }, (_, i) => i);
+    // One real chunk of the fill, the rest as zeros: the same tensors alive (chunks summing to Z, then Z) at a
+    // fraction of the compute of embedding every patch.
+    const z = padToZ(embedChunk(models.backbone, patches, chunk, true), numPatches);
+    const oneHot = oneHotLabels(new Array<number>(batchSize).fill(0), numClasses);
+    const first = innerIteration(models, variables, z, patches, chunk, oneHot, 1, 0);
+    // A second iteration while the first one's gradients are held, as during accumulation.
+    const second = innerIteration(models, variables, first.z, patches, chunk, oneHot, 1, 1);
+    const sum = accumulate(first.grads, second.grads);
+    tf.dispose([patches, z, oneHot, first.z, first.logits, second.z, second.logits, ...sum]);
+  });
+}
+
+/** Z [B, n, d] from the embeddings of its first chunk (taken) and zeros. */
+function padToZ(embedded: tf.Tensor3D, numPatches: number): tf.Tensor3D {
+  const [b, p, d] = embedded.shape;
+  if (numPatches === p) return embedded;
+  const rest = tf.zeros([b, numPatches - p, d]) as tf.Tensor3D;
+  const z = tf.concat([embedded, rest], 1);
+  tf.dispose([embedded, rest]);
+  return z;
+}
+
+export interface PatchgdProbe {
+  imageSize: number;
+  batchSize: number;
+  patchesPerIteration: number;
+  numClasses: number;
+}
+
+/**
+ * `measurePatchgdPeak` for a step on the engine threads: the same probe run through the pool, its peak the main
+ * thread's plus each worker's (as `checkStepPeak` counts a step). The replicas' moving statistics, which the
+ * probe moved, are restored from the main thread's backbone.
+ */
+export async function measureParallelPatchgdPeak(
+  pool: EnginePool,
+  models: RunModels,
+  variables: readonly tf.Variable[],
+  probe: PatchgdProbe,
+): Promise<number> {
+  const headVariables = variables.slice(models.backbone.trainableWeights.length);
+  const numPatches = (probe.imageSize / models.inputSize) ** 2;
+  const chunk = Array.from({ length: Math.min(probe.patchesPerIteration, numPatches) }, (_, i) => i);
+  let workers: number[] = [];
+  const main = await profilePeak(models, async () => {
+    const images = tf.zeros([probe.batchSize, probe.imageSize, probe.imageSize, 3]) as tf.Tensor4D;
+    pool.setImages(images, models.inputSize);
+    images.dispose();
+    const z = padToZ(await pool.fill([chunk], true), numPatches);
+    const oneHot = oneHotLabels(new Array<number>(probe.batchSize).fill(0), probe.numClasses);
+    const first = await parallelInnerIteration(pool, models.head, headVariables, z, chunk, oneHot, 1, 0);
+    const second = await parallelInnerIteration(
+      pool,
+      models.head,
+      headVariables,
+      first.z,
+      chunk,
+      oneHot,
+      1,
+      1,
+    );
+    const sum = accumulate(first.grads, second.grads);
+    const backbone = await pool.takeGradients();
+    workers = backbone.peakBytes;
+    pool.dropImages();
+    tf.dispose([z, oneHot, first.z, first.logits, second.z, second.logits, ...sum, ...backbone.gradients]);
+  });
+  pool.pushWeights(models.backbone, 'statistics');
+  return main + workers.reduce((a, b) => a + b, 0);
+}
+
+/** Peak tensor bytes of one GD-baseline step on full-size images downscaled to `models.inputSize`. */
+export async function measureGdPeak(
+  models: RunModels,
+  variables: readonly tf.Variable[],
+  imageSize: number,
+  batchSize: number,
+  numClasses: number,
+): Promise<number> {
+  return profilePeak(models, () => {
+    const small = downscale(tf.zeros([batchSize, imageSize, imageSize, 3]), models.inputSize);
+    const oneHot = oneHotLabels(new Array<number>(batchSize).fill(0), numClasses);
+    const r = gdGradients(models, variables, small, oneHot);
+    tf.dispose([small, oneHot, r.logits, ...r.grads]);
+  });
+}
+
+/** Bytes the optimizer's update may add on top of a probe: a few temporaries the size of the largest variable. */
+export function updateMargin(variables: readonly tf.Variable[]): number {
+  return 6 * 4 * Math.max(0, ...variables.map((v) => v.size));
+}
+
+export interface PatchPlanResult {
+  patchesPerIteration: number;
+  peakBytes: number;
+  /** Human-readable note when the budget lowered P. */
+  message: string | null;
+}
+
+/**
+ * Largest P ≤ `plan.patchesPerIteration` whose measured step peak (plus the update margin) fits the budget.
+ * Peak grows linearly in P (activations of P patches), so two probes give the slope and one more confirms the
+ * pick; if the pick still misses, P shrinks until it fits. No P fits → UsageError naming budget and minimum.
+ */
+export async function choosePatchesPerIteration(
+  measure: (p: number) => Promise<number>,
+  plan: GridPlan,
+  budgetBytes: number,
+  margin: number,
+  threads = 1,
+): Promise<PatchPlanResult> {
+  const nominal = plan.patchesPerIteration;
+  const limit = effectiveBudget(budgetBytes, threads);
+  const atOne = (await measure(1)) + margin;
+  if (atOne > limit) {
+    throw new UsageError(
+      null,
+      `memory budget ${formatBytes(limit)} is too small: one patch per inner iteration needs ${formatBytes(atOne)} of tensors`,
+    );
+  }
+  if (nominal === 1) return { patchesPerIteration: 1, peakBytes: atOne, message: null };
+  const atTwo = (await measure(2)) + margin;
+  const slope = Math.max(1, atTwo - atOne);
+  let p = Math.min(nominal, 1 + Math.floor((limit - atOne) / slope));
+  let peak = p <= 2 ? (p === 1 ? atOne : atTwo) : (await measure(p)) + margin;
+  while (peak > limit && p > 1) {
+    p = Math.max(1, Math.floor(p * 0.8));
+    peak = p === 1 ? atOne : (await measure(p)) + margin;
+  }
+  const message =
+    p < nominal
+      ? `memory budget ${formatBytes(limit)}: ${p} patches per inner iteration instead of ${nominal} (peak ${formatBytes(peak)})`
+      : null;
+  return { patchesPerIteration: p, peakBytes: peak, message };
+}
+
+/** Candidate GD input sides: multiples of `step` up to the image size, largest first. */
+function gdSizes(imageSize: number, step: number): number[] {
+  const sizes: number[] = [];
+  if (imageSize % step !== 0) sizes.push(imageSize);
+  for (let s = Math.floor(imageSize / step) * step; s >= step; s -= step) sizes.push(s);
+  return sizes;
+}
+
+export interface GdPlanResult {
+  inputSize: number;
+  peakBytes: number;
+  message: string | null;
+}
+
+/**
+ * Largest GD input side (a multiple of `step`, at most the image size) whose measured training-step peak fits the
+ * budget. Activations grow with the pixel count, so the peak is fitted as a + b·side² from two probes, and the
+ * pick is confirmed (then lowered step by step if it misses). `measure(side)` builds and probes that model.
+ */
+export async function chooseGdInputSize(
+  measure: (side: number) => Promise<number>,
+  imageSize: number,
+  budgetBytes: number,
+  step: number,
+): Promise<GdPlanResult> {
+  const budget = effectiveBudget(budgetBytes);
+  const sizes = gdSizes(imageSize, step);
+  const smallest = sizes[sizes.length - 1]!;
+  const atSmallest = await measure(smallest);
+  if (atSmallest > budget) {
+    throw new UsageError(
+      null,
+      `memory budget ${formatBytes(budget)} is too small: the GD baseline at ${smallest} px needs ${formatBytes(atSmallest)} of tensors`,
+    );
+  }
+  let pickIndex = sizes.length - 1;
+  if (sizes.length > 1) {
+    const probeSide = sizes[Math.max(0, sizes.length - 2)]!;
+    const atProbe = await measure(probeSide);
+    const perPixel = Math.max(1e-9, (atProbe - atSmallest) / (probeSide ** 2 - smallest ** 2));
+    const fitted = Math.sqrt(Math.max(0, (budget - atSmallest) / perPixel + smallest ** 2));
+    pickIndex = sizes.findIndex((s) => s <= fitted);
+    if (pickIndex < 0) pickIndex = sizes.length - 1;
+  }
+  let peak = pickIndex === sizes.length - 1 ? atSmallest : await measure(sizes[pickIndex]!);
+  while (peak > budget && pickIndex < sizes.length - 1) {
+    pickIndex++;
+    peak = pickIndex === sizes.length - 1 ? atSmallest : await measure(sizes[pickIndex]!);
+  }
+  const inputSize = sizes[pickIndex]!;
+  const message =
+    inputSize < imageSize
+      ? `memory budget ${formatBytes(budget)}: GD baseline trains on images downscaled to ${inputSize} px (peak ${formatBytes(peak)})`
+      : null;
+  return { inputSize, peakBytes: peak, message };
+}

@@ -1,4 +1,0 @@
-import { PatchgdError } from '../errors.ts';
-
-/** The project store (its SQLite file) cannot be opened, upgraded or written as asked. */
-export class StoreError extends PatchgdError {}
