@@ -34,8 +34,11 @@ export const trainConfigSchema = z
     numClasses: z.number().int().min(2).default(6),
     lr: z.number().positive().default(1e-3),
     warmupEpochs: z.number().nonnegative().default(2),
-    /** Learning rate at the last batch as a fraction of `lr` (the reference is at about half by epoch 100). */
-    finalLrFraction: z.number().min(0).max(1).default(0.5),
+    /**
+     * Learning rate at the last batch as a fraction of `lr`, decayed linearly after warm-up. Unset (the default):
+     * the reference's schedule, a linear decay toward 0 at twice the run's length (./schedule.ts).
+     */
+    finalLrFraction: z.number().min(0).max(1).optional(),
     gradAccumulation: z.boolean().default(true),
     headDropout: z.number().min(0).lt(1).default(0.2),
     seed: z.number().int().nonnegative().default(42),
@@ -50,7 +53,10 @@ export const trainConfigSchema = z
       mean: [...IMAGENET_NORMALIZATION.mean],
       std: [...IMAGENET_NORMALIZATION.std],
     }),
-    /** Optional tfjs layers-format folder with backbone weights (e.g. converted ImageNet ones), copied by layer name. */
+    /**
+     * Backbone weights to start from: a PyTorch state_dict (torch.save zip or safetensors, torchvision/timm names)
+     * or a tfjs layers-format folder (`patchgd weights import`), copied by layer name.
+     */
     backboneWeights: z.string().optional(),
     /** Metric that selects `checkpoints/best`: 'valAccuracy', 'valLoss' or the name of a passed-in metric. */
     bestMetric: z.string().default('valAccuracy'),

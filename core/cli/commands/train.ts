@@ -1,4 +1,5 @@
 /** `patchgd train`: trains a PatchGD model (or the GD baseline) on a dataset folder into a run folder. */
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { BackendPreference } from '../../learn/backend/backend.ts';
 import { parseBytes } from '../../jobs/bytes.ts';
@@ -29,6 +30,7 @@ interface TrainOptions {
   warmup?: number;
   classes?: number;
   seed?: number;
+  backboneWeights?: string;
   threads?: number;
   json?: boolean;
   backend: BackendPreference;
@@ -52,6 +54,7 @@ function configFrom(o: TrainOptions): TrainConfigInput {
     numClasses: o.classes,
     seed: o.seed,
     threads: o.threads,
+    backboneWeights: o.backboneWeights === undefined ? undefined : path.resolve(o.backboneWeights),
   };
   // Unset options take the engine's defaults (the paper's).
   return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as TrainConfigInput;
@@ -85,6 +88,10 @@ export function register(program: Command): void {
     .option('--warmup <epochs>', 'linear warm-up epochs (default 2)', decimal('warmup', 0))
     .option('--classes <n>', 'number of classes (default: from the data)', integer('classes', 1))
     .option('--seed <n>', 'random seed (default 42)', integer('seed', 0))
+    .option(
+      '--backbone-weights <file|dir>',
+      'start from PyTorch weights (torch.save or safetensors state_dict) or a `weights import` folder',
+    )
     .option('--json', 'print the result as one JSON object at the end');
   withThreadsOption(withBackendOption(command)).action(async (o: TrainOptions) => {
     const backend = await startBackend(o);

@@ -18,17 +18,22 @@ import {
   type StepDraws,
   type StepResult,
   StepTally,
+  toImageOrder,
 } from '../patchgd/step.ts';
 import { writeChunk } from '../patchgd/z-write.ts';
 
-/** Z = [B, k², d] of the images the pool holds, every patch embedded in chunks of `chunkSize` across the workers. */
-export function parallelFillZ(
+/**
+ * Z = [B, k², d] of the images the pool holds, every patch embedded in chunks of `chunkSize` (slices of `order`
+ * when given) across the workers.
+ */
+export async function parallelFillZ(
   pool: EnginePool,
   numPatches: number,
   chunkSize: number,
   training: boolean,
+  order?: readonly number[],
 ): Promise<tf.Tensor3D> {
-  return pool.fill(fillChunks(numPatches, chunkSize), training);
+  return toImageOrder(await pool.fill(fillChunks(numPatches, chunkSize, order), training), order);
 }
 
 /** Logits of a batch of normalised images (consumed) in inference mode, Z filled by the pool. */
@@ -123,7 +128,7 @@ export async function parallelPatchgdStep(
   let workerPeakBytes = new Array<number>(pool.size).fill(0);
   try {
     tally = new StepTally(
-      await parallelFillZ(pool, plan.numPatches, plan.patchesPerIteration, true),
+      await parallelFillZ(pool, plan.numPatches, plan.patchesPerIteration, true, draws.fillOrder),
       plan.numPatches,
     );
     const chunks = chunkIndices(draws.permutation, plan);

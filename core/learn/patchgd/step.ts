@@ -40,22 +40,34 @@ export function embedChunk(
   });
 }
 
+/** Z filled in `order` ([B, k², d], row i holding patch order[i]) put back in image order; takes ownership. */
+export function toImageOrder(z: tf.Tensor3D, order: readonly number[] | undefined): tf.Tensor3D {
+  if (!order) return z;
+  const inverse = new Int32Array(order.length);
+  order.forEach((patch, i) => (inverse[patch] = i));
+  const out = tf.tidy(() => tf.gather(z, tf.tensor1d(inverse, 'int32'), 1));
+  z.dispose();
+  return out;
+}
+
 /**
- * Z = [B, k², d]: every patch embedded, in chunks of `chunkSize`, with no gradient. `training` keeps batch norm in
- * training mode as the reference does during training (batch statistics; moving averages updated per chunk).
+ * Z = [B, k², d]: every patch embedded, in chunks of `chunkSize` (slices of `order` when given), with no gradient.
+ * `training` keeps batch norm in training mode as the reference does during training (batch statistics; moving
+ * averages updated per chunk).
  */
 export function fillZ(
   backbone: RunModels['backbone'],
   patches: tf.Tensor5D,
   chunkSize: number,
   training: boolean,
+  order?: readonly number[],
 ): tf.Tensor3D {
-  const parts = fillChunks(patches.shape[1], chunkSize).map((chunk) =>
+  const parts = fillChunks(patches.shape[1], chunkSize, order).map((chunk) =>
     embedChunk(backbone, patches, chunk, training),
   );
   const z = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
   if (parts.length > 1) parts.forEach((p) => p.dispose());
-  return z;
+  return toImageOrder(z, order);
 }
 
 /** Applies g to Z [B, k², d] viewed as the k×k×d grid. */
@@ -123,6 +135,8 @@ export interface StepDraws {
   permutation: number[];
   /** One dropout seed per inner iteration. */
   dropoutSeeds: number[];
+  /** Order in which the Z fill embeds the patches (a fresh permutation per batch); absent: consecutive. */
+  fillOrder?: number[];
 }
 
 export interface StepResult {
@@ -152,7 +166,7 @@ export async function patchgdStep(
   const patches = toPatches(images, models.inputSize);
   const oneHot = oneHotLabels(labels, numClasses);
   const tally = new StepTally(
-    fillZ(models.backbone, patches, plan.patchesPerIteration, true),
+    fillZ(models.backbone, patches, plan.patchesPerIteration, true, draws.fillOrder),
     plan.numPatches,
   );
   let sum: tf.Tensor[] | null = null;

@@ -1,6 +1,6 @@
 import { UsageError } from '../../base/errors.ts';
 import type { TrainConfig } from '../../shared/train-config.ts';
-import { loadWeightsByName } from '../models/weights.ts';
+import { loadBackboneWeights } from '../models/pytorch-weights.ts';
 import { Adam } from '../patchgd/adam.ts';
 import { planGrid, type GridPlan } from '../patchgd/grid.ts';
 import { buildModels, disposeModels, trainableVariables, type RunModels } from '../patchgd/models.ts';
@@ -136,12 +136,13 @@ async function sizePatchgd(config: TrainConfig, threads: number, backend: string
   }
 }
 
-/** Copies pretrained backbone weights (config `backboneWeights`) into a fresh run's models. */
-export async function loadPretrained(config: TrainConfig, models: RunModels): Promise<void> {
-  if (!config.backboneWeights) return;
-  const copied = await loadWeightsByName(models.backbone, config.backboneWeights);
-  if (copied.length === 0)
-    throw new UsageError(config.backboneWeights, 'no layer of these weights matches the backbone');
+/**
+ * Gives a fresh run's backbone the pretrained weights of config `backboneWeights` (a PyTorch state_dict or a
+ * `weights import` folder); returns what the plan event should say about them (e.g. a fresh latent layer).
+ */
+export async function loadPretrained(config: TrainConfig, models: RunModels): Promise<string[]> {
+  if (!config.backboneWeights) return [];
+  return (await loadBackboneWeights(models.backbone, config.backbone, config.backboneWeights)).notes;
 }
 
 /**
@@ -175,6 +176,7 @@ export function planEvent(
   plan: RunPlan,
   grid: GridPlan | null,
   pool: EnginePool | null,
+  notes: readonly string[] = [],
 ): Extract<TrainEvent, { type: 'plan' }> {
   return {
     type: 'plan',
@@ -184,7 +186,7 @@ export function planEvent(
     inputSize: plan.models.inputSize,
     peakBytes: plan.peakBytes,
     budgetBytes: config.memoryBudgetBytes,
-    message: plan.message,
+    message: [plan.message, ...notes].filter((m) => m !== null).join('; ') || null,
     backend: plan.backend,
     threads: pool?.size ?? 1,
   };

@@ -72,7 +72,7 @@ export async function trainRun(
   let pool = plan.pool;
   try {
     if (folder.resumed) optimizer.setState(folder.resumed.optimizer);
-    else await loadPretrained(config, models);
+    const weightNotes = folder.resumed ? [] : await loadPretrained(config, models);
     const fresh = () => freshState(config.seed, plan.patchesPerIteration, models.inputSize);
     const state = await folder.begin(config, fresh, train.length);
     const prng = Prng.fromState(state.prng);
@@ -105,7 +105,7 @@ export async function trainRun(
       }
     };
 
-    await callbacks.onTrainBegin(planEvent(config, plan, grid, pool));
+    await callbacks.onTrainBegin(planEvent(config, plan, grid, pool, weightNotes));
     let cancelled = false;
     while (state.epoch < config.epochs && !cancelled) {
       if (state.order.length === 0) state.order = prng.permutation(train.length);
