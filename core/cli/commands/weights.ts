@@ -66,7 +66,7 @@ export function register(program: Command): void {
       .option('--seed <n>', 'seed of layers the file does not provide (default 42)', integer('seed', 0))
       .option('--json', 'print the result as one JSON object'),
   ).action(async (o: ImportOptions) => {
-    await startBackend(o.backend);
+    await startBackend(o);
     const result = await importWeights({
       backbone: o.backbone,
       width: o.width,
@@ -95,7 +95,7 @@ export function register(program: Command): void {
         ]),
       ),
   ).action(async (o: ExportOptions) => {
-    await startBackend(o.backend);
+    await startBackend(o);
     const result = await exportWeights({ model: o.model, out: o.out, checkpoint: o.checkpoint });
     process.stdout.write(`wrote ${result.tensors} tensors to ${result.out}\n`);
   });
@@ -113,7 +113,7 @@ export function register(program: Command): void {
       )
       .option('--json', 'print {"latent": [[…], …]}'),
   ).action(async (o: EmbedOptions) => {
-    await startBackend(o.backend);
+    await startBackend(o);
     const latent = await embedBatch({
       backbone: o.backbone,
       width: o.width,
