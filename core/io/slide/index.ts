@@ -3,6 +3,7 @@ export type { AssociatedImage, Compression, EncodedTile, RgbImage, SlideInfo, Sl
 export { openSlide, type OpenSlideOptions, type Slide } from './slide.ts';
 export { SlidePool } from './pool.ts';
 export { TileCache, sharedTileCache } from './tile-cache.ts';
+export { ByteBudget, sharedDecodeBudget } from './byte-budget.ts';
 export {
   otsuThreshold,
   saturation,

@@ -14,6 +14,7 @@ import {
 import { checkLevel } from './validate.ts';
 import { TileReader } from './tile-reader.ts';
 import { sharedTileCache, type TileCache } from './tile-cache.ts';
+import { sharedDecodeBudget, type ByteBudget } from './byte-budget.ts';
 import { assembleRegion } from './region.ts';
 import { chooseLevel, scaleLevel } from './scaled.ts';
 import { tissueGrid, type TissueGridSpec, type TissueMask } from './tissue.ts';
@@ -39,6 +40,8 @@ export interface Slide {
 export interface OpenSlideOptions {
   /** Decoded-tile cache; defaults to the process-wide shared one. */
   cache?: TileCache;
+  /** Bound on the bytes tile decodes in flight may hold; defaults to the process-wide shared one. */
+  decodeBudget?: ByteBudget;
 }
 
 let nextSlideId = 0;
@@ -112,6 +115,7 @@ export async function openSlide(path: string, options: OpenSlideOptions = {}): P
       levels,
       options.cache ?? sharedTileCache,
       `slide${nextSlideId++}/`,
+      options.decodeBudget ?? sharedDecodeBudget,
     );
     return new TiffSlide(info, tiles, handle);
   } catch (err) {
