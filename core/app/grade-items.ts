@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../base/atomic.ts';
 import { gradeSlide } from '../learn/grading/index.ts';
 import { disposeModel, loadModel, predict, type PatchgdModel } from '../learn/runner/index.ts';
 import { SlidePool } from '../io/slide/pool.ts';
+import { requireAnySucceeded } from '../jobs/item-outcome.ts';
 import type { Failure, GradeItem, GradeRequest } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
 
@@ -68,6 +69,7 @@ export async function gradeItems(
   const model = await loadModel(request.runDir, request.checkpoint, { threads: 'auto' });
   const pool = new SlidePool(4);
   const withAttention = request.layout !== 'images' && model.config.method === 'patchgd';
+  const outcomes: { id: string; error: Failure | null }[] = [];
   try {
     for (const item of request.items) {
       if (signal.aborted) return true;
@@ -76,11 +78,16 @@ export async function gradeItems(
           ? await gradeWithAttention(model, item, request, pool, signal)
           : await predictOnly(model, item, request, pool);
         onItem(item, result, null);
+        outcomes.push({ id: item.imageId, error: null });
       } catch (err) {
         if (signal.aborted) return true;
-        onItem(item, null, toFailure(err));
+        const failure = toFailure(err);
+        onItem(item, null, failure);
+        outcomes.push({ id: item.imageId, error: failure });
       }
     }
+    // Every slide failed: the job failed (each slide's error was already reported).
+    requireAnySucceeded(outcomes, null, 'graded', 'slides');
     return false;
   } finally {
     disposeModel(model);

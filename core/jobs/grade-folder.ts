@@ -21,6 +21,7 @@ import {
   tumourRule,
   type LocalizationSummary,
 } from '../learn/grading/localization.ts';
+import { summarizeItems, type ItemSummary } from './item-outcome.ts';
 import { DEFAULT_OVERLAY_STYLE, overlayPng, type OverlayStyle } from '../learn/grading/overlay.ts';
 
 export interface SlideResult {
@@ -48,6 +49,8 @@ export interface GradeReport {
   backend: string | null;
   attentionMethod: AttentionMethod;
   attentionTarget: AttentionTarget;
+  /** Slides graded and failed: a report whose slides all failed is a failed job. */
+  summary: ItemSummary;
   slides: SlideResult[];
   metrics: EvaluationReport | null;
   localization: LocalizationSummary | null;
@@ -230,6 +233,7 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<GradeRep
     backend: options.backend ?? null,
     attentionMethod: options.attention ?? 'gradcam',
     attentionTarget: options.attentionTarget ?? 'cancer',
+    summary: summarizeItems(slides),
     slides,
     metrics: labelled.length
       ? evaluatePredictions(
