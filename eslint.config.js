@@ -15,4 +15,17 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Node's recursive mkdir spins at 100 % CPU forever under /proc, deaf to Ctrl-C (issue 18).
+    files: ['core/**/*.ts', 'electron/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['callee.name', 'callee.property.name'].map((callee) => ({
+          selector: `CallExpression[${callee}=/^mkdir(Sync)?$/] Property[key.name='recursive']`,
+          message: 'use makeDir/makeDirSync (core/base/dirs.ts): recursive mkdir can spin forever',
+        })),
+      ],
+    },
+  },
 );

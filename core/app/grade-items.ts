@@ -4,7 +4,6 @@
  * written next to the run); plain images and GD-baseline runs are predicted without attention. An item that
  * cannot be read or predicted is reported and the others still are.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readImageFileSquare, readSlideSquare } from '../io/dataset/square-image.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
@@ -14,6 +13,7 @@ import { SlidePool } from '../io/slide/pool.ts';
 import { requireAnySucceeded } from '../jobs/item-outcome.ts';
 import type { Failure, GradeItem, GradeRequest } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
+import { makeDir } from '../base/dirs.ts';
 
 export type GradeResult = { predicted: number; probabilities: number[]; attentionPath: string | null };
 
@@ -30,7 +30,7 @@ async function gradeWithAttention(
   const grade = await gradeSlide(model, item.imagePath, { pool, signal });
   const { origin, dx, dy, gridWidth, gridHeight, values } = grade.attention;
   const folder = join(request.runDir, 'attention', request.jobId);
-  await mkdir(folder, { recursive: true });
+  await makeDir(folder);
   const attentionPath = join(folder, `${item.slideId}.json`);
   await writeFileAtomic(
     attentionPath,

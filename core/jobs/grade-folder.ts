@@ -3,7 +3,6 @@
  * form), `predictions.json` (per slide probabilities, truth, timing, error, attention files; run info; metrics
  * and the localization check when labels and masks exist), `attention/<id>.json|png` and `thumbnails/<id>.png`.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { formatCsv, openDataset, usableItems, type DatasetItem } from '../io/dataset/index.ts';
@@ -23,6 +22,7 @@ import {
 } from '../learn/grading/localization.ts';
 import { summarizeItems, type ItemSummary } from './item-outcome.ts';
 import { DEFAULT_OVERLAY_STYLE, overlayPng, type OverlayStyle } from '../learn/grading/overlay.ts';
+import { checkOutputDir, makeDir } from '../base/dirs.ts';
 
 export interface SlideResult {
   id: string;
@@ -192,6 +192,8 @@ function selectItems(
 
 /** Grades a dataset folder into `outDir`; an unreadable slide is reported with its error, the rest still graded. */
 export async function gradeFolder(options: GradeFolderOptions): Promise<GradeReport> {
+  // Before any slide is graded: an --out that cannot be written used to fail only after all the work.
+  checkOutputDir(options.outDir);
   const dataset = await openDataset(options.dataDir);
   if (dataset.layout === 'images')
     throw new DatasetError(
@@ -211,8 +213,8 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<GradeRep
   const slides: SlideResult[] = [];
   const cells: { scores: number[]; positive: boolean[] }[] = [];
   try {
-    await fs.mkdir(path.join(options.outDir, 'attention'), { recursive: true });
-    await fs.mkdir(path.join(options.outDir, 'thumbnails'), { recursive: true });
+    await makeDir(path.join(options.outDir, 'attention'));
+    await makeDir(path.join(options.outDir, 'thumbnails'));
     for (const [index, item] of items.entries()) {
       options.signal?.throwIfAborted();
       const where = { index, total: items.length, id: item.id };

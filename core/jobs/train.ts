@@ -6,6 +6,8 @@ import { trainRun, type TrainConfigInput, type TrainEvent, type TrainResult } fr
 import { SlidePool } from '../io/slide/pool.ts';
 import { datasetSamples, labelledItems, splitByFold } from './samples.ts';
 import { splitRecord } from './split-record.ts';
+import { checkOutputDir } from '../base/dirs.ts';
+import { parseTrainConfig } from '../shared/train-config.ts';
 
 export interface TrainJob {
   /** Training data folder (PANDA layout, image folder with labels.csv, …). */
@@ -67,6 +69,9 @@ async function screenedDataset(dir: string, job: TrainJob): Promise<Dataset> {
 
 /** Opens the data, splits it, and trains a PatchGD (or GD-baseline) run reporting validation QWK. */
 export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
+  // Paths and sizes first: a bad --out or configuration must not cost a dataset check or an epoch.
+  checkOutputDir(job.runDir);
+  parseTrainConfig(job.config);
   const dataset = await screenedDataset(job.data, job);
   const items = labelledItems(dataset);
   const seed = job.config.seed ?? 42;

@@ -4,10 +4,11 @@
  * lock on a small file of its own — a POSIX/Windows file lock the OS drops when the process dies, so a crash
  * never leaves a stale lock, and a pid number reused by another program cannot fake one.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from './errors.ts';
+import { makeDirSync } from '../../base/dirs.ts';
 
 export const LOCK_FILE = 'instance.lock';
 /** Beside the lock: who holds it, for the refusal message (the locked file itself cannot be read). */
@@ -31,7 +32,7 @@ export function lockUserData(dir: string): InstanceLock {
   const folder = resolve(dir);
   let db: Database.Database | null = null;
   try {
-    mkdirSync(folder, { recursive: true });
+    makeDirSync(folder);
     // No busy wait: the holder keeps the lock for its whole life.
     db = new Database(join(folder, LOCK_FILE), { timeout: 0 });
     db.pragma('locking_mode = EXCLUSIVE');

@@ -29,6 +29,7 @@ import { parallelPatchgdStep } from '../parallel/step-parallel.ts';
 import { EnginePool } from '../parallel/pool.ts';
 import { chooseThreads } from '../parallel/threads.ts';
 import * as tf from '@tensorflow/tfjs-core';
+import { makeDir } from '../../base/dirs.ts';
 
 /** A metric on the validation set from true and predicted classes (e.g. quadratic weighted kappa). */
 export type MetricFn = (labels: number[], predictions: number[], probabilities: number[][]) => number;
@@ -222,7 +223,7 @@ export async function trainRun(
   train.forEach((s) => checkLabel(s, config.numClasses));
   val.forEach((s) => checkLabel(s, config.numClasses));
   const runDir = options.runDir;
-  await fs.mkdir(runDir, { recursive: true });
+  await makeDir(runDir);
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const emit = options.onEvent ?? (() => {});
 
