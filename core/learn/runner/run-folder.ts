@@ -6,7 +6,7 @@ import { makeDir } from '../../base/dirs.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.ts';
 import {
   checkpointDir,
-  loadCheckpoint,
+  loadResumable,
   saveCheckpoint,
   type Checkpoint,
   type CheckpointName,
@@ -61,9 +61,10 @@ export class RunFolder {
     await makeDir(dir);
     if (!resume && ((await checkpointDir(dir, 'last')) || (await checkpointDir(dir, 'best'))))
       throw new UsageError(dir, 'this folder already holds a trained run: resume it or choose a new folder');
-    const resumed = resume ? await loadCheckpoint(dir, 'last') : null;
+    // Whatever consistent state exists: a kill between saving `best` and `last` leaves only one, or `last` older.
+    const resumed = resume ? ((await loadResumable(dir))?.checkpoint ?? null) : null;
     if (resume && !resumed)
-      throw new UsageError(path.join(dir, 'checkpoints', 'last'), 'no checkpoint to resume from');
+      throw new UsageError(path.join(dir, 'checkpoints'), 'no checkpoint to resume from');
     for (const [name, text] of Object.entries(files)) await writeFileAtomic(path.join(dir, name), text);
     return new RunFolder(dir, resumed);
   }
