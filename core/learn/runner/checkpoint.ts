@@ -29,6 +29,10 @@ const trainStateSchema = z
     /** What the memory plan chose (patches per inner iteration, GD input side), so a resume reuses it. */
     patchesPerIteration: z.number().int().positive(),
     inputSize: z.number().int().positive(),
+    /** Engine threads the run trains on: a resume keeps them (absent in checkpoints from before it was kept). */
+    threads: z.number().int().positive().optional(),
+    /** Step peak the plan measured, so a resumed run's plan reports it too. */
+    planPeakBytes: count.optional(),
   })
   .strict();
 

@@ -58,7 +58,7 @@ export async function planRun(
           inputSize: resumed.state.inputSize,
         },
         patchesPerIteration: resumed.state.patchesPerIteration,
-        peakBytes: 0,
+        peakBytes: resumed.state.planPeakBytes ?? 0,
         message: null,
         pool: null,
       }

@@ -39,6 +39,22 @@ export async function resolveRunConfig(
 }
 
 /**
+ * The configuration a resumed run trains with: on the engine threads it was trained on. The threads sum batch
+ * statistics and gradients in their own order, so another count changes the results beyond rounding (1 and 2
+ * threads already differ after an epoch); an unset `threads` takes the checkpoint's, a different one is refused.
+ */
+export function resumeThreads(config: TrainConfig, resumed: Checkpoint | null, runDir: string): TrainConfig {
+  const trained = resumed?.state.threads;
+  if (trained === undefined || config.threads === trained) return config;
+  if (config.threads === undefined) return { ...config, threads: trained };
+  throw new UsageError(
+    path.join(runDir, 'checkpoints'),
+    `the run trained on ${trained} engine thread${trained === 1 ? '' : 's'}; resuming on ${config.threads} would ` +
+      `change its results (threads sum gradients in another order): resume with ${trained}, or leave threads unset`,
+  );
+}
+
+/**
  * The files of one run: config.json, metrics.jsonl (one line per finished epoch), checkpoints/{last,best}, and
  * whatever the caller adds (e.g. the data split). Opening it decides whether the run starts or resumes.
  */

@@ -13,7 +13,7 @@ import { epochMetrics, type MetricFn } from './epoch-metrics.ts';
 import type { EpochMetrics, TrainEvent } from './events.ts';
 import { loadPretrained, planEvent, planRun, startEngineThreads, stepGrid } from './planner.ts';
 import { progressEvents } from './progress-events.ts';
-import { resolveRunConfig, RunFolder } from './run-folder.ts';
+import { resolveRunConfig, resumeThreads, RunFolder } from './run-folder.ts';
 import { RunSchedule } from './run-schedule.ts';
 import { freshState, nextEpoch, recordStep } from './train-state.ts';
 import { trainStep } from './train-step.ts';
@@ -65,7 +65,7 @@ export async function trainRun(
   if (train.length === 0) throw new UsageError(null, 'no training samples');
   for (const s of [...train, ...val]) checkLabel(s, resolved.numClasses);
   const folder = await RunFolder.open(options.runDir, resume, options.runFiles ?? {});
-  const config = resolved;
+  const config = resumeThreads(resolved, folder.resumed, options.runDir);
   const plan = await planRun(config, folder.resumed, tf.getBackend());
   const { models } = plan;
   const variables = trainableVariables(models);
@@ -79,6 +79,8 @@ export async function trainRun(
     const prng = Prng.fromState(state.prng);
     const grid = stepGrid(config, state.patchesPerIteration);
     pool = await startEngineThreads(plan);
+    state.threads = pool?.size ?? 1;
+    if (!folder.resumed) state.planPeakBytes = plan.peakBytes;
     const schedule = new RunSchedule(config, train.length);
     const step = trainStep(config, models, variables, optimizer, grid, pool, prng);
     const history = new History();
