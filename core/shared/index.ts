@@ -8,3 +8,6 @@ export * from './colormap.ts';
 export * from './metrics.ts';
 export * from './names.ts';
 export * from './train-config.ts';
+export * from './annotations.ts';
+export * from './geojson.ts';
+export * from './panda-mask.ts';

@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeItems, type GradeResult } from '../../core/app/grade-items.ts';
 import { attentionFileSchema, type Failure, type GradeItem } from '../../core/app/engine-protocol.ts';
 import { gradeFolder, type GradeReport } from '../../core/jobs/grade-folder.ts';
-import { runTrainJob } from '../../core/jobs/train.ts';
-import { tempDir, writeCornerPanda, type PandaSlide } from './fixtures.ts';
+import { tempDir, trainCornerRun, writeCornerPanda, type PandaSlide } from './fixtures.ts';
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -25,24 +24,7 @@ beforeAll(async () => {
   ({ dir: root, cleanup } = await tempDir('same-grades'));
   slides = await writeCornerPanda(data(), 8, { width: 256, height: 192, tumour: 40 });
   // Agreement needs a trained model, not a good one: one short epoch.
-  await runTrainJob({
-    data: data(),
-    folds: 4,
-    valFold: 0,
-    runDir: runDir(),
-    resume: false,
-    config: {
-      backbone: 'small',
-      imageSize: 64,
-      patchSize: 16,
-      latentDim: 8,
-      batchSize: 4,
-      sampling: 0.25,
-      epochs: 1,
-      warmupEpochs: 0,
-      seed: 5,
-    },
-  });
+  await trainCornerRun(data(), runDir(), { batchSize: 4, epochs: 1, warmupEpochs: 0, seed: 5 });
   // Added after training: an unreadable slide, which both paths must report and step over.
   await writeFile(join(data(), 'train_images', 'zz-bad.tiff'), 'not a tiff at all');
   await appendFile(join(data(), 'train.csv'), 'zz-bad,radboud,2,3+4\n');
