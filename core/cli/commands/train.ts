@@ -16,6 +16,7 @@ interface TrainOptions {
   valFold: number;
   out: string;
   resume?: boolean;
+  skipBadRows?: boolean;
   method: 'patchgd' | 'gd';
   backbone?: string;
   widthMultiplier?: number;
@@ -70,6 +71,10 @@ export function register(program: Command): void {
     .option('--val-fold <i>', 'fold held out for validation', integer('val-fold', 0), 0)
     .requiredOption('--out <dir>', 'run folder (config, metrics.jsonl, checkpoints)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option(
+      '--skip-bad-rows',
+      'train on the usable items of data with error findings (`patchgd dataset check`), warning about each',
+    )
     .option('--method <method>', 'patchgd or gd (the baseline on the downscaled whole image)', 'patchgd')
     .option('--backbone <name>', 'resnet50, mobilenetv2 or small (default resnet50)')
     .option('--width-multiplier <x>', 'MobileNetV2 width multiplier', decimal('width-multiplier', 0, true))
@@ -111,6 +116,8 @@ export function register(program: Command): void {
         valFold: o.valFold,
         runDir: o.out,
         resume: Boolean(o.resume),
+        skipBadRows: Boolean(o.skipBadRows),
+        onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
         config: configFrom(o),
         onEvent: createProgressBar(process.stderr, { metric: 'valQwk' }),
         signal: controller.signal,

@@ -13,6 +13,7 @@ import {
   choosePatchesPerIteration,
   measureGdPeak,
   measureParallelPatchgdPeak,
+  checkStepFloor,
   measurePatchgdPeak,
   updateMargin,
 } from './memory.ts';
@@ -58,7 +59,7 @@ export async function planRun(
           inputSize: resumed.state.inputSize,
         },
         patchesPerIteration: resumed.state.patchesPerIteration,
-        peakBytes: 0,
+        peakBytes: resumed.state.planPeakBytes ?? 0,
         message: null,
         pool: null,
       }
@@ -73,6 +74,8 @@ type Sized = Pick<RunPlan, 'models' | 'patchesPerIteration' | 'peakBytes' | 'mes
 
 /** The GD baseline: the largest input side (a multiple of 32; 4 for the small CNN) whose step fits. */
 async function sizeGd(config: TrainConfig): Promise<Sized> {
+  // Every probe makes the batch at full size before downscaling it: refuse by arithmetic first.
+  checkStepFloor(config, 0);
   const result = await chooseGdInputSize(
     async (side) => {
       const models = buildModels(config, side);
@@ -108,6 +111,7 @@ async function sizePatchgd(config: TrainConfig, threads: number, backend: string
   const probeOptimizer = new Adam(variables);
   let pool: EnginePool | null = null;
   try {
+    checkStepFloor(config, 4 * variables.reduce((n, v) => n + v.size, 0), threads);
     pool = threads > 1 ? await startPool(models.backbone, threads, backend) : null;
     const probe = { imageSize: config.imageSize, batchSize: config.batchSize, numClasses: config.numClasses };
     const result = await choosePatchesPerIteration(
