@@ -107,7 +107,7 @@ export async function exportWeights(job: ExportWeightsJob): Promise<{ out: strin
     const ckpt = await loadCheckpoint(job.model, name);
     if (!ckpt) continue;
     try {
-      const dict = exportStateDict(ckpt.backbone, config.backbone);
+      const dict = await exportStateDict(ckpt.backbone, config.backbone);
       const metadata = {
         format: 'pt',
         backbone: config.backbone,
@@ -200,7 +200,7 @@ export async function embedBatch(job: EmbedJob): Promise<number[][]> {
       const x = tf.transpose(tf.tensor4d(batch.values, [n!, c!, h!, w!]), [0, 2, 3, 1]);
       return model.apply(x, { training: job.trainMode === true }) as tf.Tensor2D;
     });
-    const rows = latent.arraySync();
+    const rows = await latent.array();
     latent.dispose();
     return rows;
   } finally {

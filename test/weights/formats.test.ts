@@ -147,9 +147,9 @@ describe('mapping onto our backbones', () => {
   const half = () =>
     createBackbone('mobilenetv2', { patchSize: 32, latentDim: 8, widthMultiplier: 0.5, seed: 3 });
 
-  it('lists missing, unexpected and mis-shaped names and copies nothing', () => {
+  it('lists missing, unexpected and mis-shaped names and copies nothing', async () => {
     const source = half();
-    const dict = exportStateDict(source, 'mobilenetv2');
+    const dict = await exportStateDict(source, 'mobilenetv2');
     const target = createBackbone('mobilenetv2', { patchSize: 32, latentDim: 8, seed: 4 });
     const before = target.getLayer('stem').getWeights()[0]!.dataSync().slice();
     expect(() => applyStateDict(target, 'mobilenetv2', dict, 'half.pt')).toThrow(
@@ -167,9 +167,9 @@ describe('mapping onto our backbones', () => {
     for (const model of [source, target, other]) model.dispose();
   });
 
-  it('takes timm names and DataParallel prefixes to the same weights as torchvision names', () => {
+  it('takes timm names and DataParallel prefixes to the same weights as torchvision names', async () => {
     const source = half();
-    const dict = exportStateDict(source, 'mobilenetv2');
+    const dict = await exportStateDict(source, 'mobilenetv2');
     const timmModule = new Map(
       correspondences('mobilenetv2', 'torchvision').map((c, i) => [
         c.module,
@@ -189,14 +189,14 @@ describe('mapping onto our backbones', () => {
     expect((target.predict(x) as tf.Tensor).dataSync()).toEqual((source.predict(x) as tf.Tensor).dataSync());
   });
 
-  it('keeps the backbone of an ImageNet classifier and a fresh latent layer, and says so', () => {
+  it('keeps the backbone of an ImageNet classifier and a fresh latent layer, and says so', async () => {
     const imagenet = createBackbone('mobilenetv2', {
       patchSize: 32,
       latentDim: 1000,
       widthMultiplier: 0.5,
       seed: 3,
     });
-    const dict = exportStateDict(imagenet, 'mobilenetv2');
+    const dict = await exportStateDict(imagenet, 'mobilenetv2');
     const target = half();
     const fresh = target.getLayer('latent').getWeights()[0]!.dataSync().slice();
     const report = applyStateDict(target, 'mobilenetv2', dict, 'imagenet.pt');

@@ -120,7 +120,7 @@ describe.skipIf(torchMissing !== null).each(CASES)(
 
     it('exports weights that PyTorch loads strictly and computes the same outputs with', async () => {
       const file = path.join(dir, 'exported.safetensors');
-      await writeFile(file, writeSafetensors(exportStateDict(model, name)));
+      await writeFile(file, writeSafetensors(await exportStateDict(model, name)));
       await reference('check', ...args, file, path.join(dir, 'x.npy'), path.join(dir, 'check.npy'));
       const theirs = await readNpyFile(path.join(dir, 'check.npy'));
       expect(relativeError([[outputOf(model, x, false), theirs.values]])).toBeLessThanOrEqual(TOLERANCE);

@@ -141,22 +141,25 @@ export function applyStateDict(
   return { scheme, layers: assignments.length, latent, notes };
 }
 
-/** Our backbone's parameters and batch-norm statistics under torchvision's names and layouts. */
-export function exportStateDict(model: tfl.LayersModel, backbone: TorchBackbone): StateDict {
+/**
+ * Our backbone's parameters and batch-norm statistics under torchvision's names and layouts. Read back
+ * asynchronously, which every backend supports (webgpu in Node has no synchronous read).
+ */
+export async function exportStateDict(model: tfl.LayersModel, backbone: TorchBackbone): Promise<StateDict> {
   const dict: StateDict = new Map();
   for (const { layer: layerName, module, kind } of correspondences(backbone)) {
     const weights = model.getLayer(layerName).getWeights();
     const perm = TO_TORCH[kind];
-    PARAM_NAMES[kind].forEach((param, i) => {
+    for (const [i, param] of PARAM_NAMES[kind].entries()) {
       const moved = perm !== null && i === 0;
       const value = moved ? tf.transpose(weights[i]!, [...perm]) : weights[i]!;
       dict.set(`${module}.${param}`, {
         dtype: 'F32',
         shape: value.shape,
-        values: value.dataSync() as Float32Array,
+        values: (await value.data()) as Float32Array,
       });
       if (moved) value.dispose();
-    });
+    }
     // torchvision's state_dict has the counter; load_state_dict(strict=True) wants it.
     if (kind === 'bn')
       dict.set(`${module}.num_batches_tracked`, { dtype: 'I64', shape: [], values: new Float32Array(1) });

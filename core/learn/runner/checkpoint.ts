@@ -81,9 +81,12 @@ function checksumsFile(files: ReadonlyMap<string, Uint8Array | string>): string 
 }
 
 /** Throws naming the model when any weight is NaN or infinite: such a model can only predict garbage. */
-export function checkFiniteWeights(model: tfl.LayersModel, where: string): void {
+export async function checkFiniteWeights(model: tfl.LayersModel, where: string): Promise<void> {
   for (const w of model.weights) {
-    const finiteAll = tf.tidy(() => tf.all(tf.isFinite(w.read())).dataSync()[0] === 1);
+    // Read asynchronously: webgpu in Node has no synchronous read-back.
+    const flag = tf.tidy(() => tf.all(tf.isFinite(w.read())));
+    const finiteAll = (await flag.data())[0] === 1;
+    flag.dispose();
     if (!finiteAll) throw new UsageError(where, `weight ${w.name} holds NaN or infinite values`);
   }
 }
@@ -98,8 +101,8 @@ export async function saveCheckpoint(
   checkpoint: Checkpoint,
 ): Promise<void> {
   const dir = path.join(runDir, 'checkpoints', name);
-  checkFiniteWeights(checkpoint.backbone, `${dir} (not saved)`);
-  checkFiniteWeights(checkpoint.head, `${dir} (not saved)`);
+  await checkFiniteWeights(checkpoint.backbone, `${dir} (not saved)`);
+  await checkFiniteWeights(checkpoint.head, `${dir} (not saved)`);
   const files = new Map<string, Uint8Array | string>();
   await layersModelFiles(checkpoint.backbone, 'backbone', files);
   await layersModelFiles(checkpoint.head, 'head', files);
@@ -187,8 +190,8 @@ export async function loadCheckpoint(runDir: string, name: CheckpointName): Prom
   const backbone = await loadLayersModelDir(path.join(dir, 'backbone'));
   const head = await loadLayersModelDir(path.join(dir, 'head'));
   try {
-    checkFiniteWeights(backbone, path.join(dir, 'backbone', 'weights.bin'));
-    checkFiniteWeights(head, path.join(dir, 'head', 'weights.bin'));
+    await checkFiniteWeights(backbone, path.join(dir, 'backbone', 'weights.bin'));
+    await checkFiniteWeights(head, path.join(dir, 'head', 'weights.bin'));
   } catch (err) {
     backbone.dispose();
     head.dispose();
