@@ -5,14 +5,8 @@ import { Adam } from '../../core/learn/patchgd/adam.ts';
 import { parseTrainConfig } from '../../core/shared/train-config.ts';
 import { planGrid } from '../../core/learn/patchgd/grid.ts';
 import { buildModels, trainableVariables, type RunModels } from '../../core/learn/patchgd/models.ts';
-import {
-  embedChunk,
-  fillZ,
-  headOnZ,
-  innerIteration,
-  patchgdStep,
-  toPatches,
-} from '../../core/learn/patchgd/step.ts';
+import { embedPatches, fillZ, headOnZ, innerIteration, patchgdStep } from '../../core/learn/patchgd/step.ts';
+import { chunkPixels, tensorBatch } from '../helpers/patch-batch.ts';
 import { writeChunk } from '../../core/learn/patchgd/z-write.ts';
 import { setDropoutSeed } from '../../core/learn/models/spatial-dropout.ts';
 
@@ -43,14 +37,17 @@ function maxAbs(a: tf.Tensor): number {
 }
 
 const images = () => tf.randomNormal([2, 24, 24, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+/** The chunk's patches of `x` as a [B, P, 8, 8, 3] tensor. */
+async function chunkOf(x: tf.Tensor4D, chunk: readonly number[]): Promise<tf.Tensor5D> {
+  return tf.tensor5d(await chunkPixels(x, 8, chunk), [x.shape[0], chunk.length, 8, 8, 3]);
+}
 const oneHot = () => tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3) as tf.Tensor2D;
 
 describe('PatchGD invariants', () => {
-  it('Z refill equals the per-patch embedding, in image order', () => {
+  it('Z refill equals the per-patch embedding, in image order', async () => {
     const models = tiny();
     const x = images();
-    const patches = toPatches(tf.clone(x), 8);
-    const z = fillZ(models.backbone, patches, 4, false);
+    const z = await fillZ(models.backbone, tensorBatch(x, 8), 4, false);
     expect(z.shape).toEqual([2, 9, 6]);
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 3; j++) {
@@ -61,7 +58,7 @@ describe('PatchGD invariants', () => {
         tf.dispose([patch, alone, row]);
       }
     }
-    tf.dispose([x, patches, z]);
+    tf.dispose([x, z]);
   });
 
   it('the chunk write replaces only the chunk rows and routes gradient only to them', () => {
@@ -91,15 +88,15 @@ describe('PatchGD invariants', () => {
     expect(maxAbsDiff(reference(e), written)).toBeLessThan(1e-6);
   });
 
-  it('only sampled patches get gradient: the backbone gradient is the sum of their contributions', () => {
+  it('only sampled patches get gradient: the backbone gradient is the sum of their contributions', async () => {
     const models = tiny();
     const variables = trainableVariables(models);
     const nBackbone = models.backbone.trainableWeights.length;
     const x = images();
-    const patches = toPatches(x, 8);
-    const z = fillZ(models.backbone, patches, 3, true);
+    const z = await fillZ(models.backbone, tensorBatch(x, 8), 3, true);
     const labels = oneHot();
     const chunk = [4, 8, 1];
+    const patches = await chunkOf(x, chunk);
     const r = innerIteration(models, variables, z, patches, chunk, labels, 1, 99);
     // Z keeps the values of the unsampled patches.
     const others = [0, 2, 3, 5, 6, 7];
@@ -112,7 +109,7 @@ describe('PatchGD invariants', () => {
     })(r.z);
     const gChunk = tf.gather(dLdZ, tf.tensor1d(chunk, 'int32'), 1);
     const { grads } = tf.variableGrads(
-      () => tf.sum(tf.mul(gChunk, embedChunk(models.backbone, patches, chunk, true))) as tf.Scalar,
+      () => tf.sum(tf.mul(gChunk, embedPatches(models.backbone, patches, true))) as tf.Scalar,
       variables.slice(0, nBackbone),
     );
     variables.slice(0, nBackbone).forEach((v, i) => {
@@ -124,7 +121,7 @@ describe('PatchGD invariants', () => {
     expect(maxAbs(tf.gather(dLdZ, idx, 1))).toBeGreaterThan(0);
   });
 
-  it('accumulation: ε iterations of CE/ε give one optimizer step equal to a step on the mean gradient', () => {
+  it('accumulation: ε iterations of CE/ε give one optimizer step equal to a step on the mean gradient', async () => {
     const plan = planGrid(24, 8, 1 / 3, true);
     expect(plan).toMatchObject({ patchesPerIteration: 3, innerIterations: 3, accumulationSteps: 3 });
     const draws = { permutation: [5, 1, 7, 0, 8, 2, 6, 3, 4], dropoutSeeds: [11, 12, 13] };
@@ -133,22 +130,22 @@ describe('PatchGD invariants', () => {
     const a = tiny();
     const va = trainableVariables(a);
     const optA = new Adam(va);
-    patchgdStep(a, va, optA, plan, images(), [0, 2], 3, draws, lr);
+    await patchgdStep(a, va, optA, plan, tensorBatch(images(), 8), [0, 2], 3, draws, lr);
     expect(optA.iterations).toBe(1);
 
     // By hand: the same inner iterations with unscaled CE, mean of their gradients, one Adam step.
     const b = tiny();
     const vb = trainableVariables(b);
     const optB = new Adam(vb);
-    const patches = toPatches(images(), 8);
-    let z = fillZ(b.backbone, patches, 3, true);
+    let z = await fillZ(b.backbone, tensorBatch(images(), 8), 3, true);
     const perIteration: tf.Tensor[][] = [];
-    [0, 1, 2].forEach((it) => {
+    for (const it of [0, 1, 2]) {
       const chunk = draws.permutation.slice(it * 3, it * 3 + 3);
+      const patches = await chunkOf(images(), chunk);
       const r = innerIteration(b, vb, z, patches, chunk, oneHot(), 1, draws.dropoutSeeds[it]!);
       z = r.z;
       perIteration.push(r.grads);
-    });
+    }
     const mean = vb.map((_, i) => tf.div(tf.addN(perIteration.map((g) => g[i]!)), 3));
     optB.step(mean, lr);
     va.forEach((v, i) => expect(maxAbsDiff(v, vb[i]!)).toBeLessThan(1e-5));
@@ -157,27 +154,43 @@ describe('PatchGD invariants', () => {
     const c = tiny();
     const vc = trainableVariables(c);
     const optC = new Adam(vc);
-    patchgdStep(c, vc, optC, planGrid(24, 8, 1 / 3, false), images(), [0, 2], 3, draws, lr);
+    await patchgdStep(
+      c,
+      vc,
+      optC,
+      planGrid(24, 8, 1 / 3, false),
+      tensorBatch(images(), 8),
+      [0, 2],
+      3,
+      draws,
+      lr,
+    );
     expect(optC.iterations).toBe(3);
   });
 
-  it('a step changes backbone and head weights and frees its tensors', () => {
+  it('a step changes backbone and head weights and frees its tensors', async () => {
     const models = tiny();
     const variables = trainableVariables(models);
     const before = variables.map((v) => v.clone());
     const optimizer = new Adam(variables);
     const plan = planGrid(24, 8, 1 / 3, true);
     const draws = { permutation: [0, 1, 2, 3, 4, 5, 6, 7, 8], dropoutSeeds: [1, 2, 3] };
-    patchgdStep(models, variables, optimizer, plan, images(), [0, 2], 3, draws, 1e-2);
+    const batch = () => {
+      const x = images();
+      const b = tensorBatch(x, 8);
+      x.dispose();
+      return b;
+    };
+    await patchgdStep(models, variables, optimizer, plan, batch(), [0, 2], 3, draws, 1e-2);
     const tensors = tf.memory().numTensors;
-    patchgdStep(models, variables, optimizer, plan, images(), [0, 2], 3, draws, 1e-2);
+    await patchgdStep(models, variables, optimizer, plan, batch(), [0, 2], 3, draws, 1e-2);
     expect(tf.memory().numTensors).toBe(tensors);
     const moved = variables.map((v, i) => maxAbsDiff(v, before[i]!) > 0);
     expect(moved.slice(0, models.backbone.trainableWeights.length).every(Boolean)).toBe(true);
     expect(moved.slice(models.backbone.trainableWeights.length).every(Boolean)).toBe(true);
   });
 
-  it('a MobileNetV2 backbone trains under PatchGD: every backbone and head variable moves', () => {
+  it('a MobileNetV2 backbone trains under PatchGD: every backbone and head variable moves', async () => {
     const mobile = buildModels(
       parseTrainConfig({
         backbone: 'mobilenetv2',
@@ -194,7 +207,8 @@ describe('PatchGD invariants', () => {
     const optimizer = new Adam(variables);
     const x = tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
     const draws = { permutation: [3, 0, 2, 1], dropoutSeeds: [1, 2] };
-    const r = patchgdStep(mobile, variables, optimizer, planGrid(64, 32, 0.5, true), x, [1], 3, draws, 1e-3);
+    const plan = planGrid(64, 32, 0.5, true);
+    const r = await patchgdStep(mobile, variables, optimizer, plan, tensorBatch(x, 32), [1], 3, draws, 1e-3);
     expect(Number.isFinite(r.loss)).toBe(true);
     expect(r.optimizerSteps).toBe(1);
     expect(variables.every((v, i) => maxAbsDiff(v, before[i]!) > 0)).toBe(true);

@@ -159,3 +159,35 @@ export class ImagePatchSource implements RgbPatchSource {
     return { x: (n % this.k) * this.patchSize, y: Math.floor(n / this.k) * this.patchSize };
   }
 }
+
+/**
+ * An image of one colour that holds no pixels: what the memory planner's probes read, so that probing a
+ * 32,768 px step costs no more memory than the step itself.
+ */
+export class BlankPatchSource implements PatchSource {
+  readonly heldBytes = 0;
+  readonly #numPatches: number;
+
+  constructor(
+    readonly imageSize: number,
+    readonly patchSize: number,
+    private readonly value = 255,
+  ) {
+    this.#numPatches = patchesPerSide(imageSize, patchSize) ** 2;
+  }
+
+  async readPatches(
+    indices: readonly number[],
+    norm: Normalization,
+    out: Float32Array,
+    offset: number,
+  ): Promise<void> {
+    checkIndices(indices, this.#numPatches, 'blank image');
+    const pixel = new Float32Array(3);
+    normalizeInto(new Uint8Array(3).fill(this.value), 0, 3, 1 / 255, norm, pixel, 0);
+    const count = indices.length * this.patchSize ** 2 * 3;
+    for (let i = 0; i < count; i++) out[offset + i] = pixel[i % 3]!;
+  }
+
+  async close(): Promise<void> {}
+}

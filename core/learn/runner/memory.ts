@@ -5,7 +5,9 @@ import { UsageError } from '../../base/errors.ts';
 import { downscale, gdGradients } from '../patchgd/gd.ts';
 import type { GridPlan } from '../patchgd/grid.ts';
 import type { RunModels } from '../patchgd/models.ts';
-import { accumulate, embedChunk, innerIteration, oneHotLabels, toPatches } from '../patchgd/step.ts';
+import { accumulate, embedPatches, innerIteration, oneHotLabels } from '../patchgd/step.ts';
+import { PatchBatch } from '../patchgd/patch-batch.ts';
+import { BlankPatchSource } from '../../io/dataset/patch-source.ts';
 import { parallelInnerIteration } from '../parallel/step-parallel.ts';
 
 /** The wasm backend addresses at most 4 GiB: the limit of each engine thread's heap (every worker has its own). */
@@ -83,11 +85,21 @@ async function profilePeak(models: RunModels, probe: () => void | Promise<void>)
   }
 }
 
+/** A batch of blank images for the probes: the step's tensors without holding any image. */
+function probeBatch(imageSize: number, patchSize: number, batchSize: number): PatchBatch {
+  return new PatchBatch(
+    Array.from({ length: batchSize }, () => new BlankPatchSource(imageSize, patchSize)),
+    { mean: [0, 0, 0], std: [1, 1, 1] },
+  );
+}
+
 /**
- * Peak tensor bytes of one PatchGD update of a batch with `patchesPerIteration` patches: the image tensor, its
- * patch view, the Z fill, two inner iterations with gradients and their sum. Each further inner iteration
- * repeats the same allocations, so this is the peak of a whole step. Only the optimizer's per-variable update,
- * which happens after the activations are freed, is not run (it would change the weights); `updateMargin` covers it.
+ * Bytes of one PatchGD update of a batch with `patchesPerIteration` patches: the tensor peak of the Z fill and two
+ * inner iterations with gradients and their sum, plus what lives beside the tensors — the chunks of patches being
+ * embedded and read ahead, and `sourceBytes` (what the batch's patch sources hold: uint8 images, tile cache).
+ * Each further inner iteration repeats the same allocations, so this is the peak of a whole step. Only the
+ * optimizer's per-variable update, which happens after the activations are freed, is not run (it would change
+ * the weights); `updateMargin` covers it.
  */
 export async function measurePatchgdPeak(
   models: RunModels,
@@ -96,14 +108,16 @@ export async function measurePatchgdPeak(
   batchSize: number,
   patchesPerIteration: number,
   numClasses: number,
+  sourceBytes = 0,
 ): Promise<number> {
-  return profilePeak(models, () => {
-    const patches = toPatches(tf.zeros([batchSize, imageSize, imageSize, 3]), models.inputSize);
-    const numPatches = patches.shape[1];
-    const chunk = Array.from({ length: Math.min(patchesPerIteration, numPatches) }, (_, i) => i);
+  const batch = probeBatch(imageSize, models.inputSize, batchSize);
+  const numPatches = batch.numPatches;
+  const chunk = Array.from({ length: Math.min(patchesPerIteration, numPatches) }, (_, i) => i);
+  const tensors = await profilePeak(models, async () => {
+    const patches = await batch.tensor(chunk);
     // One real chunk of the fill, the rest as zeros: the same tensors alive (chunks summing to Z, then Z) at a
     // fraction of the compute of embedding every patch.
-    const z = padToZ(embedChunk(models.backbone, patches, chunk, true), numPatches);
+    const z = padToZ(embedPatches(models.backbone, patches, true), numPatches);
     const oneHot = oneHotLabels(new Array<number>(batchSize).fill(0), numClasses);
     const first = innerIteration(models, variables, z, patches, chunk, oneHot, 1, 0);
     // A second iteration while the first one's gradients are held, as during accumulation.
@@ -111,6 +125,7 @@ export async function measurePatchgdPeak(
     const sum = accumulate(first.grads, second.grads);
     tf.dispose([patches, z, oneHot, first.z, first.logits, second.z, second.logits, ...sum]);
   });
+  return tensors + batch.heldBytes(chunk.length) + sourceBytes;
 }
 
 /** Z [B, n, d] from the embeddings of its first chunk (taken) and zeros. */
@@ -128,6 +143,8 @@ export interface PatchgdProbe {
   batchSize: number;
   patchesPerIteration: number;
   numClasses: number;
+  /** What the run's patch sources hold beside the tensors (see `measurePatchgdPeak`). */
+  sourceBytes?: number;
 }
 
 /**
@@ -142,34 +159,35 @@ export async function measureParallelPatchgdPeak(
   probe: PatchgdProbe,
 ): Promise<number> {
   const headVariables = variables.slice(models.backbone.trainableWeights.length);
-  const numPatches = (probe.imageSize / models.inputSize) ** 2;
+  const batch = probeBatch(probe.imageSize, models.inputSize, probe.batchSize);
+  const numPatches = batch.numPatches;
   const chunk = Array.from({ length: Math.min(probe.patchesPerIteration, numPatches) }, (_, i) => i);
   let workers: number[] = [];
   const main = await profilePeak(models, async () => {
-    const images = tf.zeros([probe.batchSize, probe.imageSize, probe.imageSize, 3]) as tf.Tensor4D;
-    pool.setImages(images, models.inputSize);
-    images.dispose();
-    const z = padToZ(await pool.fill([chunk], true), numPatches);
+    const z = padToZ(await pool.fill([chunk], [await batch.read(chunk)], probe.batchSize, true), numPatches);
     const oneHot = oneHotLabels(new Array<number>(probe.batchSize).fill(0), probe.numClasses);
-    const first = await parallelInnerIteration(pool, models.head, headVariables, z, chunk, oneHot, 1, 0);
-    const second = await parallelInnerIteration(
-      pool,
-      models.head,
-      headVariables,
-      first.z,
-      chunk,
-      oneHot,
-      1,
-      1,
-    );
+    const inner = async (zIn: tf.Tensor3D, seed: number) =>
+      parallelInnerIteration(
+        pool,
+        models.head,
+        headVariables,
+        zIn,
+        chunk,
+        await batch.read(chunk),
+        probe.batchSize,
+        oneHot,
+        1,
+        seed,
+      );
+    const first = await inner(z, 0);
+    const second = await inner(first.z, 1);
     const sum = accumulate(first.grads, second.grads);
     const backbone = await pool.takeGradients();
     workers = backbone.peakBytes;
-    pool.dropImages();
     tf.dispose([z, oneHot, first.z, first.logits, second.z, second.logits, ...sum, ...backbone.gradients]);
   });
   pool.pushWeights(models.backbone, 'statistics');
-  return main + workers.reduce((a, b) => a + b, 0);
+  return main + workers.reduce((a, b) => a + b, 0) + batch.heldBytes(chunk.length) + (probe.sourceBytes ?? 0);
 }
 
 /** Peak tensor bytes of one GD-baseline step on full-size images downscaled to `models.inputSize`. */

@@ -9,7 +9,8 @@ import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../..
 import type { EpochMetrics, TrainEvent } from './events.ts';
 import { gdStep } from '../patchgd/gd.ts';
 import { planGrid } from '../patchgd/grid.ts';
-import { checkLabel, loadNormalized, toBatchTensor, type Sample } from '../patchgd/image.ts';
+import { checkLabel, loadNormalized, openPatchBatch, toBatchTensor, type Sample } from '../patchgd/image.ts';
+import type { PatchBatch } from '../patchgd/patch-batch.ts';
 import {
   chooseGdInputSize,
   choosePatchesPerIteration,
@@ -85,8 +86,21 @@ function improves(metric: string, value: number, best: number): boolean {
   return /loss/i.test(metric) ? value < best : value > best;
 }
 
+/**
+ * A training batch: PatchGD opens the samples' patch sources (patches are read chunk by chunk during the step);
+ * the GD baseline loads the whole images, normalised.
+ */
+async function loadBatch(
+  samples: readonly Sample[],
+  config: TrainConfig,
+): Promise<PatchBatch | Float32Array[]> {
+  if (config.method === 'patchgd')
+    return openPatchBatch(samples, config.imageSize, config.patchSize, config.normalization, config.workers);
+  return loadImages(samples, config);
+}
+
 /** Loads samples with at most `workers` loads in flight, normalised. */
-async function loadBatch(samples: readonly Sample[], config: TrainConfig): Promise<Float32Array[]> {
+async function loadImages(samples: readonly Sample[], config: TrainConfig): Promise<Float32Array[]> {
   const out: Float32Array[] = new Array(samples.length);
   let next = 0;
   const worker = async () => {
@@ -340,14 +354,14 @@ export async function trainRun(
         p.catch(() => undefined);
         return p;
       };
-      let pending: Promise<Float32Array[]> | null = prefetch(state.batch);
+      let pending: Promise<PatchBatch | Float32Array[]> | null = prefetch(state.batch);
       for (; state.batch < batchesPerEpoch; state.batch++) {
         if (options.signal?.aborted) {
           cancelled = true;
           break;
         }
         const samples = batchSamples(state.batch);
-        const images = await pending!;
+        const loaded = await pending!;
         pending = state.batch + 1 < batchesPerEpoch ? prefetch(state.batch + 1) : null;
         const labels = samples.map((s) => s.label);
         const lr = learningRate(
@@ -363,18 +377,29 @@ export async function trainRun(
           predictions: number[];
           patchesEncoded: number;
           workerPeakBytes: number[];
-        }>(() => {
-          const batch = toBatchTensor(images, config.imageSize);
-          if (grid === null)
+        }>(async () => {
+          if (Array.isArray(loaded))
             return {
-              ...gdStep(models, variables, optimizer, batch, labels, config.numClasses, lr),
+              ...gdStep(
+                models,
+                variables,
+                optimizer,
+                toBatchTensor(loaded, config.imageSize),
+                labels,
+                config.numClasses,
+                lr,
+              ),
               patchesEncoded: 0,
               workerPeakBytes: [],
             };
-          const args = [grid, batch, labels, config.numClasses, drawStep(prng, grid), lr] as const;
-          return pool
-            ? parallelPatchgdStep(pool, models, variables, optimizer, ...args)
-            : { ...patchgdStep(models, variables, optimizer, ...args), workerPeakBytes: [] };
+          const args = [grid!, loaded, labels, config.numClasses, drawStep(prng, grid!), lr] as const;
+          try {
+            return pool
+              ? await parallelPatchgdStep(pool, models, variables, optimizer, ...args)
+              : { ...(await patchgdStep(models, variables, optimizer, ...args)), workerPeakBytes: [] };
+          } finally {
+            await loaded.close();
+          }
         });
         const seconds = (performance.now() - started) / 1000;
         const peakBytes = checkStepPeak([mainPeak, ...r.workerPeakBytes], config.memoryBudgetBytes);

@@ -1,0 +1,29 @@
+/** Patch batches for engine tests: images given as values, read back unchanged (identity normalisation). */
+import type * as tf from '@tensorflow/tfjs-core';
+import { ImagePatchSource } from '../../core/io/dataset/patch-source.ts';
+import { PatchBatch } from '../../core/learn/patchgd/patch-batch.ts';
+
+export const IDENTITY = { mean: [0, 0, 0], std: [1, 1, 1] } as const;
+
+/** A batch over the images of `images` [B, S, S, 3] (values copied; the tensor is not consumed). */
+export function tensorBatch(images: tf.Tensor4D, patchSize: number): PatchBatch {
+  const [b, size] = images.shape;
+  const data = images.dataSync() as Float32Array;
+  const per = size * size * 3;
+  return new PatchBatch(
+    Array.from(
+      { length: b },
+      (_, i) => new ImagePatchSource(size, patchSize, data.slice(i * per, (i + 1) * per)),
+    ),
+    IDENTITY,
+  );
+}
+
+/** The pixels [B, P, m, m, 3] of `chunk` of every image of `images`. */
+export async function chunkPixels(
+  images: tf.Tensor4D,
+  patchSize: number,
+  chunk: readonly number[],
+): Promise<Float32Array> {
+  return tensorBatch(images, patchSize).read(chunk);
+}
