@@ -7,6 +7,7 @@ import { CachedPatchSource } from '../../core/io/dataset/patch-cache.ts';
 import { ImagePatchSource, type Normalization } from '../../core/io/dataset/patch-source.ts';
 import { resampleRect, tentTaps } from '../../core/io/dataset/resample.ts';
 import { SlidePatchSource } from '../../core/io/dataset/slide-patches.ts';
+import { openSlidePatches } from '../../core/io/dataset/slide-source.ts';
 import { readSlideSquare } from '../../core/io/dataset/square-image.ts';
 import { SlidePool } from '../../core/io/slide/index.ts';
 import type { RgbImage } from '../../core/io/slide/types.ts';
@@ -189,7 +190,12 @@ describe('CachedPatchSource', () => {
     );
     const cacheDir = join(dir, 'cache');
     const memory = new ImagePatchSource(64, 16, image);
-    const cached = await CachedPatchSource.open(cacheDir, file, memory);
+    let opened = 0;
+    const open = (src: ImagePatchSource) => async () => {
+      opened++;
+      return src;
+    };
+    const cached = await CachedPatchSource.open(cacheDir, file, 64, 16, open(memory));
     const indices = [15, 3, 0, 7];
     const a = new Float32Array(4 * 768);
     const b = new Float32Array(4 * 768);
@@ -197,11 +203,18 @@ describe('CachedPatchSource', () => {
     await cached.readPatches(indices, norm, b, 0);
     expect(b).toEqual(a);
     await cached.close();
-    // Reopening reuses the file; another patch size writes another one.
-    const again = await CachedPatchSource.open(cacheDir, file, memory);
+    // Reopening reuses the file without opening the source; another patch size writes another one.
+    const again = await CachedPatchSource.open(cacheDir, file, 64, 16, open(memory));
     expect(again.file).toBe(cached.file);
+    expect(opened).toBe(1);
     await again.close();
-    const other = await CachedPatchSource.open(cacheDir, file, new ImagePatchSource(64, 32, image));
+    const other = await CachedPatchSource.open(
+      cacheDir,
+      file,
+      64,
+      32,
+      open(new ImagePatchSource(64, 32, image)),
+    );
     expect(other.file).not.toBe(cached.file);
     await other.close();
     expect((await readdir(cacheDir)).filter((f) => f.endsWith('.patches'))).toHaveLength(2);
@@ -215,10 +228,49 @@ describe('CachedPatchSource', () => {
     const changed = await CachedPatchSource.open(
       cacheDir,
       file,
-      new ImagePatchSource(64, 16, texture(64, 64, 6)),
+      64,
+      16,
+      open(new ImagePatchSource(64, 16, texture(64, 64, 6))),
     );
     expect(changed.file).not.toBe(cached.file);
     await expect(changed.readRgb([16], new Uint8Array(768))).rejects.toThrow(DatasetError);
     await changed.close();
+  });
+});
+
+describe('openSlidePatches', () => {
+  it('keeps small squares in memory, streams larger ones, and uses the disk cache when given: same pixels', async () => {
+    const path = await writeSlide('choice.tiff', texture(400, 300, 4));
+    const pool = new SlidePool(2);
+    try {
+      const inMemory = await openSlidePatches(pool, path, 128, 32);
+      const streamed = await openSlidePatches(pool, path, 128, 32, { inMemoryBytes: 0 });
+      const cached = await openSlidePatches(pool, path, 128, 32, { cacheDir: join(dir, 'slide-cache') });
+      expect(inMemory).toBeInstanceOf(ImagePatchSource);
+      expect(inMemory.heldBytes).toBe(128 * 128 * 3);
+      expect(streamed).toBeInstanceOf(SlidePatchSource);
+      expect(streamed.heldBytes).toBeLessThan(128 * 128);
+      expect(streamed.sharedBytes).toBeGreaterThan(0);
+      expect(cached).toBeInstanceOf(CachedPatchSource);
+      const read = async (s: typeof inMemory) => {
+        const out = new Float32Array(16 * 32 * 32 * 3);
+        await s.readPatches(
+          Array.from({ length: 16 }, (_, n) => 15 - n),
+          norm,
+          out,
+          0,
+        );
+        return out;
+      };
+      const expected = await read(inMemory);
+      expect(await read(streamed)).toEqual(expected);
+      expect(await read(cached)).toEqual(expected);
+      await Promise.all([inMemory.close(), streamed.close(), cached.close()]);
+      await expect(
+        openSlidePatches(pool, join(dir, 'missing.tiff'), 128, 32, { inMemoryBytes: 0 }),
+      ).rejects.toThrow(/missing\.tiff/);
+    } finally {
+      await pool.closeAll();
+    }
   });
 });

@@ -90,7 +90,7 @@ describe('streamed patches against the whole image in memory', () => {
       const slide = await pool.acquire(slidePath);
       const source = new SlidePatchSource(slide, 64, 16);
       const streamed = await fillZ(models.backbone, new PatchBatch([source], config.normalization), 3, false);
-      const cached = await CachedPatchSource.open(join(dir, 'cache'), slidePath, source);
+      const cached = await CachedPatchSource.open(join(dir, 'cache'), slidePath, 64, 16, async () => source);
       const fromCache = await fillZ(
         models.backbone,
         new PatchBatch([cached], config.normalization),

@@ -59,6 +59,7 @@ export async function patchCachePath(
 /** Patches of an image read from its cache file. */
 export class CachedPatchSource implements RgbPatchSource {
   readonly heldBytes = 0;
+  readonly sharedBytes = 0;
   readonly #patchBytes: number;
   readonly #numPatches: number;
 
@@ -73,16 +74,28 @@ export class CachedPatchSource implements RgbPatchSource {
   }
 
   /**
-   * Opens the cache of `source`'s image (`file`) in `dir`, writing it first when it does not exist yet: the
-   * source is read row of patches by row of patches into a temporary file that is renamed into place when
-   * complete. `source` is not closed.
+   * Opens the cache of the image `file` at `imageSize` / `patchSize` px in `dir`, writing it first when it does
+   * not exist yet: `source()` (opened only then, and closed after) is read row of patches by row of patches into
+   * a temporary file that is renamed into place when complete.
    */
-  static async open(dir: string, file: string, source: RgbPatchSource): Promise<CachedPatchSource> {
-    const { imageSize, patchSize } = source;
+  static async open(
+    dir: string,
+    file: string,
+    imageSize: number,
+    patchSize: number,
+    source: () => Promise<RgbPatchSource>,
+  ): Promise<CachedPatchSource> {
     const cache = await patchCachePath(dir, file, imageSize, patchSize);
     const expected = (imageSize / patchSize) ** 2 * patchSize * patchSize * 3;
     const existing = await stat(cache).catch(() => null);
-    if (existing?.size !== expected) await writeCache(dir, cache, source);
+    if (existing?.size !== expected) {
+      const from = await source();
+      try {
+        await writeCache(dir, cache, from);
+      } finally {
+        await from.close();
+      }
+    }
     try {
       return new CachedPatchSource(cache, await open(cache, 'r'), imageSize, patchSize);
     } catch (err) {

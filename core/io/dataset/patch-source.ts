@@ -17,6 +17,8 @@ export interface PatchSource {
   readonly patchSize: number;
   /** Bytes of pixels and buffers this source keeps in memory between reads (a shared tile cache not included). */
   readonly heldBytes: number;
+  /** Most bytes a cache shared by every source of its kind may hold while this one reads (decoded tiles), else 0. */
+  readonly sharedBytes: number;
   /**
    * Writes the normalised float32 pixels of patches `indices` (each m·m·3 values, interleaved RGB, in the
    * order given) into `out` from `offset`.
@@ -88,6 +90,7 @@ export async function readNormalizedRgb(
  */
 export class ImagePatchSource implements RgbPatchSource {
   readonly k: number;
+  readonly sharedBytes = 0;
   readonly #pixels: Uint8Array | Float32Array;
 
   constructor(
@@ -166,6 +169,7 @@ export class ImagePatchSource implements RgbPatchSource {
  */
 export class BlankPatchSource implements PatchSource {
   readonly heldBytes = 0;
+  readonly sharedBytes = 0;
   readonly #numPatches: number;
 
   constructor(

@@ -11,6 +11,7 @@ import { mapLimit } from '../slide/concurrency.ts';
 import { blit, whiteImage } from '../slide/pixels.ts';
 import { assembleRegion } from '../slide/region.ts';
 import { chooseLevel } from '../slide/scaled.ts';
+import { sharedTileCache } from '../slide/tile-cache.ts';
 import type { Slide } from '../slide/slide.ts';
 import type { SlideLevel } from '../slide/types.ts';
 import {
@@ -140,12 +141,16 @@ export class SlidePatchSource implements RgbPatchSource {
   readonly k: number;
   readonly reader: SquareReader;
 
-  /** `release` runs on close (hands the slide back to its pool). */
+  /**
+   * `release` runs on close (hands the slide back to its pool); `sharedBytes` is the most the slide's decoded-tile
+   * cache holds (the process-wide one unless the slide was opened with another).
+   */
   constructor(
     slide: Slide,
     readonly imageSize: number,
     readonly patchSize: number,
     private readonly release: () => void | Promise<void> = () => {},
+    readonly sharedBytes = sharedTileCache.maxBytes,
   ) {
     this.k = patchesPerSide(imageSize, patchSize);
     this.reader = new SquareReader(slide, imageSize);
