@@ -33,6 +33,8 @@ export interface PredictOptions {
   threads?: number | 'auto';
   onItem?: (done: number, total: number, item: ItemPrediction) => void;
   signal?: AbortSignal;
+  /** Folder of the disk patch cache for slides (see `TrainJob.patchCache`). */
+  patchCache?: string;
 }
 
 /** Predicts every usable item of a folder with a run's model; an unreadable item is reported, not fatal. */
@@ -48,7 +50,9 @@ export async function predictFolder(
   const pool = new SlidePool(8);
   const predictions: ItemPrediction[] = [];
   try {
-    const samples = datasetSamples(dataset, items, model.config.imageSize, pool);
+    const samples = datasetSamples(dataset, items, model.config.imageSize, pool, {
+      cacheDir: options.patchCache,
+    });
     for (const [i, sample] of samples.entries()) {
       if (options.signal?.aborted) break;
       const start = performance.now();

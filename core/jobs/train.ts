@@ -20,6 +20,8 @@ export interface TrainJob {
   config: TrainConfigInput;
   onEvent?: (event: TrainEvent) => void;
   signal?: AbortSignal;
+  /** Folder of the disk patch cache for slides (written once per slide and size, reused across runs). */
+  patchCache?: string;
 }
 
 export interface TrainJobResult extends TrainResult {
@@ -63,8 +65,8 @@ export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
   try {
     const result = await trainRun(
       config,
-      datasetSamples(dataset, split.train, imageSize, pool),
-      datasetSamples(valDataset, split.val, imageSize, pool),
+      datasetSamples(dataset, split.train, imageSize, pool, { cacheDir: job.patchCache }),
+      datasetSamples(valDataset, split.val, imageSize, pool, { cacheDir: job.patchCache }),
       {
         runDir: job.runDir,
         resume: job.resume,

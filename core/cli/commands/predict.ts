@@ -11,6 +11,7 @@ interface PredictOptions {
   json?: boolean;
   checkpoint?: 'best' | 'last';
   threads?: number;
+  patchCache?: string;
   backend: BackendPreference;
 }
 
@@ -28,6 +29,7 @@ function modelCommand(program: Command, name: string, description: string): Comm
             'last',
           ]),
         )
+        .option('--patch-cache <dir>', 'read slides through the patch cache in this folder (see train)')
         .option('--json', 'print one JSON object'),
     ),
   );
@@ -40,7 +42,12 @@ function progressLine(done: number, total: number, item: ItemPrediction): void {
 
 /** What `predictFolder` needs from the options. */
 function folderOptions(o: PredictOptions) {
-  return { checkpoint: o.checkpoint, threads: o.threads ?? ('auto' as const), onItem: progressLine };
+  return {
+    checkpoint: o.checkpoint,
+    threads: o.threads ?? ('auto' as const),
+    onItem: progressLine,
+    patchCache: o.patchCache,
+  };
 }
 
 export function register(program: Command): void {

@@ -30,6 +30,7 @@ interface TrainOptions {
   classes?: number;
   seed?: number;
   threads?: number;
+  patchCache?: string;
   json?: boolean;
   backend: BackendPreference;
 }
@@ -84,6 +85,10 @@ export function register(program: Command): void {
     .option('--warmup <epochs>', 'linear warm-up epochs (default 2)', decimal('warmup', 0))
     .option('--classes <n>', 'number of classes (default: from the data)', integer('classes', 1))
     .option('--seed <n>', 'random seed (default 42)', integer('seed', 0))
+    .option(
+      '--patch-cache <dir>',
+      "keep slides' prepared patches in this folder (written once per slide and size, reused by later epochs and runs)",
+    )
     .option('--json', 'print the result as one JSON object at the end');
   withThreadsOption(withBackendOption(command)).action(async (o: TrainOptions) => {
     const backend = await startBackend(o.backend);
@@ -106,6 +111,7 @@ export function register(program: Command): void {
         config: configFrom(o),
         onEvent: createProgressBar(process.stderr, { metric: 'valQwk' }),
         signal: controller.signal,
+        patchCache: o.patchCache,
       });
       const last = result.history.at(-1) ?? null;
       if (o.json) {
