@@ -82,7 +82,6 @@ const draws = {
   permutation: prng.permutation(plan.numPatches),
   dropoutSeeds: Array.from({ length: inner }, () => prng.nextUint32()),
 };
-// The fill alone first (its own time and wait), then the step proper.
 const fillStart = performance.now();
 const { value: step, peakBytes } = await profiled(async () => {
   const args = [plan, batch, [3], 6, draws, 1e-3] as const;
@@ -91,7 +90,6 @@ const { value: step, peakBytes } = await profiled(async () => {
     : patchgdStep(models, variables, optimizer, ...args);
 });
 const stepSeconds = (performance.now() - fillStart) / 1000;
-const waitSeconds = batch.takeWaitMs() / 1000;
 const tileCacheBytes = sharedTileCache.bytes;
 await batch.close();
 await pool?.close();
@@ -112,8 +110,14 @@ process.stdout.write(
     tile_cache_bytes: tileCacheBytes,
     rss_peak_bytes: process.resourceUsage().maxRSS * 1024,
     cache_write_seconds: cacheSeconds,
+    fill_seconds: step.fillSeconds,
+    inner_seconds: stepSeconds - step.fillSeconds,
     measured_seconds: stepSeconds,
-    patch_wait_seconds: waitSeconds,
+    patch_wait_seconds: step.patchWaitSeconds,
+    patch_wait_share: step.patchWaitSeconds / stepSeconds,
+    // The whole step: the fill, then every inner iteration at the pace of the ones measured.
+    step_seconds_estimated:
+      step.fillSeconds + ((stepSeconds - step.fillSeconds) / inner) * full.innerIterations,
     total_seconds: (performance.now() - started) / 1000,
     tensors_left: tf.memory().numTensors,
   })}\n`,

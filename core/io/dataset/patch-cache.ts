@@ -10,11 +10,15 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { commitTemp, tempPathFor } from '../../base/atomic.ts';
+import { mapLimit } from '../slide/concurrency.ts';
 import { DatasetError } from '../../base/errors.ts';
 import { checkIndices, readNormalizedRgb, type Normalization, type RgbPatchSource } from './patch-source.ts';
 
 /** Bumped whenever the preparation of patches changes (resampling, padding), so old caches are not used. */
 export const PATCH_CACHE_VERSION = 1;
+
+/** Positional reads of one chunk in flight at once. */
+const READS_IN_FLIGHT = 64;
 
 const digests = new Map<string, Promise<string>>();
 

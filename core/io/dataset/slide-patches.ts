@@ -23,8 +23,8 @@ import {
 } from './patch-source.ts';
 import { resampleRect, sourceSpan, tentTaps, type Taps } from './resample.ts';
 
-/** Patches prepared at once: enough to keep libvips' decoding threads busy. */
-const PATCH_CONCURRENCY = 4;
+/** Patches prepared at once: a whole chunk's tile reads in flight while the engine computes. */
+const PATCH_CONCURRENCY = 16;
 
 /** Where the scaled content of a slide lies in its square image. */
 export interface SquareGeometry {

@@ -145,10 +145,12 @@ export async function parallelPatchgdStep(
   let optimizerSteps = 0;
   let workerPeakBytes = new Array<number>(pool.size).fill(0);
   try {
+    const fillStart = performance.now();
     tally = new StepTally(
       await parallelFillZ(pool, batch, plan.patchesPerIteration, true, chunks[0]),
       plan.numPatches,
     );
+    const fillSeconds = (performance.now() - fillStart) / 1000;
     for (const [it, chunk] of chunks.entries()) {
       const patches = await batch.read(chunk);
       const next = chunks[it + 1];
@@ -179,7 +181,13 @@ export async function parallelPatchgdStep(
       }
     }
     await pool.syncStatistics(models.backbone);
-    return { ...tally.summary(plan.innerIterations, labels.length), optimizerSteps, workerPeakBytes };
+    return {
+      ...tally.summary(plan.innerIterations, labels.length),
+      optimizerSteps,
+      workerPeakBytes,
+      patchWaitSeconds: batch.takeWaitMs() / 1000,
+      fillSeconds,
+    };
   } finally {
     tally?.dispose();
     tf.dispose([oneHot, ...(headSum ?? [])]);

@@ -122,6 +122,10 @@ export interface StepResult {
   predictions: number[];
   optimizerSteps: number;
   patchesEncoded: number;
+  /** Seconds the step waited for patches from its sources (reads not hidden behind the compute). */
+  patchWaitSeconds: number;
+  /** Seconds of the Z fill (the rest of the step is its inner iterations and optimizer steps). */
+  fillSeconds: number;
 }
 
 /**
@@ -146,10 +150,12 @@ export async function patchgdStep(
   let sum: tf.Tensor[] | null = null;
   let optimizerSteps = 0;
   try {
+    const fillStart = performance.now();
     tally = new StepTally(
       await fillZ(models.backbone, batch, plan.patchesPerIteration, true, chunks[0]),
       plan.numPatches,
     );
+    const fillSeconds = (performance.now() - fillStart) / 1000;
     for (const [it, chunk] of chunks.entries()) {
       const patches = await batch.tensor(chunk, chunks[it + 1]);
       let r: InnerResult;
@@ -176,7 +182,12 @@ export async function patchgdStep(
         optimizerSteps++;
       }
     }
-    return { ...tally.summary(plan.innerIterations, labels.length), optimizerSteps };
+    return {
+      ...tally.summary(plan.innerIterations, labels.length),
+      optimizerSteps,
+      patchWaitSeconds: batch.takeWaitMs() / 1000,
+      fillSeconds,
+    };
   } finally {
     tally?.dispose();
     tf.dispose([oneHot, ...(sum ?? [])]);
@@ -208,7 +219,10 @@ export class StepTally {
   }
 
   /** Mean loss over the iterations, the last logits' predictions, patches encoded for the batch's images. */
-  summary(iterations: number, batchSize: number): Omit<StepResult, 'optimizerSteps'> {
+  summary(
+    iterations: number,
+    batchSize: number,
+  ): Omit<StepResult, 'optimizerSteps' | 'patchWaitSeconds' | 'fillSeconds'> {
     return {
       loss: this.lossTotal / iterations,
       predictions: argMaxRows(this.logits!),
