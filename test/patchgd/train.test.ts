@@ -278,6 +278,7 @@ describe('progress bar', () => {
     lr: 1e-3,
     patchesPerSecond: 812,
     peakBytes: 3 * 1024 ** 2,
+    patchWait: 0,
     eta: 75,
   };
 
@@ -289,6 +290,9 @@ describe('progress bar', () => {
     expect(text).toBe(
       'epoch 1/2 batch 5/10 loss 0.6931 812 patches/s peak 3.0 MiB ETA 01:15\nsaved last checkpoint (epoch 0)\n',
     );
+    text = '';
+    render({ ...step, patchWait: 0.234 });
+    expect(text).toContain('peak 3.0 MiB waiting for patches 23% ETA 01:15');
   });
 
   it('redraws one line with a bar on a TTY', () => {

@@ -71,6 +71,24 @@ export async function openPatchBatch(
   return new PatchBatch(sources as PatchSource[], norm);
 }
 
+/**
+ * Bytes a run's patch sources hold beside the tensors, judged from its first sample: the batch being trained and
+ * the next one being read (2·B sources like it), plus the shared cache they fill (decoded tiles).
+ */
+export async function sourceBytes(
+  sample: Sample,
+  imageSize: number,
+  patchSize: number,
+  batchSize: number,
+): Promise<number> {
+  const source = await openPatchSource(sample, imageSize, patchSize);
+  try {
+    return 2 * batchSize * source.heldBytes + source.sharedBytes;
+  } finally {
+    await source.close();
+  }
+}
+
 /** Loads a sample and normalises it to a [size, size, 3] float32 array ((x − mean) / std per channel). */
 export async function loadNormalized(
   sample: Sample,

@@ -8,8 +8,15 @@ import { checkpointDir, loadCheckpoint, saveCheckpoint, type TrainState } from '
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.ts';
 import type { EpochMetrics, TrainEvent } from './events.ts';
 import { gdStep } from '../patchgd/gd.ts';
-import { planGrid } from '../patchgd/grid.ts';
-import { checkLabel, loadNormalized, openPatchBatch, toBatchTensor, type Sample } from '../patchgd/image.ts';
+import { fillChunks, planGrid } from '../patchgd/grid.ts';
+import {
+  checkLabel,
+  loadNormalized,
+  openPatchBatch,
+  sourceBytes,
+  toBatchTensor,
+  type Sample,
+} from '../patchgd/image.ts';
 import type { PatchBatch } from '../patchgd/patch-batch.ts';
 import {
   chooseGdInputSize,
@@ -93,10 +100,19 @@ function improves(metric: string, value: number, best: number): boolean {
 async function loadBatch(
   samples: readonly Sample[],
   config: TrainConfig,
+  firstChunk: readonly number[] | null,
 ): Promise<PatchBatch | Float32Array[]> {
-  if (config.method === 'patchgd')
-    return openPatchBatch(samples, config.imageSize, config.patchSize, config.normalization, config.workers);
-  return loadImages(samples, config);
+  if (config.method === 'gd' || !firstChunk) return loadImages(samples, config);
+  const batch = await openPatchBatch(
+    samples,
+    config.imageSize,
+    config.patchSize,
+    config.normalization,
+    config.workers,
+  );
+  // The step's first chunk is read while the current step computes.
+  batch.prefetch(firstChunk);
+  return batch;
 }
 
 /** Loads samples with at most `workers` loads in flight, normalised. */
@@ -126,7 +142,12 @@ interface Planned {
  * Builds fresh models and sizes the step to the memory budget; with more than one engine thread, starts them and
  * measures the step as they run it.
  */
-async function planRun(config: TrainConfig, threads: number, backend: string): Promise<Planned> {
+async function planRun(
+  config: TrainConfig,
+  threads: number,
+  backend: string,
+  first: Sample,
+): Promise<Planned> {
   if (config.method === 'gd') {
     const step = config.backbone === 'small' ? 4 : 32;
     const result = await chooseGdInputSize(
@@ -162,12 +183,25 @@ async function planRun(config: TrainConfig, threads: number, backend: string): P
   let pool: EnginePool | null = null;
   try {
     pool = threads > 1 ? await startPool(models.backbone, threads, backend) : null;
-    const probe = { imageSize: config.imageSize, batchSize: config.batchSize, numClasses: config.numClasses };
+    const probe = {
+      imageSize: config.imageSize,
+      batchSize: config.batchSize,
+      numClasses: config.numClasses,
+      sourceBytes: await sourceBytes(first, config.imageSize, config.patchSize, config.batchSize),
+    };
     const result = await choosePatchesPerIteration(
       (p) =>
         pool
           ? measureParallelPatchgdPeak(pool, models, variables, { ...probe, patchesPerIteration: p })
-          : measurePatchgdPeak(models, variables, probe.imageSize, probe.batchSize, p, probe.numClasses),
+          : measurePatchgdPeak(
+              models,
+              variables,
+              probe.imageSize,
+              probe.batchSize,
+              p,
+              probe.numClasses,
+              probe.sourceBytes,
+            ),
       planGrid(config.imageSize, config.patchSize, config.sampling, config.gradAccumulation),
       config.memoryBudgetBytes,
       updateMargin(variables),
@@ -270,7 +304,7 @@ export async function trainRun(
         message: null,
         pool: null,
       }
-    : await planRun(config, threadChoice.threads, backend);
+    : await planRun(config, threadChoice.threads, backend, train[0]!);
   const models = planned.models;
   const variables = trainableVariables(models);
   const optimizer = new Adam(variables);
@@ -350,7 +384,11 @@ export async function trainRun(
         state.order.slice(b * config.batchSize, (b + 1) * config.batchSize).map((i) => train[i]!);
       // Loads run ahead of the step; a failure surfaces when the batch is awaited (or never, if training stops).
       const prefetch = (b: number) => {
-        const p = loadBatch(batchSamples(b), config);
+        const p = loadBatch(
+          batchSamples(b),
+          config,
+          grid ? fillChunks(grid.numPatches, grid.patchesPerIteration)[0]! : null,
+        );
         p.catch(() => undefined);
         return p;
       };
@@ -377,6 +415,7 @@ export async function trainRun(
           predictions: number[];
           patchesEncoded: number;
           workerPeakBytes: number[];
+          patchWaitSeconds: number;
         }>(async () => {
           if (Array.isArray(loaded))
             return {
@@ -391,6 +430,7 @@ export async function trainRun(
               ),
               patchesEncoded: 0,
               workerPeakBytes: [],
+              patchWaitSeconds: 0,
             };
           const args = [grid!, loaded, labels, config.numClasses, drawStep(prng, grid!), lr] as const;
           try {
@@ -425,10 +465,14 @@ export async function trainRun(
             lr,
             patchesPerSecond: patches / Math.max(seconds, 1e-9),
             peakBytes,
+            patchWait: Math.min(1, r.patchWaitSeconds / Math.max(seconds, 1e-9)),
             eta: eta(),
           });
         }
       }
+      // A batch read ahead and never trained on (the run stopped) hands its sources back.
+      if (pending)
+        void pending.then((b) => (Array.isArray(b) ? undefined : b.close())).catch(() => undefined);
       if (cancelled) {
         await checkpoint('last');
         break;
