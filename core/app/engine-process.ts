@@ -17,7 +17,7 @@ import {
 } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
 import { gradeItems } from './grade-items.ts';
-import { intervalGate } from './throttle.ts';
+import { intervalGate } from '../base/throttle.ts';
 
 interface ParentPort {
   postMessage(message: unknown): void;
