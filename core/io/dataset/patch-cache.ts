@@ -12,7 +12,7 @@ import path from 'node:path';
 import { commitTemp, tempPathFor } from '../../base/atomic.ts';
 import { mapLimit } from '../slide/concurrency.ts';
 import { DatasetError } from '../../base/errors.ts';
-import { checkIndices, readNormalizedRgb, type Normalization, type RgbPatchSource } from './patch-source.ts';
+import { checkIndices, EightBitSource, type RgbPatchSource } from './patch-source.ts';
 
 /** Bumped whenever the preparation of patches changes (resampling, padding), so old caches are not used. */
 export const PATCH_CACHE_VERSION = 1;
@@ -61,7 +61,7 @@ export async function patchCachePath(
 }
 
 /** Patches of an image read from its cache file. */
-export class CachedPatchSource implements RgbPatchSource {
+export class CachedPatchSource extends EightBitSource {
   readonly heldBytes = 0;
   readonly sharedBytes = 0;
   readonly #patchBytes: number;
@@ -73,6 +73,7 @@ export class CachedPatchSource implements RgbPatchSource {
     readonly imageSize: number,
     readonly patchSize: number,
   ) {
+    super();
     this.#patchBytes = patchSize * patchSize * 3;
     this.#numPatches = (imageSize / patchSize) ** 2;
   }
@@ -110,20 +111,13 @@ export class CachedPatchSource implements RgbPatchSource {
   async readRgb(indices: readonly number[], out: Uint8Array): Promise<void> {
     checkIndices(indices, this.#numPatches, this.file);
     const size = this.#patchBytes;
-    for (const [p, n] of indices.entries()) {
+    // Every read of the chunk in flight at once: they proceed on libuv's threads while the engine computes.
+    const reads = indices.map((n, p) => ({ n, p }));
+    await mapLimit(reads, READS_IN_FLIGHT, async ({ n, p }) => {
       const { bytesRead } = await this.handle.read(out, p * size, size, n * size);
       if (bytesRead !== size)
         throw new DatasetError(this.file, `patch ${n} is cut short (the cache file shrank)`);
-    }
-  }
-
-  readPatches(
-    indices: readonly number[],
-    norm: Normalization,
-    out: Float32Array,
-    offset: number,
-  ): Promise<void> {
-    return readNormalizedRgb(this, indices, norm, out, offset);
+    });
   }
 
   async close(): Promise<void> {

@@ -71,17 +71,25 @@ export function normalizeInto(
     for (let c = 0; c < 3; c++) out[offset + i + c] = (data[from + i + c]! * scale - norm.mean[c]!) * inv[c]!;
 }
 
-/** Normalised patches of an 8-bit source: its raw bytes read, then normalised. */
-export async function readNormalizedRgb(
-  source: RgbPatchSource,
-  indices: readonly number[],
-  norm: Normalization,
-  out: Float32Array,
-  offset: number,
-): Promise<void> {
-  const bytes = new Uint8Array(indices.length * source.patchSize ** 2 * 3);
-  await source.readRgb(indices, bytes);
-  normalizeInto(bytes, 0, bytes.length, 1 / 255, norm, out, offset);
+/** A source that reads 8-bit patches (`readRgb`) and normalises them into floats. */
+export abstract class EightBitSource implements RgbPatchSource {
+  abstract readonly imageSize: number;
+  abstract readonly patchSize: number;
+  abstract readonly heldBytes: number;
+  abstract readonly sharedBytes: number;
+  abstract readRgb(indices: readonly number[], out: Uint8Array): Promise<void>;
+  abstract close(): Promise<void>;
+
+  async readPatches(
+    indices: readonly number[],
+    norm: Normalization,
+    out: Float32Array,
+    offset: number,
+  ): Promise<void> {
+    const bytes = new Uint8Array(indices.length * this.patchSize ** 2 * 3);
+    await this.readRgb(indices, bytes);
+    normalizeInto(bytes, 0, bytes.length, 1 / 255, norm, out, offset);
+  }
 }
 
 /**

@@ -14,13 +14,7 @@ import { chooseLevel } from '../slide/scaled.ts';
 import { sharedTileCache } from '../slide/tile-cache.ts';
 import type { Slide } from '../slide/slide.ts';
 import type { SlideLevel } from '../slide/types.ts';
-import {
-  checkIndices,
-  patchesPerSide,
-  readNormalizedRgb,
-  type Normalization,
-  type RgbPatchSource,
-} from './patch-source.ts';
+import { checkIndices, EightBitSource, patchesPerSide } from './patch-source.ts';
 import { resampleRect, sourceSpan, tentTaps, type Taps } from './resample.ts';
 
 /** Patches prepared at once: a whole chunk's tile reads in flight while the engine computes. */
@@ -137,7 +131,7 @@ export class SquareReader {
 }
 
 /** Patches of a slide's square image, read on demand (see the module comment). */
-export class SlidePatchSource implements RgbPatchSource {
+export class SlidePatchSource extends EightBitSource {
   readonly k: number;
   readonly reader: SquareReader;
 
@@ -152,6 +146,7 @@ export class SlidePatchSource implements RgbPatchSource {
     private readonly release: () => void | Promise<void> = () => {},
     readonly sharedBytes = sharedTileCache.maxBytes,
   ) {
+    super();
     this.k = patchesPerSide(imageSize, patchSize);
     this.reader = new SquareReader(slide, imageSize);
   }
@@ -180,15 +175,6 @@ export class SlidePatchSource implements RgbPatchSource {
         { cause: err },
       );
     }
-  }
-
-  readPatches(
-    indices: readonly number[],
-    norm: Normalization,
-    out: Float32Array,
-    offset: number,
-  ): Promise<void> {
-    return readNormalizedRgb(this, indices, norm, out, offset);
   }
 
   async close(): Promise<void> {
