@@ -23,7 +23,7 @@ import { writeChunk } from '../patchgd/z-write.ts';
 import type { PatchBatch } from '../patchgd/patch-batch.ts';
 
 /** Chunks of the Z fill posted to the workers ahead of the one they embed (bounds the patches in flight). */
-const FILL_AHEAD = 2;
+export const FILL_AHEAD = 2;
 
 /**
  * Z = [B, k², d] of the batch, every patch embedded in chunks of `chunkSize` across the workers. Chunks are read

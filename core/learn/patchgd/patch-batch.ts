@@ -34,9 +34,12 @@ export class PatchBatch {
     return this.sources.length * length * this.patchSize ** 2 * 3;
   }
 
-  /** Bytes this batch holds outside tensors: its sources' pixels and buffers, and up to two chunks being read. */
-  heldBytes(chunkSize: number): number {
-    return this.sources.reduce((n, s) => n + s.heldBytes, 0) + 2 * 4 * this.chunkValues(chunkSize);
+  /**
+   * Bytes this batch holds outside tensors: its sources' pixels and buffers, and `chunks` chunks of patches alive
+   * at once (two on one thread: the one embedded and the one read ahead).
+   */
+  heldBytes(chunkSize: number, chunks = 2): number {
+    return this.sources.reduce((n, s) => n + s.heldBytes, 0) + chunks * 4 * this.chunkValues(chunkSize);
   }
 
   /** Milliseconds spent awaiting patches since the last call; restarts the tally. */

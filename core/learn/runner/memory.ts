@@ -8,7 +8,7 @@ import type { RunModels } from '../patchgd/models.ts';
 import { accumulate, embedPatches, innerIteration, oneHotLabels } from '../patchgd/step.ts';
 import { PatchBatch } from '../patchgd/patch-batch.ts';
 import { BlankPatchSource } from '../../io/dataset/patch-source.ts';
-import { parallelInnerIteration } from '../parallel/step-parallel.ts';
+import { FILL_AHEAD, parallelInnerIteration } from '../parallel/step-parallel.ts';
 
 /** The wasm backend addresses at most 4 GiB: the limit of each engine thread's heap (every worker has its own). */
 export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
@@ -187,7 +187,9 @@ export async function measureParallelPatchgdPeak(
     tf.dispose([z, oneHot, first.z, first.logits, second.z, second.logits, ...sum, ...backbone.gradients]);
   });
   pool.pushWeights(models.backbone, 'statistics');
-  return main + workers.reduce((a, b) => a + b, 0) + batch.heldBytes(chunk.length) + (probe.sourceBytes ?? 0);
+  // Chunks alive at once: those posted ahead, the one embedded, the one read next.
+  const chunks = batch.heldBytes(chunk.length, FILL_AHEAD + 2);
+  return main + workers.reduce((a, b) => a + b, 0) + chunks + (probe.sourceBytes ?? 0);
 }
 
 /** Peak tensor bytes of one GD-baseline step on full-size images downscaled to `models.inputSize`. */
