@@ -8,8 +8,10 @@ import { planGrid } from '../../core/learn/patchgd/grid.ts';
 import {
   choosePatchesPerIteration,
   measurePatchgdPeak,
+  profiled,
   updateMargin,
 } from '../../core/learn/runner/memory.ts';
+import { foldProfile } from '../../core/learn/patchgd/profile-fold.ts';
 import { buildModels, disposeModels, trainableVariables } from '../../core/learn/patchgd/models.ts';
 
 beforeAll(async () => {
@@ -103,5 +105,24 @@ describe('memory budget', () => {
     const after = s.models.backbone.getWeights().map((w) => Array.from(w.dataSync()));
     expect(after).toEqual(before);
     s.dispose();
+  });
+
+  it('folding the profile record as a step goes keeps the peak and forgets the kernels', async () => {
+    // The peak (a 4 MB sum) comes first, then many small kernels: folded in between, the peak must survive.
+    const work = (fold: boolean) => {
+      const big = tf.ones([1024, 1024]);
+      tf.sum(big).dispose();
+      big.dispose();
+      if (fold) {
+        foldProfile();
+        expect(tf.engine().state.activeProfile.kernels).toHaveLength(0);
+      }
+      for (let i = 0; i < 50; i++) tf.tidy(() => tf.add(tf.scalar(i), 1));
+    };
+    const plain = await profiled(() => work(false));
+    const folded = await profiled(() => work(true));
+    // Equal up to the few scalars tfjs keeps alive between the two runs.
+    expect(Math.abs(folded.peakBytes - plain.peakBytes)).toBeLessThanOrEqual(1024);
+    expect(folded.peakBytes).toBeGreaterThanOrEqual(4 * 1024 * 1024);
   });
 });

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Normalization, PatchSource } from '../../io/dataset/patch-source.ts';
+import { foldProfile } from './profile-fold.ts';
 
 export class PatchBatch {
   readonly patchSize: number;
@@ -59,6 +60,8 @@ export class PatchBatch {
 
   /** [B, P, m, m, 3] normalised float32 patches of `chunk` of every image, in the chunk's order. */
   async read(chunk: readonly number[]): Promise<Float32Array> {
+    // Every chunk of a step passes here: a profile's kernel record is kept short (see profile-fold.ts).
+    foldProfile();
     const ahead = this.#ahead && sameChunk(this.#ahead.chunk, chunk) ? this.#ahead.data : null;
     this.#ahead = null;
     const started = performance.now();

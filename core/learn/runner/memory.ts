@@ -7,6 +7,7 @@ import type { GridPlan } from '../patchgd/grid.ts';
 import type { RunModels } from '../patchgd/models.ts';
 import { accumulate, embedPatches, innerIteration, oneHotLabels } from '../patchgd/step.ts';
 import { PatchBatch } from '../patchgd/patch-batch.ts';
+import { takeFoldedPeak } from '../patchgd/profile-fold.ts';
 import { BlankPatchSource } from '../../io/dataset/patch-source.ts';
 import { FILL_AHEAD, parallelInnerIteration } from '../parallel/step-parallel.ts';
 
@@ -63,11 +64,14 @@ export function checkStepPeak(threadPeaks: readonly number[], budgetBytes: numbe
  */
 export async function profiled<T>(fn: () => T | Promise<T>): Promise<{ value: T; peakBytes: number }> {
   const box: { value?: T } = {};
+  takeFoldedPeak();
   const info = await tf.profile(async () => {
     box.value = await fn();
   });
+  // A step folds the profile's kernel record as it goes (profile-fold.ts): the peak is the larger of the two.
+  const peak = Math.max(takeFoldedPeak(), Number.isFinite(info.peakBytes) ? info.peakBytes : 0);
   // The kernels' prepared filters live beside the tensors, outside the profile's count.
-  return { value: box.value as T, peakBytes: info.peakBytes + preparedFilterBytes(tf.backend()) };
+  return { value: box.value as T, peakBytes: peak + preparedFilterBytes(tf.backend()) };
 }
 
 /**
