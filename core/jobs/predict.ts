@@ -8,7 +8,7 @@ import {
   quadraticWeightedKappa,
 } from '../shared/metrics.ts';
 import { disposeModel, loadModel, predict, type TrainConfig } from '../learn/runner/index.ts';
-import { SlidePool } from '../io/slide/pool.ts';
+import { streamingSlidePool } from '../io/dataset/slide-source.ts';
 import { datasetSamples } from './samples.ts';
 
 export interface ItemPrediction {
@@ -47,7 +47,7 @@ export async function predictFolder(
   const items = usableItems(dataset);
   if (items.length === 0) throw new DatasetError(dataset.root, 'no usable items to predict');
   const model = await loadModel(runDir, options.checkpoint, { threads: options.threads });
-  const pool = new SlidePool(8);
+  const pool = streamingSlidePool();
   const predictions: ItemPrediction[] = [];
   try {
     const samples = datasetSamples(dataset, items, model.config.imageSize, pool, {

@@ -3,7 +3,7 @@ import { openDataset, type Dataset } from '../io/dataset/index.ts';
 import { UsageError } from '../base/errors.ts';
 import { quadraticWeightedKappa } from '../shared/metrics.ts';
 import { trainRun, type TrainConfigInput, type TrainEvent, type TrainResult } from '../learn/runner/index.ts';
-import { SlidePool } from '../io/slide/pool.ts';
+import { streamingSlidePool } from '../io/dataset/slide-source.ts';
 import { datasetSamples, labelledItems, splitByFold } from './samples.ts';
 import { splitRecord } from './split-record.ts';
 
@@ -61,7 +61,7 @@ export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
   const numClasses = classCount([dataset, valDataset], job.config.numClasses);
   const config = { ...job.config, numClasses };
   const imageSize = config.imageSize ?? 512;
-  const pool = new SlidePool(8);
+  const pool = streamingSlidePool();
   try {
     const result = await trainRun(
       config,

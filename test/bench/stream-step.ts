@@ -16,7 +16,8 @@ import { selectBackend, type BackendPreference } from '../../core/learn/backend/
 import { CachedPatchSource } from '../../core/io/dataset/patch-cache.ts';
 import type { PatchSource } from '../../core/io/dataset/patch-source.ts';
 import { SlidePatchSource } from '../../core/io/dataset/slide-patches.ts';
-import { openSlide, sharedTileCache } from '../../core/io/slide/index.ts';
+import { openSlide, TileCache } from '../../core/io/slide/index.ts';
+import { STREAM_TILE_CACHE_BYTES } from '../../core/io/dataset/slide-source.ts';
 import { EnginePool } from '../../core/learn/parallel/pool.ts';
 import { parallelPatchgdStep } from '../../core/learn/parallel/step-parallel.ts';
 import { Adam } from '../../core/learn/patchgd/adam.ts';
@@ -65,9 +66,11 @@ const optimizer = new Adam(variables);
 const pool = threads > 1 ? await EnginePool.start(models.backbone, threads, backend.name) : null;
 
 const started = performance.now();
+// The tile cache a training job's slide pool has (`streamingSlidePool`).
+const tiles = new TileCache(STREAM_TILE_CACHE_BYTES);
 const slideSource = async () => {
-  const slide = await openSlide(args.slide!);
-  return new SlidePatchSource(slide, size, config.patchSize, () => slide.close());
+  const slide = await openSlide(args.slide!, { cache: tiles });
+  return new SlidePatchSource(slide, size, config.patchSize, () => slide.close(), tiles.maxBytes);
 };
 let cacheSeconds = 0;
 let source: PatchSource;
@@ -90,7 +93,7 @@ const { value: step, peakBytes } = await profiled(async () => {
     : patchgdStep(models, variables, optimizer, ...args);
 });
 const stepSeconds = (performance.now() - fillStart) / 1000;
-const tileCacheBytes = sharedTileCache.bytes;
+const tileCacheBytes = tiles.bytes;
 await batch.close();
 await pool?.close();
 optimizer.dispose();

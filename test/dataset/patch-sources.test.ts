@@ -7,7 +7,11 @@ import { CachedPatchSource } from '../../core/io/dataset/patch-cache.ts';
 import { ImagePatchSource, type Normalization } from '../../core/io/dataset/patch-source.ts';
 import { resampleRect, tentTaps } from '../../core/io/dataset/resample.ts';
 import { SlidePatchSource } from '../../core/io/dataset/slide-patches.ts';
-import { openSlidePatches } from '../../core/io/dataset/slide-source.ts';
+import {
+  openSlidePatches,
+  STREAM_TILE_CACHE_BYTES,
+  streamingSlidePool,
+} from '../../core/io/dataset/slide-source.ts';
 import { readSlideSquare } from '../../core/io/dataset/square-image.ts';
 import { SlidePool } from '../../core/io/slide/index.ts';
 import type { RgbImage } from '../../core/io/slide/types.ts';
@@ -250,7 +254,8 @@ describe('openSlidePatches', () => {
       expect(inMemory.heldBytes).toBe(128 * 128 * 3);
       expect(streamed).toBeInstanceOf(SlidePatchSource);
       expect(streamed.heldBytes).toBeLessThan(128 * 128);
-      expect(streamed.sharedBytes).toBeGreaterThan(0);
+      expect(streamed.sharedBytes).toBe(pool.cache.maxBytes);
+      expect(streamingSlidePool().cache.maxBytes).toBe(STREAM_TILE_CACHE_BYTES);
       expect(cached).toBeInstanceOf(CachedPatchSource);
       const read = async (s: typeof inMemory) => {
         const out = new Float32Array(16 * 32 * 32 * 3);

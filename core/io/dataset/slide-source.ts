@@ -5,7 +5,8 @@
  * for the Z fill and again for the inner iterations); else the pyramid read patch by patch, which holds no
  * image at all and so trains at any size.
  */
-import type { SlidePool } from '../slide/pool.ts';
+import { SlidePool } from '../slide/pool.ts';
+import { TileCache } from '../slide/tile-cache.ts';
 import { CachedPatchSource } from './patch-cache.ts';
 import { ImagePatchSource, type PatchSource } from './patch-source.ts';
 import { SlidePatchSource } from './slide-patches.ts';
@@ -13,6 +14,18 @@ import { readSlideSquare } from './square-image.ts';
 
 /** Prepared squares up to this many 8-bit bytes (4,096 px: 48 MiB) are decoded whole and kept in memory. */
 export const IN_MEMORY_SQUARE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Decoded tiles a job that streams slides keeps: two rows of tiles of a 32,768 px level with 512-px tiles
+ * (2 × 48 MiB), so the Z fill, which walks the grid row by row, decodes each tile once. The process-wide cache
+ * (256 MiB, for the viewer) would grow the resident memory with the slide instead.
+ */
+export const STREAM_TILE_CACHE_BYTES = 96 * 1024 * 1024;
+
+/** A slide pool for jobs that stream slides: its own decoded-tile cache of `STREAM_TILE_CACHE_BYTES`. */
+export function streamingSlidePool(maxOpen = 8): SlidePool {
+  return new SlidePool(maxOpen, { cache: new TileCache(STREAM_TILE_CACHE_BYTES) });
+}
 
 export interface SlideSourceOptions {
   /** Folder of the disk patch cache (written where the user chose), or none. */
@@ -32,7 +45,13 @@ export async function openSlidePatches(
   const stream = async () => {
     const slide = await pool.acquire(path);
     try {
-      return new SlidePatchSource(slide, imageSize, patchSize, () => pool.release(slide));
+      return new SlidePatchSource(
+        slide,
+        imageSize,
+        patchSize,
+        () => pool.release(slide),
+        pool.cache.maxBytes,
+      );
     } catch (err) {
       pool.release(slide);
       throw err;
