@@ -12,6 +12,7 @@ import { evaluatePredictions, type EvaluationReport } from './predict.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { disposeModel, loadModel, type PatchgdModel } from '../learn/runner/index.ts';
 import { SlidePool, type RgbImage } from '../io/slide/index.ts';
+import { streamingSlidePool } from '../io/dataset/slide-source.ts';
 import type { AttentionMethod, AttentionTarget } from '../learn/grading/geometry.ts';
 import { gradeSlide, type GradeProgress, type SlideGrade } from '../learn/grading/grade-slide.ts';
 import {
@@ -204,7 +205,7 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<GradeRep
       'grading with attention needs a PatchGD run (this one is the GD baseline)',
     );
   }
-  const pool = new SlidePool(4);
+  const pool = streamingSlidePool(4);
   const slides: SlideResult[] = [];
   const cells: { scores: number[]; positive: boolean[] }[] = [];
   try {
