@@ -1,16 +1,13 @@
 /**
- * Grades chosen slides (or images) of a folder with a run's checkpoint, one at a time, inside the engine
- * process. Slides of a PatchGD run go through `core/learn/grading` (probabilities plus a tissue-masked attention grid,
- * written next to the run); plain images and GD-baseline runs are predicted without attention. An item that
- * cannot be read or predicted is reported and the others still are.
+ * The engine process's side of an app grading job: the items of a request go through the grading loop
+ * (`core/jobs/grade.ts`), and this module is its sink. Slides of a PatchGD run come with an attention grid, written
+ * next to the run in the contract's shape (`attentionFileSchema`); plain images and GD-baseline runs get
+ * probabilities only. An item that cannot be read or predicted is reported and the others still are.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readImageFileSquare, readSlideSquare } from '../io/dataset/square-image.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
-import { gradeSlide } from '../learn/grading/index.ts';
-import { disposeModel, loadModel, predict, type PatchgdModel } from '../learn/runner/index.ts';
-import { SlidePool } from '../io/slide/pool.ts';
+import { runGrading, type ItemGrade } from '../jobs/grade.ts';
 import type { Failure, GradeItem, GradeRequest } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
 
@@ -18,16 +15,14 @@ export type GradeResult = { predicted: number; probabilities: number[]; attentio
 
 type Request = Omit<GradeRequest, 'type'>;
 
-/** A slide graded with attention; the grid is stored in the contract's shape (`attentionFileSchema`). */
-async function gradeWithAttention(
-  model: PatchgdModel,
-  item: GradeItem,
+/** Writes the slide's grid to `<runDir>/attention/<jobId>/<slideId>.json`; its path. */
+async function writeAttention(
   request: Request,
-  pool: SlidePool,
-  signal: AbortSignal,
-): Promise<GradeResult> {
-  const grade = await gradeSlide(model, item.imagePath, { pool, signal });
-  const { origin, dx, dy, gridWidth, gridHeight, values } = grade.attention;
+  item: GradeItem,
+  slide: ItemGrade['slide'],
+): Promise<string | null> {
+  if (!slide) return null;
+  const { origin, dx, dy, gridWidth, gridHeight, values } = slide.attention;
   const folder = join(request.runDir, 'attention', request.jobId);
   await mkdir(folder, { recursive: true });
   const attentionPath = join(folder, `${item.slideId}.json`);
@@ -35,28 +30,7 @@ async function gradeWithAttention(
     attentionPath,
     JSON.stringify({ origin: { x: origin[0], y: origin[1] }, dx, dy, gridWidth, gridHeight, values }),
   );
-  return { predicted: grade.predicted, probabilities: grade.probabilities, attentionPath };
-}
-
-/** Probabilities only: plain images, and runs of the GD baseline (attention lives on PatchGD's patch grid). */
-async function predictOnly(
-  model: PatchgdModel,
-  item: GradeItem,
-  request: Request,
-  pool: SlidePool,
-): Promise<GradeResult> {
-  const size = model.config.imageSize;
-  const sample = {
-    id: item.imageId,
-    label: -1,
-    load: async () =>
-      (request.layout === 'images'
-        ? await readImageFileSquare(item.imagePath, size)
-        : await readSlideSquare(pool, item.imagePath, size)
-      ).image,
-  };
-  const [prediction] = await predict(model, [sample]);
-  return { predicted: prediction!.predicted, probabilities: prediction!.probabilities, attentionPath: null };
+  return attentionPath;
 }
 
 /** Returns true when cancelled before the last item. */
@@ -65,25 +39,24 @@ export async function gradeItems(
   signal: AbortSignal,
   onItem: (item: GradeItem, result: GradeResult | null, error: Failure | null) => void,
 ): Promise<boolean> {
-  const model = await loadModel(request.runDir, request.checkpoint, { threads: 'auto' });
-  const pool = new SlidePool(4);
-  const withAttention = request.layout !== 'images' && model.config.method === 'patchgd';
-  try {
-    for (const item of request.items) {
-      if (signal.aborted) return true;
-      try {
-        const result = withAttention
-          ? await gradeWithAttention(model, item, request, pool, signal)
-          : await predictOnly(model, item, request, pool);
-        onItem(item, result, null);
-      } catch (err) {
-        if (signal.aborted) return true;
-        onItem(item, null, toFailure(err));
-      }
-    }
-    return false;
-  } finally {
-    disposeModel(model);
-    await pool.closeAll();
-  }
+  const { cancelled } = await runGrading(
+    {
+      runDir: request.runDir,
+      checkpoint: request.checkpoint,
+      threads: 'auto',
+      items: request.items,
+      layout: request.layout,
+      signal,
+    },
+    {
+      async graded(item, grade) {
+        const attentionPath = await writeAttention(request, item, grade.slide);
+        onItem(item, { predicted: grade.predicted, probabilities: grade.probabilities, attentionPath }, null);
+      },
+      failed(item, error) {
+        onItem(item, null, toFailure(error));
+      },
+    },
+  );
+  return cancelled;
 }

@@ -1,20 +1,21 @@
 /**
  * Grades every usable slide of a dataset folder and writes the results: `predictions.csv` (PANDA submission
  * form), `predictions.json` (per slide probabilities, truth, timing, error, attention files; run info; metrics
- * and the localization check when labels and masks exist), `attention/<id>.json|png` and `thumbnails/<id>.png`.
+ * and the localization check when labels and masks exist), `attention/<id>.json|png` and `thumbnails/<id>.png`. The slides go through the grading loop (`grade.ts`);
+ * this module lists them and is the loop's sink for a folder.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { formatCsv, openDataset, usableItems, type DatasetItem } from '../io/dataset/index.ts';
-import { DatasetError, describeError, UsageError } from '../base/errors.ts';
+import { DatasetError, describeError } from '../base/errors.ts';
 import { evaluatePredictions, type EvaluationReport } from './predict.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
-import { disposeModel, loadModel, type PatchgdModel } from '../learn/runner/index.ts';
-import { SlidePool, type RgbImage } from '../io/slide/index.ts';
-import { streamingSlidePool } from '../io/dataset/slide-source.ts';
+import type { PatchgdModel } from '../learn/runner/index.ts';
+import type { RgbImage } from '../io/slide/index.ts';
 import type { AttentionMethod, AttentionTarget } from '../learn/grading/geometry.ts';
-import { gradeSlide, type GradeProgress, type SlideGrade } from '../learn/grading/grade-slide.ts';
+import type { GradeProgress } from '../learn/grading/grade-slide.ts';
 import {
   scoredCells,
   summarizeLocalization,
@@ -23,6 +24,7 @@ import {
   type LocalizationSummary,
 } from '../learn/grading/localization.ts';
 import { DEFAULT_OVERLAY_STYLE, overlayPng, type OverlayStyle } from '../learn/grading/overlay.ts';
+import { runGrading, type GradeSink } from './grade.ts';
 
 export interface SlideResult {
   id: string;
@@ -76,26 +78,17 @@ export interface GradeFolderOptions {
   onSlide?: (done: number, total: number, result: SlideResult) => void;
 }
 
+type ScoredCells = ReturnType<typeof scoredCells>;
+
 async function png(image: RgbImage): Promise<Buffer> {
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .png()
     .toBuffer();
 }
 
-interface Graded {
-  result: SlideResult;
-  cells: { scores: number[]; positive: boolean[] } | null;
-}
-
-/** Grades one item and writes its attention and thumbnail files; failures become the result's error. */
-async function gradeItem(
-  model: PatchgdModel,
-  item: DatasetItem,
-  pool: SlidePool,
-  options: GradeFolderOptions,
-  onProgress: (progress: GradeProgress) => void,
-): Promise<Graded> {
-  const result: SlideResult = {
+/** A result without a grade yet: the item's own facts. */
+function emptyResult(item: DatasetItem): SlideResult {
+  return {
     id: item.id,
     predicted: null,
     probabilities: null,
@@ -108,57 +101,70 @@ async function gradeItem(
     localizationAuroc: null,
     localizationError: null,
   };
-  const start = performance.now();
-  let grade: SlideGrade;
-  let thumbnail: RgbImage;
-  try {
-    grade = await gradeSlide(model, item.imagePath, {
-      attention: options.attention,
-      attentionTarget: options.attentionTarget,
-      signal: options.signal,
-      onProgress,
-      pool,
-    });
-    thumbnail = await pool.use(item.imagePath, (slide) => slide.thumbnail(options.thumbnailSize ?? 384));
-  } catch (err) {
-    if (options.signal?.aborted) throw err;
-    result.error = describeError(err);
-    result.seconds = (performance.now() - start) / 1000;
-    return { result, cells: null };
-  }
-  result.predicted = grade.predicted;
-  result.probabilities = grade.probabilities;
-  const files = { json: `attention/${item.id}.json`, png: `attention/${item.id}.png` };
-  const { slideWidth, slideHeight } = grade.geometry;
-  await writeFileAtomic(
-    path.join(options.outDir, files.json),
-    JSON.stringify({ id: item.id, slideWidth, slideHeight, ...grade.attention }) + '\n',
-  );
-  await writeFileAtomic(
-    path.join(options.outDir, files.png),
-    await overlayPng(
-      thumbnail,
-      grade.attention,
-      slideWidth,
-      slideHeight,
-      options.overlay ?? DEFAULT_OVERLAY_STYLE,
-    ),
-  );
-  result.thumbnail = `thumbnails/${item.id}.png`;
-  await writeFileAtomic(path.join(options.outDir, result.thumbnail), await png(thumbnail));
-  result.attention = files;
-  let cells = null;
-  const rule = tumourRule(item.provider);
-  if (item.maskPath && rule) {
-    try {
-      cells = scoredCells(grade.attention, await tumourOnPatchGrid(item.maskPath, grade.geometry, rule));
-      result.localizationAuroc = summarizeLocalization([cells]).auroc;
-    } catch (err) {
-      result.localizationError = describeError(err);
-    }
-  }
-  result.seconds = (performance.now() - start) / 1000;
-  return { result, cells };
+}
+
+const secondsSince = (start: number) => (performance.now() - start) / 1000;
+
+/**
+ * The folder's sink: per slide the attention grid (JSON) and its overlay (PNG), the thumbnail and the
+ * localization check against the slide's mask; the results and scored cells are collected for the report.
+ */
+function folderSink(
+  options: GradeFolderOptions,
+  slides: SlideResult[],
+  cells: ScoredCells[],
+): GradeSink<DatasetItem> {
+  return {
+    async start() {
+      await fs.mkdir(path.join(options.outDir, 'attention'), { recursive: true });
+      await fs.mkdir(path.join(options.outDir, 'thumbnails'), { recursive: true });
+    },
+    async graded(item, grade, { index, total, startedAt, pool }) {
+      // The loop is asked for attention (`requireAttention`), so every grade has its slide.
+      const { attention, geometry } = grade.slide!;
+      const thumbnail = await pool.use(item.imagePath, (slide) =>
+        slide.thumbnail(options.thumbnailSize ?? 384),
+      );
+      const result = { ...emptyResult(item), predicted: grade.predicted, probabilities: grade.probabilities };
+      const files = { json: `attention/${item.id}.json`, png: `attention/${item.id}.png` };
+      const { slideWidth, slideHeight } = geometry;
+      await writeFileAtomic(
+        path.join(options.outDir, files.json),
+        JSON.stringify({ id: item.id, slideWidth, slideHeight, ...attention }) + '\n',
+      );
+      await writeFileAtomic(
+        path.join(options.outDir, files.png),
+        await overlayPng(
+          thumbnail,
+          attention,
+          slideWidth,
+          slideHeight,
+          options.overlay ?? DEFAULT_OVERLAY_STYLE,
+        ),
+      );
+      result.thumbnail = `thumbnails/${item.id}.png`;
+      await writeFileAtomic(path.join(options.outDir, result.thumbnail), await png(thumbnail));
+      result.attention = files;
+      const rule = tumourRule(item.provider);
+      if (item.maskPath && rule) {
+        try {
+          const scored = scoredCells(attention, await tumourOnPatchGrid(item.maskPath, geometry, rule));
+          cells.push(scored);
+          result.localizationAuroc = summarizeLocalization([scored]).auroc;
+        } catch (err) {
+          result.localizationError = describeError(err);
+        }
+      }
+      result.seconds = secondsSince(startedAt);
+      slides.push(result);
+      options.onSlide?.(index + 1, total, result);
+    },
+    failed(item, error, { index, total, startedAt }) {
+      const result = { ...emptyResult(item), error: describeError(error), seconds: secondsSince(startedAt) };
+      slides.push(result);
+      options.onSlide?.(index + 1, total, result);
+    },
+  };
 }
 
 /** `image_id,isup_grade` rows for the slides that were graded. */
@@ -197,36 +203,29 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<GradeRep
       'grading needs slides (a PANDA or slide folder), not an image folder',
     );
   const items = selectItems(usableItems(dataset), options.only, dataset.root);
-  const model = await loadModel(options.runDir, options.checkpoint, { threads: options.threads });
-  if (model.config.method !== 'patchgd') {
-    disposeModel(model);
-    throw new UsageError(
-      options.runDir,
-      'grading with attention needs a PatchGD run (this one is the GD baseline)',
-    );
-  }
-  const pool = streamingSlidePool(4);
   const slides: SlideResult[] = [];
-  const cells: { scores: number[]; positive: boolean[] }[] = [];
-  try {
-    await fs.mkdir(path.join(options.outDir, 'attention'), { recursive: true });
-    await fs.mkdir(path.join(options.outDir, 'thumbnails'), { recursive: true });
-    for (const [index, item] of items.entries()) {
-      options.signal?.throwIfAborted();
-      const where = { index, total: items.length, id: item.id };
-      const graded = await gradeItem(model, item, pool, options, (p) => options.onProgress?.(where, p));
-      slides.push(graded.result);
-      if (graded.cells) cells.push(graded.cells);
-      options.onSlide?.(index + 1, items.length, graded.result);
-    }
-  } finally {
-    disposeModel(model);
-    await pool.closeAll();
-  }
+  const cells: ScoredCells[] = [];
+  const { cancelled, config } = await runGrading(
+    {
+      runDir: options.runDir,
+      checkpoint: options.checkpoint,
+      threads: options.threads,
+      items,
+      layout: dataset.layout,
+      requireAttention: true,
+      attention: options.attention,
+      attentionTarget: options.attentionTarget,
+      signal: options.signal,
+      onProgress: ({ index, total, item }, p) => options.onProgress?.({ index, total, id: item.id }, p),
+    },
+    folderSink(options, slides, cells),
+  );
+  // A cancelled run writes no predictions.
+  if (cancelled) options.signal!.throwIfAborted();
   const labelled = slides.filter((s) => s.truth !== null && s.predicted !== null);
   const report: GradeReport = {
     createdAt: new Date().toISOString(),
-    run: { dir: path.resolve(options.runDir), checkpoint: options.checkpoint ?? null, config: model.config },
+    run: { dir: path.resolve(options.runDir), checkpoint: options.checkpoint ?? null, config },
     data: dataset.root,
     backend: options.backend ?? null,
     attentionMethod: options.attention ?? 'gradcam',
@@ -235,7 +234,7 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<GradeRep
     metrics: labelled.length
       ? evaluatePredictions(
           slides.map((s) => ({ ...s, label: s.truth })),
-          model.config.numClasses,
+          config.numClasses,
         )
       : null,
     localization: cells.length ? summarizeLocalization(cells) : null,

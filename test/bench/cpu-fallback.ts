@@ -14,7 +14,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { shippedBatchNormGradient } from '../../core/learn/kernels/batch-norm-grad.ts';
-import { wasmKernelConfigs } from '../../core/learn/kernels/kernels.ts';
+import { wasmKernelConfigs } from '../../core/learn/kernels/registry.ts';
 
 /** The gradient kernels tfjs 4.22's wasm backend does not have. */
 const MISSING_ON_WASM = new Set<string>([

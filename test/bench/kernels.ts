@@ -31,7 +31,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { describeBackend, selectBackend } from '../../core/learn/backend/backend.ts';
 import { conv2dForward } from '../../core/learn/kernels/conv-forward.ts';
-import { wasmKernelConfigs } from '../../core/learn/kernels/kernels.ts';
+import { wasmKernelConfigs } from '../../core/learn/kernels/registry.ts';
 import { setWinogradMode, winogradTile, type WinogradMode } from '../../core/learn/kernels/winograd.ts';
 import { createBackbone } from '../../core/learn/models/registry.ts';
 import { Adam } from '../../core/learn/patchgd/adam.ts';

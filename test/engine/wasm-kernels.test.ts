@@ -8,7 +8,7 @@ import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/learn/backend/backend.ts';
-import { simdKernels } from '../../core/learn/kernels/simd.ts';
+import { simdKernels } from '../../core/learn/kernels/registry.ts';
 import { wasmScope, type WasmOps } from '../../core/learn/kernels/wasm-ops.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 

@@ -4,7 +4,8 @@
  * `enableRelaxedSimd` on Node 20, shipped on newer runtimes), so this file checks the other one too.
  */
 import { describe, expect, it } from 'vitest';
-import { bindSimdKernels, preferredMultiplyAdd, type MultiplyAdd } from '../../core/learn/kernels/simd.ts';
+import { bindSimdKernels } from '../../core/learn/kernels/registry.ts';
+import { preferredMultiplyAdd, type MultiplyAdd } from '../../core/learn/kernels/simd.ts';
 import { enableRelaxedSimd } from '../../core/learn/backend/relaxed-simd.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
 import { wasmHeap } from '../helpers/wasm-heap.ts';

@@ -10,7 +10,8 @@ import { backend_util, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D } 
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../core/learn/backend/backend.ts';
-import { bindSimdKernels, type MultiplyAdd } from '../../core/learn/kernels/simd.ts';
+import { bindSimdKernels } from '../../core/learn/kernels/registry.ts';
+import type { MultiplyAdd } from '../../core/learn/kernels/simd.ts';
 import {
   runWinograd,
   runWinogradFilterGrad,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { RgbImage } from '../../core/io/slide/index.ts';
+import { runTrainJob } from '../../core/jobs/train.ts';
 
 export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `patchgd-${prefix}-`));
@@ -106,4 +107,23 @@ export async function writeCornerPanda(
     ['image_id,data_provider,isup_grade,gleason_score', ...rows].join('\n') + '\n',
   );
   return slides;
+}
+
+/**
+ * Trains the small backbone on a corner-tumour PANDA folder (64 px squares, 16 px patches, k = 4) into
+ * `runDir`: the model the grading tests explain. Options vary how long and how hard it trains.
+ */
+export async function trainCornerRun(
+  data: string,
+  runDir: string,
+  options: { batchSize: number; epochs: number; warmupEpochs: number; seed: number; lr?: number },
+): Promise<void> {
+  await runTrainJob({
+    data,
+    folds: 4,
+    valFold: 0,
+    runDir,
+    resume: false,
+    config: { backbone: 'small', imageSize: 64, patchSize: 16, latentDim: 8, sampling: 0.25, ...options },
+  });
 }

@@ -13,9 +13,8 @@ import {
   type GradeProgress,
 } from '../../core/learn/grading/index.ts';
 import { gradeFolder, type GradeReport } from '../../core/jobs/grade-folder.ts';
-import { runTrainJob } from '../../core/jobs/train.ts';
 import { disposeModel, loadModel } from '../../core/learn/runner/index.ts';
-import { tempDir, writeCornerPanda, type PandaSlide } from './fixtures.ts';
+import { tempDir, trainCornerRun, writeCornerPanda, type PandaSlide } from './fixtures.ts';
 
 const run = promisify(execFile);
 
@@ -32,25 +31,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   ({ dir: root, cleanup } = await tempDir('grade'));
   slides = await writeCornerPanda(data(), 32, SIZE);
-  await runTrainJob({
-    data: data(),
-    folds: 4,
-    valFold: 0,
-    runDir: runDir(),
-    resume: false,
-    config: {
-      backbone: 'small',
-      imageSize: 64,
-      patchSize: 16,
-      latentDim: 8,
-      batchSize: 8,
-      sampling: 0.25,
-      epochs: 5,
-      warmupEpochs: 0.5,
-      lr: 5e-3,
-      seed: 3,
-    },
-  });
+  await trainCornerRun(data(), runDir(), { batchSize: 8, epochs: 5, warmupEpochs: 0.5, lr: 5e-3, seed: 3 });
 }, 240_000);
 afterAll(async () => {
   await cleanup();

@@ -22,8 +22,19 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 // Loading tfjs-layers registers tfjs-core's gradients (its bundle carries them), which ours replace and fall back
 // to; importing it first means a later import cannot overwrite ours.
 import '@tensorflow/tfjs-layers';
-import { binaryOperands, simdOperands } from './elementwise.ts';
-import { simdKernels, type ProductMask } from './simd.ts';
+import { binaryCallArgs, binaryOperands, simdOperands, type BinaryArgs } from './elementwise.ts';
+import { simdUnit } from './kernel-unit.ts';
+import { unitKernels } from './simd.ts';
+import { bump, op, signature, untilEnd, type Code } from './wasm-asm.ts';
+
+const I = 'i32' as const;
+const V = 'v128' as const;
+
+/**
+ * The masks of `maskedProduct`: dy · (a > b), dy · (a ≤ b), dy · step(a) (b then a 4-float broadcast of 0),
+ * dy · (0 < a < b) (NaN where a is NaN).
+ */
+export type ProductMask = 'greater' | 'lessEqual' | 'step' | 'openInterval';
 
 /** Inputs {dy, a, b} (b absent for 'step'); attrs {mask}; output dy · mask(a, b), dy's shape. */
 export const MASKED_PRODUCT = 'PatchGDMaskedProduct';
@@ -49,7 +60,7 @@ const maskedProduct: KernelFunc = ({ inputs, backend: bk, attrs }) => {
     throw new Error(`${MASKED_PRODUCT}: dy float32, a and b float32 of dy's shape or scalars expected`);
   const out = backend.makeOutput(dy.shape, 'float32');
   const operands = binaryOperands(backend, a, b, size);
-  const simd = simdKernels(backend);
+  const simd = unitKernels(maskedProductUnit, backend);
   const vectorized = simd ? size - (size % 4) : 0;
   const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
   simd?.maskedProduct(mask, offset(dy), { ...operands.offsets, out: offset(out), size: vectorized });
@@ -64,7 +75,7 @@ const maskedProduct: KernelFunc = ({ inputs, backend: bk, attrs }) => {
   return out;
 };
 
-export const maskedProductKernelConfig: KernelConfig = {
+const maskedProductKernelConfig: KernelConfig = {
   kernelName: MASKED_PRODUCT,
   backendName: 'wasm',
   kernelFunc: maskedProduct,
@@ -115,7 +126,7 @@ const replaced = new Map<string, GradConfig>();
  * Makes ours the registered Relu and Minimum gradients. Idempotent, and safe to call again after something
  * re-registered tfjs-core's (tfjs-layers' bundle does when it loads).
  */
-export function registerActivationGradients(): void {
+function registerActivationGradients(): void {
   for (const [name, make] of [
     [Relu, reluGradient],
     [Minimum, minimumGradient],
@@ -140,3 +151,73 @@ export function clampGradient(dy: tf.Tensor, y: tf.Tensor, [lo, hi]: readonly [n
   }
   return tf.tidy(() => tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(y, lo), tf.less(y, hi)), 'float32')));
 }
+
+/**
+ * Masked products (dy, a, aStep, b, bStep, out, end): out = dy · mask(a, b), 4 per step, dy and out full-size,
+ * a and b as in the binary functions. The mask is 1 or 0 per lane (and NaN for `step` at a NaN), so the product
+ * is exactly tfjs's dy · cast(condition, 'float32'): the gradients of Minimum and Relu in one pass each.
+ */
+function maskedProductFunction(name: string, mask: (a: number, b: number) => Code) {
+  const {
+    params,
+    paramNames,
+    locals,
+    at: L,
+  } = signature({ dy: I, a: I, aStep: I, b: I, bStep: I, out: I, end: I }, { va: V, vb: V });
+  const step: Code[] = [
+    [...op.get(L.a), ...op.v128Load(), ...op.set(L.va), ...bump(L.a, op.get(L.aStep))],
+    [...op.get(L.b), ...op.v128Load(), ...op.set(L.vb), ...bump(L.b, op.get(L.bStep))],
+    [
+      ...op.get(L.out),
+      ...op.get(L.dy),
+      ...op.v128Load(),
+      ...mask(L.va, L.vb),
+      ...op.f32x4Mul,
+      ...op.v128Store(),
+    ],
+    bump(L.dy, 16),
+  ];
+  return { name, params, paramNames, locals, body: [untilEnd(L.out, L.end, 16, ...step)] };
+}
+
+/** 1.0 where the comparison's mask is all ones, else 0.0. */
+const ones = (comparison: Code): Code => [...comparison, ...op.f32x4Const(1), ...op.v128And];
+
+/** dy · (a > b) */
+const greaterProductFunction = () =>
+  maskedProductFunction('greaterProduct', (a, b) => ones([...op.get(a), ...op.get(b), ...op.f32x4Gt]));
+/** dy · (a ≤ b) */
+const lessEqualProductFunction = () =>
+  maskedProductFunction('lessEqualProduct', (a, b) => ones([...op.get(a), ...op.get(b), ...op.f32x4Le]));
+/** dy · step(a) with b = 0: 1 where a > 0, NaN where a is NaN (tfjs's step), else 0. */
+const stepProductFunction = () =>
+  maskedProductFunction('stepProduct', (a, b) => [
+    ...ones([...op.get(a), ...op.get(b), ...op.f32x4Gt]),
+    ...[...op.get(a), ...op.get(a), ...op.f32x4Ne, ...op.get(a), ...op.v128And, ...op.v128Or],
+  ]);
+
+/** dy · (0 < a < b), and NaN where a is NaN: the gradient of min(b, relu(a)) (tfjs-layers' relu6 for b = 6). */
+const openIntervalProductFunction = () =>
+  maskedProductFunction('openIntervalProduct', (a, b) => [
+    ...[...op.get(a), ...op.i8x16Const(0), ...op.f32x4Gt, ...op.get(b), ...op.get(a), ...op.f32x4Gt],
+    ...ones(op.v128And),
+    ...[...op.get(a), ...op.get(a), ...op.f32x4Ne, ...op.get(a), ...op.v128And, ...op.v128Or],
+  ]);
+
+export const maskedProductUnit = simdUnit({
+  name: 'masked-product',
+  functions: () => ({
+    greater: greaterProductFunction(),
+    lessEqual: lessEqualProductFunction(),
+    step: stepProductFunction(),
+    openInterval: openIntervalProductFunction(),
+  }),
+  bind: (call) => ({
+    /** out = dy · mask(a, b), 4 elements per step; dy and out of `size` floats. */
+    maskedProduct: (mask: ProductMask, dy: number, a: BinaryArgs) => {
+      if (a.size > 0) call[mask]({ dy, ...binaryCallArgs(a, 4) });
+    },
+  }),
+  kernelConfigs: [maskedProductKernelConfig],
+  register: registerActivationGradients,
+});

@@ -7,7 +7,26 @@
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { simdKernels } from './simd.ts';
+import { simdUnit } from './kernel-unit.ts';
+import { unitKernels } from './simd.ts';
+import { bump, op, signature, untilEnd, type Code } from './wasm-asm.ts';
+
+const I = 'i32' as const;
+const F = 'f32' as const;
+const V = 'v128' as const;
+
+/** Heap byte offsets of the current and next parameter and moments; float32 constants. */
+export interface AdamArgs extends AdamUpdateAttrs {
+  p: number;
+  g: number;
+  m: number;
+  v: number;
+  pOut: number;
+  mOut: number;
+  vOut: number;
+  /** A multiple of 4. */
+  size: number;
+}
 
 /** Inputs {param, grad, m, v}; attrs `AdamUpdateAttrs`; outputs [param, m, v] after the update. */
 export const ADAM_UPDATE = 'PatchGDAdamUpdate';
@@ -57,7 +76,7 @@ const adamUpdate: KernelFunc = ({ inputs, backend: b, attrs }) => {
   const outs = [0, 1, 2].map(() => backend.makeOutput(param.shape, 'float32'));
   const [pOut, mOut, vOut] = outs as [TensorInfo, TensorInfo, TensorInfo];
   const size = backend.typedArrayFromHeap(param).length;
-  const simd = simdKernels(backend);
+  const simd = unitKernels(adamUnit, backend);
   const vectorized = simd ? size - (size % 4) : 0;
   const offset = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
   simd?.adam({
@@ -75,3 +94,81 @@ export const adamKernelConfig: KernelConfig = {
   backendName: 'wasm',
   kernelFunc: adamUpdate,
 };
+
+/**
+ * adam(p, g, m, v, pOut, mOut, vOut, end, beta1, oneMinusBeta1, beta2, oneMinusBeta2, correction2, epsilon,
+ * stepSize), per element and in float32 at every operation, in the order of the op-by-op update it replaces:
+ *   m' = m·β1 + g·(1 − β1)      v' = v·β2 + (g·g)·(1 − β2)
+ *   p' = p − (m' / (√(v' / correction2) + ε)) · stepSize
+ */
+function adamFunction() {
+  const {
+    params,
+    paramNames,
+    locals,
+    at: L,
+  } = signature(
+    {
+      ...{ p: I, g: I, m: I, v: I, pOut: I, mOut: I, vOut: I, end: I },
+      ...{ b1: F, ob1: F, b2: F, ob2: F, c2: F, eps: F, k: F },
+    },
+    { B1: V, OB1: V, B2: V, OB2: V, C2: V, EPS: V, K: V, M: V, VV: V },
+  );
+  const splat = (from: number, to: number): Code => [...op.get(from), ...op.f32x4Splat, ...op.set(to)];
+  const load = (ptr: number): Code => [...op.get(ptr), ...op.v128Load()];
+  const step: Code[] = [
+    [...load(L.m), ...op.get(L.B1), ...op.f32x4Mul, ...load(L.g), ...op.get(L.OB1), ...op.f32x4Mul],
+    [...op.f32x4Add, ...op.set(L.M)],
+    [...load(L.v), ...op.get(L.B2), ...op.f32x4Mul, ...load(L.g), ...load(L.g), ...op.f32x4Mul],
+    [...op.get(L.OB2), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(L.VV)],
+    [
+      ...op.get(L.mOut),
+      ...op.get(L.M),
+      ...op.v128Store(),
+      ...op.get(L.vOut),
+      ...op.get(L.VV),
+      ...op.v128Store(),
+    ],
+    [...op.get(L.pOut), ...load(L.p), ...op.get(L.M), ...op.get(L.VV), ...op.get(L.C2), ...op.f32x4Div],
+    [...op.f32x4Sqrt, ...op.get(L.EPS), ...op.f32x4Add, ...op.f32x4Div, ...op.get(L.K), ...op.f32x4Mul],
+    [...op.f32x4Sub, ...op.v128Store()],
+    ...[L.p, L.g, L.m, L.v, L.mOut, L.vOut].map((ptr) => bump(ptr, 16)),
+  ];
+  return {
+    name: 'adam',
+    params,
+    paramNames,
+    locals,
+    body: [
+      ...[splat(L.b1, L.B1), splat(L.ob1, L.OB1), splat(L.b2, L.B2), splat(L.ob2, L.OB2)],
+      ...[splat(L.c2, L.C2), splat(L.eps, L.EPS), splat(L.k, L.K)],
+      untilEnd(L.pOut, L.end, 16, ...step),
+    ],
+  };
+}
+
+export const adamUnit = simdUnit({
+  name: 'adam',
+  functions: () => ({ adam: adamFunction() }),
+  bind: (call) => ({
+    // The constants are rounded to float32 on the call, from the same doubles the op-by-op update rounds.
+    adam: (a: AdamArgs) => {
+      if (a.size === 0) return;
+      call.adam({
+        ...{
+          p: a.p,
+          g: a.g,
+          m: a.m,
+          v: a.v,
+          pOut: a.pOut,
+          mOut: a.mOut,
+          vOut: a.vOut,
+          end: a.pOut + a.size * 4,
+        },
+        ...{ b1: a.beta1, ob1: 1 - a.beta1, b2: a.beta2, ob2: 1 - a.beta2 },
+        ...{ c2: a.correction2, eps: a.epsilon, k: a.stepSize },
+      });
+    },
+  }),
+  kernelConfigs: [adamKernelConfig],
+});

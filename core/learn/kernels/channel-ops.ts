@@ -24,7 +24,28 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { clampGradient } from './activation-grads.ts';
 import { channelSum } from './batch-norm-grad.ts';
-import { simdKernels, type SimdKernels } from './simd.ts';
+import { simdUnit, type AllKernelsOf } from './kernel-unit.ts';
+import { columnReductionUnit } from './reductions.ts';
+import { unitsKernels } from './simd.ts';
+import { bump, countUp, op, signature, type Code } from './wasm-asm.ts';
+
+const I = 'i32' as const;
+const F = 'f32' as const;
+const V = 'v128' as const;
+
+/** Heap byte offsets of [rows, c] x and out and [c] a and shift; c a multiple of 4. */
+export interface ChannelAffineArgs {
+  x: number;
+  a: number;
+  shift: number;
+  out: number;
+  rows: number;
+  c: number;
+  /** A second term z·b: z of x's shape, b [c]. */
+  second?: { z: number; b: number };
+  /** Bounds the result is clamped to (an activation: [0, ∞) for relu, [0, 6] for relu6); none by default. */
+  clamp?: readonly [number, number];
+}
 
 /** Inputs {x, z} of one float32 shape [..., C]; output [C]. */
 export const CHANNEL_DOT = 'PatchGDChannelDot';
@@ -45,9 +66,9 @@ function checked(
   backend: BackendWasm,
   full: TensorInfo[],
   perChannel: TensorInfo[],
-): SimdKernels {
+): AllKernelsOf<typeof CHANNEL_UNITS> {
   const c = channelsOf(full[0]!);
-  const simd = simdKernels(backend);
+  const simd = unitsKernels(CHANNEL_UNITS, backend);
   const fits =
     full.every((t) => t.dtype === 'float32' && util.arraysEqual(t.shape, full[0]!.shape)) &&
     perChannel.every((t) => t.dtype === 'float32' && util.arraysEqual(t.shape, [c]));
@@ -115,7 +136,7 @@ function channelAffineKernel(name: string, second: boolean): KernelFunc {
   };
 }
 
-export const channelKernelConfigs: readonly KernelConfig[] = [
+const channelKernelConfigs: readonly KernelConfig[] = [
   { kernelName: CHANNEL_DOT, backendName: 'wasm', kernelFunc: channelDotKernel },
   { kernelName: CHANNEL_CENTRE, backendName: 'wasm', kernelFunc: channelCentreKernel(true) },
   { kernelName: CHANNEL_MOMENTS, backendName: 'wasm', kernelFunc: channelCentreKernel(false) },
@@ -137,7 +158,7 @@ function fast(x: tf.Tensor, full: tf.Tensor[], perChannel: tf.Tensor[]): boolean
   const fits =
     [x, ...full].every((t) => t.dtype === 'float32' && util.arraysEqual(t.shape, x.shape)) &&
     perChannel.every((t) => t.dtype === 'float32' && util.arraysEqual(t.shape, [channelsOf(x)]));
-  return fits && simdKernels(tf.engine().backend as BackendWasm) !== null;
+  return fits && unitsKernels(CHANNEL_UNITS, tf.engine().backend as BackendWasm) !== null;
 }
 
 /** Σ over all axes but the last of x·z (x and z of one shape [..., C]), as a [C] tensor. */
@@ -203,7 +224,7 @@ export function channelAffine(
 let gradientRegistered = false;
 
 /** Registers channelAffine's gradient (idempotent). */
-export function registerChannelAffineGradient(): void {
+function registerChannelAffineGradient(): void {
   if (gradientRegistered) return;
   registerGradient({
     kernelName: CHANNEL_AFFINE,
@@ -219,3 +240,77 @@ export function registerChannelAffineGradient(): void {
   });
   gradientRegistered = true;
 }
+
+/**
+ * channelAffine(x, a, shift, z, b, out, rows, cBytes, lo, hi): out[row, c] = min(hi, max(lo, x[row, c]·a[c] +
+ * shift[c])) over `rows` rows of cBytes (a multiple of 16); channelAffine2 (same parameters) adds z[row, c]·b[c]
+ * before the shift, z of x's shape (channelAffine ignores z and b). Per-channel scale-and-shift passes (batch
+ * norm's output, with a residual and an activation, and its input gradient) in one pass each, multiplying and
+ * adding in that order, each rounded; ±∞ bounds leave every value as it is (NaN too).
+ */
+function affineFunction(name: string, second: boolean) {
+  const {
+    params,
+    paramNames,
+    locals,
+    at: L,
+  } = signature(
+    { x: I, a: I, shift: I, z: I, b: I, out: I, rows: I, cBytes: I, lo: F, hi: F },
+    { r: I, k: I, low: V, high: V },
+  );
+  const at = (base: number): Code => [...op.get(base), ...op.get(L.k), ...op.add, ...op.v128Load()];
+  const value: Code = [
+    ...[...at(L.x), ...at(L.a), ...op.f32x4Mul],
+    ...(second ? [...at(L.z), ...at(L.b), ...op.f32x4Mul, ...op.f32x4Add] : []),
+    ...[...at(L.shift), ...op.f32x4Add],
+    ...[...op.get(L.low), ...op.f32x4Max, ...op.get(L.high), ...op.f32x4Min],
+  ];
+  const row: Code = [
+    ...[...op.i32(0), ...op.set(L.k)],
+    ...op.loop([...op.get(L.out), ...op.get(L.k), ...op.add, ...value, ...op.v128Store()], bump(L.k, 16), [
+      ...op.get(L.k),
+      ...op.get(L.cBytes),
+      ...op.ltU,
+      ...op.brIf(0),
+    ]),
+  ];
+  const next = [L.x, L.z, L.out].map((p) => bump(p, op.get(L.cBytes)));
+  const bounds = [
+    ...[...op.get(L.lo), ...op.f32x4Splat, ...op.set(L.low)],
+    ...[...op.get(L.hi), ...op.f32x4Splat, ...op.set(L.high)],
+  ];
+  return { name, params, paramNames, locals, body: [bounds, countUp(L.r, L.rows, row, ...next)] };
+}
+
+const channelAffineFunction = () => affineFunction('channelAffine', false);
+const channelAffine2Function = () => affineFunction('channelAffine2', true);
+
+export const channelAffineUnit = simdUnit({
+  name: 'channel-affine',
+  functions: () => ({ channelAffine: channelAffineFunction(), channelAffine2: channelAffine2Function() }),
+  bind: (call) => ({
+    /** out[row, c] = x[row, c]·a[c] (+ z[row, c]·b[c]) + shift[c], clamped */
+    channelAffine: (a: ChannelAffineArgs) => {
+      if (a.rows === 0 || a.c === 0) return;
+      const second = a.second ?? { z: 0, b: 0 };
+      const [lo, hi] = a.clamp ?? [-Infinity, Infinity];
+      const args = {
+        x: a.x,
+        a: a.a,
+        shift: a.shift,
+        ...second,
+        out: a.out,
+        rows: a.rows,
+        cBytes: a.c * 4,
+        lo,
+        hi,
+      };
+      (a.second ? call.channelAffine2 : call.channelAffine)(args);
+    },
+  }),
+  kernelConfigs: channelKernelConfigs,
+  register: registerChannelAffineGradient,
+});
+
+/** The column reductions and the affine pass, which the kernels above run. */
+const CHANNEL_UNITS = [columnReductionUnit, channelAffineUnit] as const;

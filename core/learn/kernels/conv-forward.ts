@@ -16,7 +16,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { overShipped } from './shipped.ts';
-import { simdKernels } from './simd.ts';
+import { convKernels } from './conv-kernels.ts';
 import { gemmConv2d } from './tap-gemms.ts';
 import { wasmScope } from './wasm-ops.ts';
 import { winogradConv2d, winogradShape, winogradTile } from './winograd.ts';
@@ -43,8 +43,8 @@ export function conv2dForward(
   const tile = winogradTile(info, false);
   return wasmScope(backend, (ops) =>
     tile
-      ? winogradConv2d(ops, ops.simd!, x, filter, winogradShape(info, false), tile, false)
-      : gemmConv2d(ops, ops.simd!, x, filter, info),
+      ? winogradConv2d(ops, convKernels(ops.backend)!, x, filter, winogradShape(info, false), tile, false)
+      : gemmConv2d(ops, convKernels(ops.backend)!, x, filter, info),
   );
 }
 
@@ -55,7 +55,7 @@ export const forwardConvKernelConfig: KernelConfig = overShipped(
     const a = attrs as unknown as FusedConv2DAttrs;
     const plain = bias == null && preluActivationWeights == null && (a.activation ?? 'linear') === 'linear';
     if (!plain || !x || !filter || x.dtype !== 'float32' || a.dataFormat !== 'NHWC') return null;
-    if (x.shape.length !== 4 || filter.shape.length !== 4 || !simdKernels(backend as BackendWasm))
+    if (x.shape.length !== 4 || filter.shape.length !== 4 || !convKernels(backend as BackendWasm))
       return null;
     const info = backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],

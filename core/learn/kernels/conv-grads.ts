@@ -1,5 +1,5 @@
 /**
- * Gradients of NHWC convolutions (regular and depthwise) on wasm: hand-written SIMD loops (`simd.ts`) where they
+ * Gradients of NHWC convolutions (regular and depthwise) on wasm: hand-written SIMD loops (`conv-kernels.ts`) where they
  * win, and otherwise forward convolutions, so that XNNPACK's convolution does the arithmetic.
  *
  * Forward: y[n,i,j,o] = Σ x[n, i·sh + a·dh − top, j·sw + b·dw − left, c] · f[a,b,c,o].
@@ -17,7 +17,7 @@
  *   ResNet50's stride-2 3×3). Depthwise convolutions are cheap enough that the spread version wins there (2×).
  */
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
-import type { SimdKernels } from './simd.ts';
+import { convKernels, type ConvKernels } from './conv-kernels.ts';
 import { packedGemmConv2d, tapGemms } from './tap-gemms.ts';
 import { preparedFilter } from './prepared-filters.ts';
 import { winogradConv2d, winogradFilterGrad, winogradShape, winogradTile } from './winograd.ts';
@@ -77,7 +77,7 @@ const FILTER_GRAD_BLOCK_FLOATS = 16384;
  */
 function simdConv2dFilterGrad(
   ops: WasmOps,
-  simd: SimdKernels,
+  simd: ConvKernels,
   x: TensorInfo,
   dy: TensorInfo,
   info: Conv2DInfo,
@@ -96,7 +96,7 @@ function simdConv2dFilterGrad(
  */
 function simdConv2dInputGrad(
   ops: WasmOps,
-  simd: SimdKernels,
+  simd: ConvKernels,
   dy: TensorInfo,
   filter: TensorInfo,
   info: Conv2DInfo,
@@ -125,7 +125,7 @@ const padChannels = (ops: WasmOps, t: TensorInfo) =>
 
 /** dL/dfilter of a regular convolution: [fh, fw, Cin, Cout]. */
 export function conv2dFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
-  const simd = ops.simd;
+  const simd = convKernels(ops.backend);
   const tile = simd && winogradTile(info, false);
   if (simd && tile) return winogradFilterGrad(ops, simd, x, dy, winogradShape(info, false), tile);
   if (simd && info.inChannels % 4 === 0 && info.outChannels % 8 === 0)
@@ -222,7 +222,7 @@ function phasedInputGrad(ops: WasmOps, dy: TensorInfo, filter: TensorInfo, info:
  */
 function gemmInputGrad(
   ops: WasmOps,
-  simd: SimdKernels,
+  simd: ConvKernels,
   dy: TensorInfo,
   filter: TensorInfo,
   info: Conv2DInfo,
@@ -260,7 +260,7 @@ export function conv2dInputGrad(
   filter: TensorInfo,
   info: Conv2DInfo,
 ): TensorInfo {
-  const simd = ops.simd;
+  const simd = convKernels(ops.backend);
   // A 'same' 3×3 at stride 1: the forward convolution of dy with the rotated filter, by Winograd where it wins.
   const tile = simd && winogradTile(info, true);
   if (simd && tile) return winogradConv2d(ops, simd, dy, filter, winogradShape(info, true), tile, true);
@@ -300,7 +300,7 @@ export function conv2dInputGrad(
  */
 function simdDepthwiseGrad(
   ops: WasmOps,
-  simd: SimdKernels,
+  simd: ConvKernels,
   which: 'filter' | 'input',
   other: TensorInfo,
   dy: TensorInfo,
@@ -328,7 +328,7 @@ export function depthwiseFilterGrad(
 ): TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: ho, outWidth: wo } = info;
   const m = info.outChannels / c;
-  const simd = ops.simd;
+  const simd = convKernels(ops.backend);
   if (simd && m === 1 && c % 4 === 0) return simdDepthwiseGrad(ops, simd, 'filter', x, dy, info);
   // One depthwise convolution over C·N channels (image n of channel c is channel c·N + n), each channel's filter
   // being that image's output gradient for the M outputs of channel c; then sum over the batch.
@@ -349,7 +349,7 @@ export function depthwiseInputGrad(
 ): TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, filterHeight: fh, filterWidth: fw } = info;
   const m = info.outChannels / c;
-  const simd = ops.simd;
+  const simd = convKernels(ops.backend);
   // The SIMD walk scatters into dx; XNNPACK's convolution below gathers, 15–25 % faster at stride 1 on maps
   // larger than 8×8. At stride 2 that convolution runs over zeros (the SIMD walk is 2.4–3× faster), and on small
   // maps its setup dominates.

@@ -1,15 +1,13 @@
 /**
  * Registers the project's wasm kernels, once per process. tfjs 4.22's wasm backend has no Conv2DBackpropFilter,
  * DepthwiseConv2dNativeBackpropFilter or DepthwiseConv2dNativeBackpropInput, so conv nets cannot train on it as
- * shipped; several of its other kernels are scalar loops or copies, which ours replace (see kernels.ts). The Relu
- * and Minimum gradients that use our masked product, channelAffine's gradient and the relu6 activation
- * (`relu6.ts`) are registered with them (they fall back off wasm).
+ * shipped; several of its other kernels are scalar loops or copies, which ours replace. Every unit of
+ * `registry.ts` contributes its kernel configs and gradients (those of the Relu and Minimum gradients, channelAffine
+ * and relu6 fall back off wasm).
  */
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
-import { registerActivationGradients } from './activation-grads.ts';
-import { registerChannelAffineGradient } from './channel-ops.ts';
-import { registerRelu6 } from './relu6.ts';
-import { wasmKernelConfigs } from './kernels.ts';
+import { kernelUnits, wasmKernelConfigs } from './registry.ts';
+import { dumpWatFromEnv } from './wat-dump.ts';
 
 let registered = false;
 
@@ -22,9 +20,8 @@ export function registerWasmKernels(): string[] {
     if (getKernel(config.kernelName, 'wasm')) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
   }
-  registerActivationGradients();
-  registerChannelAffineGradient();
-  registerRelu6();
+  for (const unit of kernelUnits) unit.register?.();
+  dumpWatFromEnv();
   registered = true;
   return names;
 }

@@ -1,10 +1,8 @@
 /**
- * Kernel configs the project registers for the wasm backend of tfjs 4.22: the convolution gradients it lacks (or
- * ships only as a scalar loop), built from its own XNNPACK kernels through `wasmScope` or from the SIMD loops of
- * `simd.ts`; an Identity (and same-dtype Cast) that shares data instead of copying it; SIMD Minimum and Greater
- * (`elementwise.ts`); Sum and Mean over the leading axes (`reductions.ts`); Slice as heap copies (`slice.ts`);
- * MaxPoolGrad (`pooling.ts`); the masked product of the Relu and Minimum gradients (`activation-grads.ts`);
- * a fused Adam update (`adam.ts`).
+ * The kernel configs of one unit (see `registry.ts`): the convolution gradients the wasm backend of tfjs 4.22 lacks
+ * (or ships only as a scalar loop), built from its own XNNPACK kernels through `wasmScope` or from the SIMD loops
+ * of `tap-gemms.ts`, `winograd-transforms.ts` and `depthwise-grads.ts` (`conv-grads.ts`); an Identity (and
+ * same-dtype Cast) that shares data instead of copying it.
  */
 import {
   backend_util,
@@ -22,16 +20,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
-import { maskedProductKernelConfig } from './activation-grads.ts';
-import { adamKernelConfig } from './adam.ts';
-import { channelKernelConfigs } from './channel-ops.ts';
-import { forwardConvKernelConfig } from './conv-forward.ts';
-import { relu6KernelConfig } from './relu6.ts';
-import { elementwiseKernelConfigs } from './elementwise.ts';
-import { reductionKernelConfigs } from './reductions.ts';
-import { maxPoolGradKernelConfig } from './pooling.ts';
+import { configUnit } from './kernel-unit.ts';
 import { overShipped } from './shipped.ts';
-import { sliceKernelConfig } from './slice.ts';
 import { wasmScope, type WasmOps } from './wasm-ops.ts';
 
 type Shape4 = [number, number, number, number];
@@ -128,21 +118,14 @@ const wasmKernel = (kernelName: string, kernelFunc: KernelFunc): KernelConfig =>
   kernelFunc,
 });
 
-/** Every kernel this project registers for the wasm backend. */
-export const wasmKernelConfigs: readonly KernelConfig[] = [
-  wasmKernel(Conv2DBackpropFilter, filterGradKernel(false, conv2dFilterGrad)),
-  wasmKernel(Conv2DBackpropInput, inputGradKernel(false, conv2dInputGrad)),
-  wasmKernel(DepthwiseConv2dNativeBackpropFilter, filterGradKernel(true, depthwiseFilterGrad)),
-  wasmKernel(DepthwiseConv2dNativeBackpropInput, inputGradKernel(true, depthwiseInputGrad)),
-  wasmKernel(Identity, sharedIdentity),
-  castKernel,
-  ...elementwiseKernelConfigs,
-  ...reductionKernelConfigs,
-  sliceKernelConfig,
-  maxPoolGradKernelConfig,
-  maskedProductKernelConfig,
-  adamKernelConfig,
-  ...channelKernelConfigs,
-  forwardConvKernelConfig,
-  relu6KernelConfig,
-];
+/** The convolution gradients, Identity and Cast. */
+export const convGradAndSharingUnit = configUnit({
+  kernelConfigs: [
+    wasmKernel(Conv2DBackpropFilter, filterGradKernel(false, conv2dFilterGrad)),
+    wasmKernel(Conv2DBackpropInput, inputGradKernel(false, conv2dInputGrad)),
+    wasmKernel(DepthwiseConv2dNativeBackpropFilter, filterGradKernel(true, depthwiseFilterGrad)),
+    wasmKernel(DepthwiseConv2dNativeBackpropInput, inputGradKernel(true, depthwiseInputGrad)),
+    wasmKernel(Identity, sharedIdentity),
+    castKernel,
+  ],
+});

@@ -19,7 +19,11 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { MASKED_PRODUCT } from './activation-grads.ts';
-import { simdKernels } from './simd.ts';
+import { simdUnit } from './kernel-unit.ts';
+import { unitKernels } from './simd.ts';
+import { bump, op, signature, untilEnd, type Code } from './wasm-asm.ts';
+
+const I = 'i32' as const;
 
 /** Input {x} float32; output min(6, max(x, 0)), x's shape. */
 export const RELU6 = 'PatchGDRelu6';
@@ -29,7 +33,7 @@ const CAP = 6;
 const relu6Kernel: KernelFunc = ({ inputs, backend: bk }) => {
   const backend = bk as BackendWasm;
   const { x } = inputs as { x: TensorInfo };
-  const simd = simdKernels(backend);
+  const simd = unitKernels(relu6Unit, backend);
   if (x.dtype !== 'float32' || !simd) throw new Error(`${RELU6}: float32 x on a runtime with SIMD expected`);
   const out = backend.makeOutput(x.shape, 'float32');
   const size = util.sizeFromShape(x.shape);
@@ -41,7 +45,7 @@ const relu6Kernel: KernelFunc = ({ inputs, backend: bk }) => {
   return out;
 };
 
-export const relu6KernelConfig: KernelConfig = {
+const relu6KernelConfig: KernelConfig = {
   kernelName: RELU6,
   backendName: 'wasm',
   kernelFunc: relu6Kernel,
@@ -53,7 +57,7 @@ export function relu6(x: tf.Tensor): tf.Tensor {
   const fast =
     getKernel(RELU6, backend) !== undefined &&
     x.dtype === 'float32' &&
-    simdKernels(tf.engine().backend as BackendWasm) !== null;
+    unitKernels(relu6Unit, tf.engine().backend as BackendWasm) !== null;
   if (fast) return tf.engine().runKernel(RELU6, { x });
   return tf.tidy(() => tf.minimum(CAP, tf.relu(x)));
 }
@@ -74,7 +78,7 @@ class Relu6Activation extends tf.serialization.Serializable {
 let registered = false;
 
 /** Registers the kernel's gradient and the 'relu6' activation (idempotent). */
-export function registerRelu6(): void {
+function registerRelu6(): void {
   if (registered) return;
   registerGradient({
     kernelName: RELU6,
@@ -94,3 +98,27 @@ export function registerRelu6(): void {
   tf.serialization.registerClass(Relu6Activation);
   registered = true;
 }
+
+/** relu6(x, out, end): out = min(6, max(x, 0)) per element, 4 per step; NaN stays NaN. */
+function relu6Function() {
+  const { params, paramNames, locals, at: L } = signature({ x: I, out: I, end: I }, {});
+  const step: Code[] = [
+    [...op.get(L.out), ...op.f32x4Const(6), ...op.get(L.x), ...op.v128Load(), ...op.i8x16Const(0)],
+    [...op.f32x4Max, ...op.f32x4Min, ...op.v128Store()],
+    bump(L.x, 16),
+  ];
+  return { name: 'relu6', params, paramNames, locals, body: [untilEnd(L.out, L.end, 16, ...step)] };
+}
+
+export const relu6Unit = simdUnit({
+  name: 'relu6',
+  functions: () => ({ relu6: relu6Function() }),
+  bind: (call) => ({
+    /** out = min(6, max(x, 0)) over `size` floats (a multiple of 4) from heap byte offsets x and out. */
+    relu6: (a: { x: number; out: number; size: number }) => {
+      if (a.size > 0) call.relu6({ x: a.x, out: a.out, end: a.out + a.size * 4 });
+    },
+  }),
+  kernelConfigs: [relu6KernelConfig],
+  register: registerRelu6,
+});

@@ -119,9 +119,11 @@ export const multiplyAdd = (fused: boolean, a: Code, b: Code, c: Code): Code =>
 export type ValType = 'i32' | 'f32' | 'v128';
 const TYPE_CODES: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
 
-export interface FunctionSpec {
+/** A function's parameters have names: `paramNames[k]` is parameter k, so callers bind arguments by name. */
+export interface FunctionSpec<P extends string = string> {
   name: string;
   params: ValType[];
+  paramNames: readonly P[];
   /** Further locals, numbered after the parameters. */
   locals: ValType[];
   body: Code[];
@@ -134,12 +136,13 @@ export interface FunctionSpec {
 export function signature<P extends string, L extends string>(
   params: Record<P, ValType>,
   locals: Record<L, ValType>,
-): { params: ValType[]; locals: ValType[]; at: Record<P | L, number> } {
+): { params: ValType[]; paramNames: P[]; locals: ValType[]; at: Record<P | L, number> } {
   const names = [...Object.keys(params), ...Object.keys(locals)];
   if (new Set(names).size !== names.length)
     throw new Error(`wasm-asm: a name is both a parameter and a local`);
   return {
     params: Object.values(params),
+    paramNames: Object.keys(params) as P[],
     locals: Object.values(locals),
     at: Object.fromEntries(names.map((name, i) => [name, i])) as Record<P | L, number>,
   };
@@ -152,6 +155,10 @@ export const bump = (local: number, step: number | Code): Code => [
   ...op.add,
   ...op.set(local),
 ];
+
+/** A do-while loop: `step` (stack-neutral) runs until local `out` reaches local `end`, `out` advancing by outBytes. */
+export const untilEnd = (out: number, end: number, outBytes: number, ...step: Code[]): Code =>
+  op.loop(...step, bump(out, outBytes), [...op.get(out), ...op.get(end), ...op.ltU, ...op.brIf(0)]);
 
 /** A do-while loop counting `counter` up from 0 while it is below local `limit`: `body` runs at least once. */
 export const countUp = (counter: number, limit: number, ...body: Code[]): Code => [
@@ -173,7 +180,7 @@ function localDecls(types: ValType[]): Code {
 }
 
 /** A module importing `env.memory` and exporting `functions`, each returning nothing. */
-export function encodeModule(functions: FunctionSpec[]): Uint8Array {
+export function encodeModule(functions: readonly FunctionSpec[]): Uint8Array {
   const types = functions.map((f) => [0x60, ...vector(f.params.map((t) => [TYPE_CODES[t]])), 0]);
   const memoryImport = [...utf8('env'), ...utf8('memory'), 0x02, 0x00, ...uleb(1)];
   const exports = functions.map((f, i) => [...utf8(f.name), 0x00, ...uleb(i)]);

@@ -1,5 +1,5 @@
 /**
- * A small toolkit for writing wasm kernels out of the wasm backend's own kernels and the SIMD loops of `simd.ts`.
+ * A small toolkit for writing wasm kernels out of the wasm backend's own kernels and the SIMD loops of the kernel units.
  * Every op runs the kernel function registered for 'wasm' directly on `TensorInfo`s, so data stays in the wasm
  * heap: no round trip through the engine, no copy to JS, no other backend. A `WasmOps` records every tensor it
  * creates (ops' outputs and its own allocations); `wasmScope` frees them all except the one result the kernel
@@ -7,7 +7,6 @@
  */
 import { getKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernels, type SimdKernels } from './simd.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -26,11 +25,6 @@ export class WasmOps {
   private readonly created: TensorInfo[] = [];
 
   constructor(readonly backend: KernelBackend) {}
-
-  /** The hand-written SIMD kernels on this backend's heap, or null where they cannot run. */
-  get simd(): SimdKernels | null {
-    return simdKernels(this.backend as BackendWasm);
-  }
 
   /** A new float32 tensor of zeros, recorded for disposal. */
   zeros(shape: number[]): TensorInfo {

@@ -6,7 +6,8 @@
  * multiplications. The three transforms here are SIMD loops written from the matrices by `transform2d`, so
  * F(2×2, 3×3) and F(4×4, 3×3) are the same code with different constants.
  */
-import { bump, op, signature, type Code, type FunctionSpec } from './wasm-asm.ts';
+import { simdUnit, type KernelsOf } from './kernel-unit.ts';
+import { bump, op, signature, type Code } from './wasm-asm.ts';
 
 const I = 'i32' as const;
 const V = 'v128' as const;
@@ -143,12 +144,13 @@ const named = (prefix: string, count: number, type: 'i32' | 'v128') =>
  *     (rowStep = cin·4 apart), transposed in registers before the store.
  * cin a multiple of 4, cout of 8.
  */
-export function winogradFilterFunction(w: WinogradMatrices, swapped: boolean): FunctionSpec {
+export function winogradFilterFunction(w: WinogradMatrices, swapped: boolean) {
   const t = w.m + 2;
   const T = t * t;
   const vectors = swapped ? 4 : 8;
   const {
     params,
+    paramNames,
     locals,
     at: L,
   } = signature(
@@ -267,7 +269,13 @@ export function winogradFilterFunction(w: WinogradMatrices, swapped: boolean): F
       [...op.get(L.co), ...op.get(L.cout), ...op.ltU, ...op.brIf(0)],
     ),
   ];
-  return { name: `winogradFilter${w.m}${swapped ? 'Swapped' : ''}`, params, locals, body: [body] };
+  return {
+    name: `winogradFilter${w.m}${swapped ? 'Swapped' : ''}`,
+    params,
+    paramNames,
+    locals,
+    body: [body],
+  };
 }
 
 /** The data transforms: Bᵀ d B of input tiles, Aᵀ M A into output tiles, and A dY Aᵀ of output-gradient tiles. */
@@ -287,7 +295,7 @@ const transpose = (matrix: number[][]) => matrix[0]!.map((_, j) => matrix.map((r
  * Components lie compBytes apart, tiles cBytes (the channels' bytes, a multiple of 16). The tables spare the
  * copies into a padded input and out of an output padded to whole tiles.
  */
-export function winogradDataFunction(w: WinogradMatrices, which: WinogradData): FunctionSpec {
+export function winogradDataFunction(w: WinogradMatrices, which: WinogradData) {
   const t = w.m + 2;
   const T = t * t;
   const side = which === 'input' ? t : w.m;
@@ -296,6 +304,7 @@ export function winogradDataFunction(w: WinogradMatrices, which: WinogradData): 
   const matrix = { input: w.bt, output: w.at, outputGrad: transpose(w.at) }[which];
   const {
     params,
+    paramNames,
     locals,
     at: L,
   } = signature(
@@ -354,7 +363,13 @@ export function winogradDataFunction(w: WinogradMatrices, which: WinogradData): 
     [...op.get(L.k), ...op.get(L.count), ...op.ltU, ...op.brIf(0)],
   ];
   const name = `winograd${which[0]!.toUpperCase()}${which.slice(1)}${w.m}`;
-  return { name, params, locals, body: [compOffsets, [...op.i32(0), ...op.set(L.k)], op.loop(...perTile)] };
+  return {
+    name,
+    params,
+    paramNames,
+    locals,
+    body: [compOffsets, [...op.i32(0), ...op.set(L.k)], op.loop(...perTile)],
+  };
 }
 
 /**
@@ -362,12 +377,13 @@ export function winogradDataFunction(w: WinogradMatrices, which: WinogradData): 
  * dg = Gᵀ dU G per (ci, co) pair: dU is [components, cin, cout] and dg [3, 3, cin, cout], planeBytes (cin·cout·4, a
  * multiple of 16) per component or tap; pairs in vectors of 4.
  */
-export function winogradFilterGradFunction(w: WinogradMatrices): FunctionSpec {
+export function winogradFilterGradFunction(w: WinogradMatrices) {
   const t = w.m + 2;
   const T = t * t;
   const gt = transpose(w.g);
   const {
     params,
+    paramNames,
     locals,
     at: L,
   } = signature(
@@ -403,16 +419,96 @@ export function winogradFilterGradFunction(w: WinogradMatrices): FunctionSpec {
     ...[...op.i32(0), ...op.set(L.c)],
     ...op.loop(perVector, bump(L.c, 16), [...op.get(L.c), ...op.get(L.planeBytes), ...op.ltU, ...op.brIf(0)]),
   ];
-  return { name: `winogradFilterGrad${w.m}`, params, locals, body: [body] };
+  return { name: `winogradFilterGrad${w.m}`, params, paramNames, locals, body: [body] };
 }
 
-/** Every Winograd loop of the module, for each tile size. */
-export const winogradFunctions = (): FunctionSpec[] =>
-  [F2, F4].flatMap((w) => [
-    winogradFilterFunction(w, false),
-    winogradFilterFunction(w, true),
-    winogradDataFunction(w, 'input'),
-    winogradDataFunction(w, 'output'),
-    winogradDataFunction(w, 'outputGrad'),
-    winogradFilterGradFunction(w),
-  ]);
+/**
+ * The Winograd filter transform of a 3×3 filter, heap byte offsets of the filter and of the transformed one
+ * ([components, cout / 8, cin, 8]); cin, cout the convolution's (cin a multiple of 4, cout of 8). With `swapped`
+ * the filter is stored [3, 3, cout, cin] and is taken rotated by 180° (an input gradient's).
+ */
+export interface WinogradFilterArgs {
+  g: number;
+  u: number;
+  cin: number;
+  cout: number;
+  swapped: boolean;
+}
+
+/**
+ * A Winograd data transform over `count` tiles of a table of pixel pointers at `table` (i32 heap byte offsets of
+ * each tile's t × t input or m × m output pixels); the heap byte offset of the components ([components, tiles,
+ * channels], compBytes apart). `channels` a multiple of 4.
+ */
+export interface WinogradDataArgs {
+  table: number;
+  count: number;
+  comps: number;
+  channels: number;
+  compBytes: number;
+}
+
+const functionsOf = (w: WinogradMatrices) => ({
+  filter: winogradFilterFunction(w, false),
+  filterSwapped: winogradFilterFunction(w, true),
+  input: winogradDataFunction(w, 'input'),
+  output: winogradDataFunction(w, 'output'),
+  outputGrad: winogradDataFunction(w, 'outputGrad'),
+  filterGrad: winogradFilterGradFunction(w),
+});
+
+type Fns = ReturnType<typeof functionsOf>;
+type Tiled<K extends keyof Fns> = { [M in `${K}${WinogradTile}`]: Fns[K] };
+
+/** The Winograd transforms (`winograd.ts` runs them around the tap GEMMs), for each tile size. */
+export const winogradUnit = simdUnit({
+  name: 'winograd',
+  functions: () => {
+    const [f2, f4] = [functionsOf(F2), functionsOf(F4)];
+    const pair = <K extends keyof Fns>(key: K) =>
+      ({ [`${key}2`]: f2[key], [`${key}4`]: f4[key] }) as Tiled<K>;
+    return {
+      ...pair('filter'),
+      ...pair('filterSwapped'),
+      ...pair('input'),
+      ...pair('output'),
+      ...pair('outputGrad'),
+      ...pair('filterGrad'),
+    };
+  },
+  bind: (call) => {
+    const data = (which: 'input' | 'output' | 'outputGrad') => (m: WinogradTile, a: WinogradDataArgs) => {
+      if (a.count > 0 && a.channels > 0)
+        call[`${which}${m}`]({
+          ...{
+            table: a.table,
+            count: a.count,
+            comps: a.comps,
+            cBytes: a.channels * 4,
+            compBytes: a.compBytes,
+          },
+        });
+    };
+    return {
+      winogradFilter: (m: WinogradTile, a: WinogradFilterArgs) => {
+        if (a.cin === 0 || a.cout === 0) return;
+        const f = a.swapped ? call[`filterSwapped${m}`] : call[`filter${m}`];
+        const rowStep = (a.swapped ? a.cin : a.cout) * 4;
+        f({ g: a.g, u: a.u, cin: a.cin, cout: a.cout, rowStep, tapBytes: a.cin * a.cout * 4 });
+      },
+      /** V = Bᵀ d B per tile and channel. */
+      winogradInput: data('input'),
+      /** y-tile = Aᵀ M A per tile and channel. */
+      winogradOutput: data('output'),
+      /** Z = A dY Aᵀ per tile and channel. */
+      winogradOutputGrad: data('outputGrad'),
+      /** dg = Gᵀ dU G per channel pair: heap byte offsets of dU [components, cin, cout] and dg [3, 3, cin, cout]. */
+      winogradFilterGrad: (m: WinogradTile, a: { du: number; dg: number; cin: number; cout: number }) => {
+        if (a.cin > 0 && a.cout > 0)
+          call[`filterGrad${m}`]({ du: a.du, dg: a.dg, planeBytes: a.cin * a.cout * 4 });
+      },
+    };
+  },
+});
+
+export type WinogradKernels = KernelsOf<typeof winogradUnit>;

@@ -8,9 +8,11 @@
  */
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import { preparedFilter } from './prepared-filters.ts';
-import type { SimdKernels } from './simd.ts';
+import type { TapGemmKernels } from './tap-gemms.ts';
 import type { WasmOps } from './wasm-ops.ts';
-import { components, type WinogradTile } from './winograd-transforms.ts';
+import { components, type WinogradKernels, type WinogradTile } from './winograd-transforms.ts';
+
+type SimdKernels = TapGemmKernels & WinogradKernels;
 
 /** A 'same' 3×3 stride-1 convolution of an NHWC [n, h, w, cin] input into cout channels. */
 export interface WinogradShape {
