@@ -8,7 +8,7 @@
  */
 const CORE_LAYERS = ['base', 'shared', 'io', 'learn', 'jobs', ['app', 'cli']];
 const LEARN_LAYERS = ['kernels', 'backend', 'models', 'patchgd', 'parallel', 'runner', 'grading'];
-const IO_LAYERS = ['slide', 'dataset', ['store', 'demo', 'ultramnist']];
+const IO_LAYERS = ['slide', 'dataset', ['store', 'demo', 'ultramnist', 'masks']];
 
 /** One rule per layer: from a layer, nothing in the same stack that sits higher (or beside it, for siblings). */
 function layerRules(prefix, layers) {

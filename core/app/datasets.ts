@@ -1,16 +1,13 @@
 /** Opened slide folders: the dataset read from disk, synced into the store, and kept for this session. */
-import { resolve } from 'node:path';
 import { openDataset, summarizeDataset, type Dataset } from '../io/dataset/index.ts';
 import type { HandlerReturn } from '../shared/contract.ts';
-import { statFiles, syncSlides, upsertFolder, type Folder } from '../io/store/index.ts';
+import type { Folder } from '../io/store/index.ts';
+import { openProjectFolder } from '../jobs/project.ts';
 import type { AppContext } from './context.ts';
 
 /** Reads the folder's dataset, records the folder and brings its slides in the store up to date. */
 export async function openFolder(ctx: AppContext, path: string): Promise<HandlerReturn<'folders.open'>> {
-  const dataset = await openDataset(resolve(path));
-  const folder = upsertFolder(ctx.store, { path: dataset.root, layout: dataset.layout });
-  const stats = await statFiles(dataset.items.map((item) => item.imagePath));
-  const sync = syncSlides(ctx.store, folder.id, dataset, stats);
+  const { folder, dataset, sync } = await openProjectFolder(ctx.store, path);
   ctx.datasets.set(folder.id, dataset);
   return { folder, summary: summarizeDataset(dataset), sync };
 }

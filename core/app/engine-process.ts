@@ -41,6 +41,7 @@ function onHostMessage(listener: (message: unknown) => void): void {
 const backend: Promise<BackendChoice | Failure> = selectBackend().then(
   (choice) => {
     post({ type: 'ready', backend: choice });
+    current = choice;
     return choice;
   },
   (err: unknown) => {
@@ -50,11 +51,30 @@ const backend: Promise<BackendChoice | Failure> = selectBackend().then(
   },
 );
 
+/** The backend computing now: the start choice, or the one the last training job asked for. */
+let current: BackendChoice | null = null;
+
+/**
+ * Switches to the backend a training job asks for ('auto': back to the start choice). A backend that cannot start
+ * fails the job with why; the previous backend keeps running for the jobs after it.
+ */
+async function useBackend(request: TrainRequest['backend'], start: BackendChoice): Promise<void> {
+  if (!request || request.prefer === 'auto') {
+    if (tf.getBackend() !== start.name) await selectBackend({ prefer: start.name });
+    current = start;
+    return;
+  }
+  // Already running it (a webgpu adapter, once started, stays for the process).
+  if (tf.getBackend() === request.prefer) return;
+  current = await selectBackend({ prefer: request.prefer, softwareGpu: request.softwareGpu });
+}
+
 const controllers = new Map<string, AbortController>();
 /** Jobs run strictly one after another, even if the host sends the next one early. */
 let queue: Promise<void> = Promise.resolve();
 
-async function train(request: TrainRequest, signal: AbortSignal): Promise<boolean> {
+async function train(request: TrainRequest, signal: AbortSignal, start: BackendChoice): Promise<boolean> {
+  await useBackend(request.backend, start);
   const stepDue = intervalGate(request.stepIntervalMs);
   const result = await runTrainJob({
     data: request.data,
@@ -86,7 +106,7 @@ async function run(request: TrainRequest | GradeRequest): Promise<void> {
     if ('problem' in chosen) throw new PatchgdError(chosen.file, chosen.problem);
     const cancelled =
       request.type === 'train'
-        ? await train(request, controller.signal)
+        ? await train(request, controller.signal, chosen)
         : await grade(request, controller.signal);
     post({ type: 'job-end', jobId: request.jobId, state: cancelled ? 'cancelled' : 'done', error: null });
   } catch (err) {
@@ -102,7 +122,7 @@ function statusMessage(requestId: number, chosen: BackendChoice | Failure): Engi
   return {
     type: 'status',
     requestId,
-    backend: 'problem' in chosen ? null : { ...chosen, wasm: now.wasm },
+    backend: 'problem' in chosen ? null : { ...(current ?? chosen), wasm: now.wasm },
     error: 'problem' in chosen ? chosen : null,
     memory: {
       rss: memory.rss,

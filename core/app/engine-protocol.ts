@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   appStatusSchema,
   attentionGridSchema,
+  backendRequestSchema,
   checkpointNameSchema,
   datasetLayoutSchema,
   trainEventSchema,
@@ -28,6 +29,8 @@ export const trainRequestSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   /** Minimum milliseconds between two forwarded `step` events. */
   stepIntervalMs: z.number().nonnegative(),
+  /** The backend to train on (absent: the engine's choice at start). */
+  backend: backendRequestSchema.optional(),
 });
 
 export const gradeItemSchema = z.object({

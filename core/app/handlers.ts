@@ -9,7 +9,13 @@ import { DatasetError, UsageError } from '../base/errors.ts';
 import { attentionGridSchema, epochMetricsSchema, type HandlerReturn } from '../shared/contract.ts';
 import { createHandlerTable, dispatch, type HandlerTable, type IpcOutcome } from '../shared/validate.ts';
 import {
+  annotationHistory,
+  createAnnotation,
   currentReview,
+  deleteAnnotation,
+  restoreAnnotation,
+  setClasses,
+  updateAnnotation,
   getPrediction,
   latestPrediction,
   listRuns,
@@ -20,6 +26,15 @@ import {
   writeReviewsCsv,
   type Run,
 } from '../io/store/index.ts';
+import {
+  annotationSlide,
+  exportFolder,
+  importFolder,
+  importGeoJson,
+  importMask,
+  maskGrid,
+  slideAnnotations,
+} from './annotations.ts';
 import type { AppContext } from './context.ts';
 import { attentionFileSchema } from './engine-protocol.ts';
 import { datasetOf, openFolder } from './datasets.ts';
@@ -27,6 +42,7 @@ import { cancelGrading, startGrading } from './grading.ts';
 import { appStatus } from './status.ts';
 import { presentSlide, requireFolder, requireRun } from './lookups.ts';
 import { cancelTraining, resumeTraining, startTraining } from './training.ts';
+import { slideGeoJson } from '../jobs/annotations.ts';
 
 async function slideInfo(ctx: AppContext, slideId: number): Promise<HandlerReturn<'slides.info'>> {
   const slide = presentSlide(ctx, slideId);
@@ -138,6 +154,33 @@ export function createAppHandlers(): HandlerTable<AppContext> {
       if (!isAbsolute(path)) throw new UsageError(path, 'the export file must be an absolute path');
       return { path, rows: await writeReviewsCsv(ctx.store, folderId, path) };
     },
+    'annotations.list': ({ slideId }, ctx) => slideAnnotations(ctx, slideId),
+    'annotations.create': ({ slideId, author, annotation }, ctx) =>
+      createAnnotation(ctx.store, presentSlide(ctx, slideId).id, annotation, author),
+    'annotations.update': ({ id, author, patch }, ctx) => {
+      annotationSlide(ctx, id);
+      return updateAnnotation(ctx.store, id, patch, author);
+    },
+    'annotations.delete': ({ id, author }, ctx) => {
+      annotationSlide(ctx, id);
+      return deleteAnnotation(ctx.store, id, author);
+    },
+    'annotations.restore': ({ id, author }, ctx) => {
+      annotationSlide(ctx, id);
+      return restoreAnnotation(ctx.store, id, author);
+    },
+    'annotations.history': ({ id }, ctx) => {
+      annotationSlide(ctx, id);
+      return annotationHistory(ctx.store, id);
+    },
+    'annotations.setClasses': ({ folderId, classes }, ctx) =>
+      setClasses(ctx.store, requireFolder(ctx, folderId).id, classes),
+    'annotations.exportGeojson': ({ slideId }, ctx) => slideGeoJson(ctx.store, presentSlide(ctx, slideId)),
+    'annotations.importGeojson': (params, ctx) => importGeoJson(ctx, params),
+    'annotations.exportFolder': (params, ctx) => exportFolder(ctx, params),
+    'annotations.importFolder': (params, ctx) => importFolder(ctx, params),
+    'annotations.importMask': (params, ctx) => importMask(ctx, params),
+    'masks.get': ({ slideId }, ctx) => maskGrid(ctx, slideId),
     'app.status': (_params, ctx) => appStatus(ctx),
   });
 }

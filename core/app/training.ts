@@ -39,6 +39,7 @@ function submit(
   folder: Folder,
   config: TrainConfig,
   resumeEpoch: number | null,
+  backend?: RequestParams<'training.start'>['backend'],
 ): JobRecord {
   let best: BestMetric | null = run.best;
   let lastMetrics: Record<string, number | null> = {};
@@ -55,6 +56,7 @@ function submit(
       valFold: VAL_FOLD,
       config,
       stepIntervalMs: STEP_EVENT_INTERVAL_MS,
+      ...(backend ? { backend } : {}),
     },
     onMessage(message) {
       if (message.type !== 'train-event') return;
@@ -114,7 +116,7 @@ export async function startTraining(
     config,
     status: 'queued',
   });
-  const job = submit(ctx, run, folder, config, null);
+  const job = submit(ctx, run, folder, config, null, params.backend);
   return { runId: run.id, jobId: job.jobId };
 }
 

@@ -9,6 +9,7 @@ import { register as registerDemoData } from './commands/demo-data.ts';
 import { register as registerDemo } from './commands/demo.ts';
 import { register as registerGrade } from './commands/grade.ts';
 import { register as registerReport } from './commands/report.ts';
+import { register as registerAnnotations } from './commands/annotations.ts';
 
 /** Builds the `patchgd` command tree. Each command lives in its own module under ./commands. */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerGrade(program);
   registerReport(program);
+  registerAnnotations(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
 /** Backends in the order `auto` tries them; free of TensorFlow.js imports so the IPC contract can use it. */
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** How the wasm kernels' convolution loops multiply and add: relaxed SIMD's fused multiply-add, or mul then add. */

@@ -9,6 +9,12 @@
  */
 import { BACKEND_NAMES, MULTIPLY_ADD_VARIANTS, RELAXED_SIMD_STATES } from './backend-names.ts';
 import { z } from 'zod';
+import {
+  annotationClassSchema,
+  annotationInputSchema,
+  annotationSchema,
+  geometrySchema,
+} from './annotations.ts';
 import { trainConfigSchema } from './train-config.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -220,6 +226,49 @@ export const attentionGridSchema = z
   });
 
 // ---------------------------------------------------------------------------------------------------------------
+// Annotations and label masks
+
+export const annotationEventSchema = z.object({
+  id,
+  annotationId: id,
+  author: z.string(),
+  at: time,
+  action: z.enum(['create', 'update', 'delete', 'restore']),
+  before: annotationSchema.nullable(),
+  after: annotationSchema,
+});
+
+/** QuPath's GeoJSON layout (core/shared/geojson.ts), as the export answers it. */
+export const geoJsonCollectionSchema = z.object({
+  type: z.literal('FeatureCollection'),
+  features: z.array(
+    z.object({
+      type: z.literal('Feature'),
+      id: z.string(),
+      geometry: geometrySchema,
+      properties: z.record(z.string(), z.unknown()),
+    }),
+  ),
+});
+
+/**
+ * A slide's label mask as a grid for the overlay: cell (x, y) covers level-0 pixels [x·scaleX, (x+1)·scaleX) ×
+ * [y·scaleY, (y+1)·scaleY); `labels` is the row-major label bytes, base64.
+ */
+export const maskGridSchema = z.object({
+  provider: z.enum(['radboud', 'karolinska']),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  scaleX: z.number().positive(),
+  scaleY: z.number().positive(),
+  labels: z.string(),
+});
+
+const author = z.string().trim().min(1).max(200);
+/** GeoJSON text sent by the UI for an import (a file the user picked; its name for messages). */
+const MAX_GEOJSON_CHARS = 64 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------------------
 // Runs and jobs
 
 const bestMetricSchema = z.object({
@@ -322,6 +371,15 @@ export const jobSchema = z.object({
 /** The TensorFlow.js backends, best first (core/learn/backend/backend.ts picks the first that works). */
 export const backendSchema = z.enum(BACKEND_NAMES);
 
+/**
+ * The backend a training job asks for: 'auto' (the engine's own choice at start) or one by name, which the job
+ * fails on, saying why, when it cannot start. `softwareGpu` lets webgpu run on a software adapter (slow).
+ */
+export const backendRequestSchema = z.strictObject({
+  prefer: z.enum(['auto', ...BACKEND_NAMES]),
+  softwareGpu: z.boolean(),
+});
+
 export const appStatusSchema = z.object({
   backend: z.object({
     name: backendSchema,
@@ -329,6 +387,8 @@ export const appStatusSchema = z.object({
     reason: z.string(),
     /** Each better backend passed over, and why. */
     skipped: z.array(z.object({ name: backendSchema, reason: z.string() })),
+    /** On webgpu: the adapter, "vendor architecture (description)", with ", software" for a CPU rasteriser. */
+    adapter: z.string().nullable(),
     /** On wasm: what the runtime detected, and the extra kernels registered. */
     wasm: z
       .object({
@@ -416,7 +476,11 @@ export const requests = {
     result: z.object({ total: count, findings: z.array(findingSchema) }),
   },
   'training.start': {
-    params: z.strictObject({ folderId: id, config: trainConfigSchema }),
+    params: z.strictObject({
+      folderId: id,
+      config: trainConfigSchema,
+      backend: backendRequestSchema.optional(),
+    }),
     result: z.object({ runId: id, jobId: z.string().min(1) }),
   },
   'training.cancel': {
@@ -474,6 +538,75 @@ export const requests = {
   'reviews.exportCsv': {
     params: z.strictObject({ folderId: id, path }),
     result: z.object({ path, rows: count }),
+  },
+  /** The slide's annotations (oldest first) and its folder's classes. */
+  'annotations.list': {
+    params: z.strictObject({ slideId: id }),
+    result: z.object({ annotations: z.array(annotationSchema), classes: z.array(annotationClassSchema) }),
+  },
+  'annotations.create': {
+    params: z.strictObject({ slideId: id, author, annotation: annotationInputSchema.strict() }),
+    result: annotationSchema,
+  },
+  /** Changes geometry, class, name or note; fields left out stay. */
+  'annotations.update': {
+    params: z.strictObject({
+      id,
+      author,
+      patch: annotationInputSchema.omit({ tool: true }).partial().strict(),
+    }),
+    result: annotationSchema,
+  },
+  'annotations.delete': {
+    params: z.strictObject({ id, author }),
+    result: annotationSchema,
+  },
+  /** Brings a deleted annotation back (undo of a delete). */
+  'annotations.restore': {
+    params: z.strictObject({ id, author }),
+    result: annotationSchema,
+  },
+  /** Newest first. */
+  'annotations.history': {
+    params: z.strictObject({ id }),
+    result: z.array(annotationEventSchema),
+  },
+  'annotations.setClasses': {
+    params: z.strictObject({ folderId: id, classes: z.array(annotationClassSchema).min(1).max(100) }),
+    result: z.array(annotationClassSchema),
+  },
+  'annotations.exportGeojson': {
+    params: z.strictObject({ slideId: id }),
+    result: geoJsonCollectionSchema,
+  },
+  'annotations.importGeojson': {
+    params: z.strictObject({
+      slideId: id,
+      author,
+      fileName: z.string().min(1).max(1000),
+      text: z.string().max(MAX_GEOJSON_CHARS),
+    }),
+    result: z.object({ imported: count, skipped: count }),
+  },
+  /** Every annotated slide of the folder as `<image id>.geojson` in the folder `path` (absolute; created). */
+  'annotations.exportFolder': {
+    params: z.strictObject({ folderId: id, path }),
+    result: z.object({ path, files: count, annotations: count }),
+  },
+  /** Every `<image id>.geojson` of the folder `path` (absolute) into the slide of that id. */
+  'annotations.importFolder': {
+    params: z.strictObject({ folderId: id, path, author }),
+    result: z.object({ path, files: count, annotations: count }),
+  },
+  /** The slide's PANDA label mask as annotations, one per class. */
+  'annotations.importMask': {
+    params: z.strictObject({ slideId: id, author }),
+    result: z.object({ imported: count }),
+  },
+  /** The slide's label mask for the overlay; null when the slide has none. */
+  'masks.get': {
+    params: z.strictObject({ slideId: id }),
+    result: maskGridSchema.nullable(),
   },
   'app.status': {
     params: none,

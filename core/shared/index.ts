@@ -3,8 +3,12 @@
  * as `#shared` (package.json `imports`), never a deeper path into core/.
  */
 export * from './api.ts';
+export * from './backend-names.ts';
 export * from './contract.ts';
 export * from './colormap.ts';
 export * from './metrics.ts';
 export * from './names.ts';
 export * from './train-config.ts';
+export * from './annotations.ts';
+export * from './geojson.ts';
+export * from './panda-mask.ts';

@@ -7,7 +7,7 @@
  *
  *   npx tsx test/bench/train.ts --json [--backbones mobilenetv2,resnet50] [--batch 16] [--patch 128]
  *     [--latent 256] [--seconds 20] [--backend wasm] [--threads 1,2] [--no-torch] [--profile] [--phases]
- *     [--rounds 1]
+ *     [--rounds 1] [--software-gpu] [--torch-device cpu|cuda] [--python /usr/bin/python3]
  *
  * --threads lists the engine thread counts to measure (default 1): each count N > 1 runs the tfjs side on an
  * engine pool (core/learn/parallel) whose N worker threads each embed a share of the batch with batch norm
@@ -21,6 +21,8 @@
  * --rounds N repeats the whole measurement N times, each backbone in turn; `ratios` gives each tfjs/PyTorch ratio's
  * median and range over the rounds (profiles and phases come from round 1). The machine's speed drifts by tens of
  * per cent over minutes (other tenants), so PyTorch's steps take turns with tfjs's, step by step, in one loop.
+ * --backend webgpu runs on a hardware WebGPU adapter; with --software-gpu also on a software one (SwiftShader: a
+ * test vehicle, not a speed figure). Engine threads are a CPU feature: measure webgpu with --threads 1.
  * Prints one JSON object on stdout; progress goes to stderr.
  */
 import { spawn } from 'node:child_process';
@@ -47,7 +49,10 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     backend: { type: 'string', default: 'wasm' },
     threads: { type: 'string', default: '1' },
+    'software-gpu': { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
+    'torch-device': { type: 'string', default: 'cpu' },
+    python: { type: 'string', default: '/usr/bin/python3' },
     profile: { type: 'boolean', default: false },
     phases: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '1' },
@@ -94,6 +99,9 @@ interface TorchServer {
   source: string;
   torch: string;
   threads: number;
+  device: string;
+  /** The CUDA device's name, on cuda. */
+  gpu?: string;
   step: (kind: 'train' | 'infer') => Promise<void>;
   close: () => void;
 }
@@ -102,8 +110,11 @@ interface TorchServer {
 async function startTorch(backbone: string): Promise<TorchServer> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_train.py');
   const child = spawn(
-    '/usr/bin/python3',
-    [script, backbone, '--patch', `${patch}`, '--batch', `${batch}`, '--latent', `${latent}`],
+    args.python,
+    [
+      ...[script, backbone, '--patch', `${patch}`, '--batch', `${batch}`, '--latent', `${latent}`],
+      ...['--device', args['torch-device']],
+    ],
     // Passive OpenMP waiting: between its steps the tfjs steps run, and spinning threads would take their cores.
     { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -120,7 +131,10 @@ async function startTorch(backbone: string): Promise<TorchServer> {
       queued.length ? Promise.resolve(queued.shift()!) : new Promise<string>((r) => waiting.push(r)),
       exited,
     ]);
-  const info = JSON.parse(await next()) as { source: string; torch: string; threads: number };
+  const info = JSON.parse(await next()) as Pick<
+    TorchServer,
+    'source' | 'torch' | 'threads' | 'device' | 'gpu'
+  >;
   return {
     ...info,
     step: async (kind) => {
@@ -166,19 +180,20 @@ function serialRunner(name: BackboneName): Runner {
   const x = tf.randomNormal([batch, patch, patch, 3]) as tf.Tensor4D;
   return {
     threads: 1,
-    trainStep: () => {
+    trainStep: async () => {
       const { value, grads } = tf.variableGrads(
         () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
         variables,
       );
-      value.dataSync();
+      // Asynchronous reads: webgpu has no synchronous one in Node (on wasm and cpu the two are the same).
+      await value.data();
       const ordered = variables.map((v) => grads[v.name]!);
       optimizer.step(ordered, 1e-3);
       tf.dispose([value, ...ordered]);
     },
-    inferStep: () => {
+    inferStep: async () => {
       const z = tf.tidy(() => model.apply(x, { training: true }) as tf.Tensor);
-      z.dataSync();
+      await z.data();
       z.dispose();
     },
     dispose: async () => {
@@ -313,6 +328,7 @@ async function benchBackbone(name: BackboneName, firstRound: boolean) {
         tfjs_infer_steps: infer[i]!.calls,
         torch_source: torch?.source ?? null,
         torch_threads: torch?.threads ?? null,
+        torch_device: torch ? (torch.gpu ?? torch.device) : null,
         torch_train_patches_per_s: torchTrain,
         torch_infer_patches_per_s: torchInfer,
         train_ratio_tfjs_over_torch: torchTrain ? tfjsTrain / torchTrain : null,
@@ -330,7 +346,10 @@ async function benchBackbone(name: BackboneName, firstRound: boolean) {
 
 const loadBefore = os.loadavg();
 const startedAt = new Date().toISOString();
-const backend = await selectBackend({ prefer: args.backend as BackendPreference });
+const backend = await selectBackend({
+  prefer: args.backend as BackendPreference,
+  softwareGpu: args['software-gpu'],
+});
 const results: Record<string, unknown>[] = [];
 for (let round = 1; round <= rounds; round++)
   for (const name of args.backbones.split(',')) {
@@ -370,8 +389,10 @@ const summary = {
   bench: 'train-throughput',
   started_at: startedAt,
   backend: backend.name,
+  adapter: backend.adapter,
   threads: threadCounts,
   wasm: describeBackend().wasm,
+  webgpu: describeBackend().webgpu,
   node: process.version,
   batch,
   patch,

@@ -4,11 +4,9 @@
  * a slide row to its first tile on screen and how soon panned-in areas are drawn at 20× and 40×; screenshots go to
  * <tmp>/patchgd-e2e-artifacts.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,9 +16,8 @@ import { toScreen, type ViewState } from '../../renderer/src/lib/viewport.ts';
 import { writeDemoFolder, writePanFolder, type DemoSlide } from './demo-folder.ts';
 import { PAN_RECORDER, panTimings, type PanRecording } from './pan-recorder.ts';
 import { launchChromium } from '../helpers/chromium.ts';
+import { buildRenderer, serverApi, settledView } from './page-helpers.ts';
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
 const ARTIFACTS = join(tmpdir(), 'patchgd-e2e-artifacts');
 const SLIDES = 10;
 const GLEASON = ['0+0', '3+3', '3+4', '4+3', '4+4', '4+5'];
@@ -40,28 +37,10 @@ let panFolder: string;
 /** The run cancelled and resumed from the UI. */
 let resumedRun: number;
 
-async function api<T>(channel: string, params: object): Promise<T> {
-  const response = await fetch(new URL(`/api/${channel}`, server.url), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-PatchGD-Token': server.token },
-    body: JSON.stringify(params),
-  });
-  const outcome = (await response.json()) as { ok: boolean; value?: T; error?: { message: string } };
-  if (!outcome.ok) throw new Error(outcome.error!.message);
-  return outcome.value!;
-}
+const api = <T>(channel: string, params: object): Promise<T> => serverApi<T>(server, channel, params);
 
 /** Waits for the viewer to settle after a zoom or pan (its animation is 0.3 s). */
-async function settled(): Promise<ViewState> {
-  let last = '';
-  for (let i = 0; i < 50; i++) {
-    await page.waitForTimeout(150);
-    const now = (await page.getByTestId('osd').getAttribute('data-view')) ?? '';
-    if (now && now === last) return JSON.parse(now) as ViewState;
-    last = now;
-  }
-  throw new Error(`the viewer did not settle: ${last}`);
-}
+const settled = (): Promise<ViewState> => settledView(page);
 
 /**
  * Waits for a pan to end with every visible tile drawn: past the 0.3 s animation, the view unchanged between two
@@ -104,20 +83,7 @@ beforeAll(async () => {
   [slides] = await Promise.all([
     writeDemoFolder(demo, SLIDES),
     writePanFolder(panFolder),
-    run(
-      join(ROOT, 'node_modules/.bin/vite'),
-      [
-        'build',
-        '-c',
-        'renderer/vite.config.ts',
-        '--outDir',
-        rendererDir,
-        '--emptyOutDir',
-        '--logLevel',
-        'warn',
-      ],
-      { cwd: ROOT },
-    ),
+    buildRenderer(rendererDir),
   ]);
   server = await startServer({ port: 0, userDataDir: join(dir, 'user'), rendererDir });
   browser = await launchChromium();

@@ -36,8 +36,16 @@ describe('electron-builder configuration', () => {
     expect(config.mac?.target).toEqual(['dmg']);
     expect(config.asar).toBe(true);
     expect(config.asarUnpack).toEqual(
-      expect.arrayContaining(['**/*.node', 'node_modules/better-sqlite3/**']),
+      expect.arrayContaining(['**/*.node', 'node_modules/better-sqlite3/**', 'node_modules/webgpu/**']),
     );
+    // Each installer carries only its own platform's Dawn binary, which exists in the installed package.
+    const webgpuDirs = { linux: 'linux-x64', win: 'win32-x64', mac: 'darwin-universal' } as const;
+    for (const [platform, own] of Object.entries(webgpuDirs)) {
+      const files = (config[platform] as { files: string[] }).files.join(' ');
+      expect(files, platform).toMatch(/^!node_modules\/webgpu\/dist\/\{/);
+      expect(files, platform).not.toContain(own);
+      expect(require.resolve(`webgpu/dist/${own}/dawn.node`)).toBeTruthy();
+    }
     expect(config.npmRebuild).toBe(true);
     // electron-builder normalises `files` into one file set.
     const [fileSet] = config.files as unknown as [{ filter: string[] }];

@@ -44,11 +44,19 @@ describe('selectBackend', () => {
     const unhandled = process.listenerCount('unhandledRejection');
     const choice = await selectBackend({ env: {} });
     expect(choice.name).toBe('wasm');
-    expect(choice.reason).toBe('auto: the first of tensorflow-gpu, tensorflow, wasm, cpu that starts');
+    expect(choice.reason).toBe(
+      'auto: the first of tensorflow-gpu, webgpu, tensorflow, wasm, cpu that starts',
+    );
     expect(choice.skipped).toEqual([
       { name: 'tensorflow-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed' },
+      // No GPU here: no adapter at all, or only a software one (test/engine/webgpu-select.test.ts).
+      {
+        name: 'webgpu',
+        reason: expect.stringMatching(/^(no WebGPU adapter|only a software adapter|the webgpu package)/),
+      },
       { name: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
     ]);
+    expect(choice.adapter).toBeNull();
     expect(tf.getBackend()).toBe('wasm');
     for (const k of WASM_KERNELS) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
     // The emscripten module's process-wide rethrowing handlers are removed again.
@@ -83,6 +91,7 @@ describe('selectBackend', () => {
       name: 'cpu',
       reason: 'set by PATCHGD_BACKEND',
       skipped: [],
+      adapter: null,
     });
     expect(tf.getBackend()).toBe('cpu');
     expect(describeBackend().wasm).toBeNull();
@@ -95,7 +104,7 @@ describe('selectBackend', () => {
       warn.mockRestore();
     }
     const choice = await selectBackend({ prefer: 'wasm', env: { PATCHGD_BACKEND: 'cpu' } });
-    expect(choice).toEqual({ name: 'wasm', reason: 'asked for', skipped: [] });
+    expect(choice).toEqual({ name: 'wasm', reason: 'asked for', skipped: [], adapter: null });
     expect(tf.getBackend()).toBe('wasm');
   });
 
@@ -114,9 +123,11 @@ describe('selectBackend', () => {
   });
 
   it('rejects an unknown backend name, naming where it came from', async () => {
-    const err = await selectBackend({ env: { PATCHGD_BACKEND: 'webgpu' } }).catch((e: unknown) => e);
+    const err = await selectBackend({ env: { PATCHGD_BACKEND: 'vulkan' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).file).toBe('PATCHGD_BACKEND');
-    expect((err as UsageError).problem).toMatch(/unknown backend "webgpu"; use one of auto, tensorflow-gpu/);
+    expect((err as UsageError).problem).toMatch(
+      /unknown backend "vulkan"; use one of auto, tensorflow-gpu, webgpu/,
+    );
   });
 });

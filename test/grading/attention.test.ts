@@ -78,15 +78,15 @@ const ranking = (values: ArrayLike<number>) =>
     .map(([, i]) => i);
 
 describe('attention on Z', () => {
-  it('Grad-CAM of a linear head is ReLU of the weighted channel sum, in one arrangement and averaged', () => {
+  it('Grad-CAM of a linear head is ReLU of the weighted channel sum, in one arrangement and averaged', async () => {
     for (const views of ['single', 'symmetric'] as const) {
-      const cam = gradCam(model, z, 1, views);
+      const cam = await gradCam(model, z, 1, views);
       score.forEach((s, i) => expect(cam[i]).toBeCloseTo(Math.max(0, s), 5));
     }
   });
 
   it('occlusion and Grad-CAM agree on the constructed case', async () => {
-    const cam = gradCam(model, z, 1);
+    const cam = await gradCam(model, z, 1);
     const occ = await occlusion(model, z, 1);
     const positive = score.map((s, i) => (s > 0 ? i : -1)).filter((i) => i >= 0);
     const rankOf = (values: Float32Array) => ranking(positive.map((i) => values[i]!)).map((j) => positive[j]);
@@ -100,7 +100,7 @@ describe('attention on Z', () => {
 
   it("explains 'cancer' as every class above 0 against class 0", async () => {
     // Two classes: the cancer log-odds is logit₁ − logit₀ = 2·logit₁, and 1 − p₀ is p₁.
-    const cam = gradCam(model, z, 'cancer');
+    const cam = await gradCam(model, z, 'cancer');
     score.forEach((s, i) => expect(cam[i]).toBeCloseTo(2 * Math.max(0, s), 5));
     const occ = await occlusion(model, z, 'cancer');
     const occ1 = await occlusion(model, z, 1);
@@ -129,7 +129,7 @@ describe('attention on Z', () => {
     });
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(done).toEqual([1, 2, 3]);
-    gradCam(model, z, 0);
+    await gradCam(model, z, 0);
     expect(tf.memory().numTensors).toBe(before);
   });
 });
@@ -180,31 +180,31 @@ describe('symmetric Grad-CAM on the paper head', () => {
     head.models.backbone.dispose();
   });
 
-  const camOf = (v: Float32Array, views: 'single' | 'symmetric') => {
+  const camOf = async (v: Float32Array, views: 'single' | 'symmetric') => {
     const grid = tf.tensor4d(v, [1, n, n, depth]);
     try {
-      return gradCam(head, grid, 'cancer', views);
+      return await gradCam(head, grid, 'cancer', views);
     } finally {
       grid.dispose();
     }
   };
 
-  it('is the mean of the eight arrangements’ Grad-CAMs, each put back in place', () => {
+  it('is the mean of the eight arrangements’ Grad-CAMs, each put back in place', async () => {
     const mean = new Float32Array(n * n);
     for (let s = 0; s < 8; s++)
-      unview(camOf(viewOf(values, n, depth, s), 'single'), n, s).forEach((v, i) => (mean[i]! += v / 8));
-    expect(relError(camOf(values, 'symmetric'), mean)).toBeLessThan(1e-5);
+      unview(await camOf(viewOf(values, n, depth, s), 'single'), n, s).forEach((v, i) => (mean[i]! += v / 8));
+    expect(relError(await camOf(values, 'symmetric'), mean)).toBeLessThan(1e-5);
   });
 
-  it('moves with the grid: rearranging Z rearranges the map, which one arrangement alone does not do', () => {
-    const symmetric = camOf(values, 'symmetric');
-    const single = camOf(values, 'single');
+  it('moves with the grid: rearranging Z rearranges the map, which one arrangement alone does not do', async () => {
+    const symmetric = await camOf(values, 'symmetric');
+    const single = await camOf(values, 'single');
     expect(Math.max(...symmetric)).toBeGreaterThan(0);
     let singleMoves = 0;
     for (let s = 1; s < 8; s++) {
       const viewed = viewOf(values, n, depth, s);
-      expect(relError(unview(camOf(viewed, 'symmetric'), n, s), symmetric)).toBeLessThan(1e-5);
-      if (relError(unview(camOf(viewed, 'single'), n, s), single) > 1e-3) singleMoves++;
+      expect(relError(unview(await camOf(viewed, 'symmetric'), n, s), symmetric)).toBeLessThan(1e-5);
+      if (relError(unview(await camOf(viewed, 'single'), n, s), single) > 1e-3) singleMoves++;
     }
     // The head's dense layer weighs each grid position differently, so a single arrangement's map depends on it.
     expect(singleMoves).toBeGreaterThan(0);

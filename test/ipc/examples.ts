@@ -20,6 +20,36 @@ export interface RequestExamples<N extends RequestName> {
 }
 
 const T = '2026-11-29T01:00:00.000Z';
+const line = {
+  type: 'LineString' as const,
+  coordinates: [
+    [0, 0],
+    [30, 40],
+  ] as [number, number][],
+};
+const polygon = {
+  type: 'Polygon' as const,
+  coordinates: [
+    [
+      [0, 0],
+      [10, 0],
+      [10, 10],
+      [0, 0],
+    ],
+  ] as [number, number][][],
+};
+const annotation = {
+  id: 3,
+  slideId: 4,
+  tool: 'polygon' as const,
+  geometry: polygon,
+  className: 'Tumour',
+  name: '',
+  note: '',
+  author: 'dr a',
+  createdAt: T,
+  updatedAt: T,
+};
 
 const folder = { id: 1, path: '/data/panda', layout: 'panda' as const, addedAt: T, openedAt: T };
 const finding = {
@@ -333,6 +363,106 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
     result: { path: '/home/a/reviews.csv', rows: 12 },
     badResults: [{ path: '/home/a/reviews.csv' }],
   },
+  'annotations.list': {
+    params: { slideId: 4 },
+    badParams: [{}, { slideId: 'a' }],
+    result: { annotations: [annotation], classes: [{ name: 'Tumour', color: '#c83232' }] },
+    badResults: [{ annotations: [{ ...annotation, geometry: { type: 'Circle' } }], classes: [] }],
+  },
+  'annotations.create': {
+    params: { slideId: 4, author: 'dr a', annotation: { tool: 'ruler', geometry: line, className: null } },
+    badParams: [
+      { slideId: 4, author: '', annotation: { tool: 'ruler', geometry: line, className: null } },
+      { slideId: 4, author: 'dr a', annotation: { tool: 'lasso', geometry: line, className: null } },
+      {
+        slideId: 4,
+        author: 'dr a',
+        annotation: {
+          tool: 'ruler',
+          geometry: { type: 'LineString', coordinates: [[0, 0]] },
+          className: null,
+        },
+      },
+    ],
+    result: annotation,
+    badResults: [{ ...annotation, id: 0 }],
+  },
+  'annotations.update': {
+    params: { id: 3, author: 'dr a', patch: { className: 'Gleason 4' } },
+    badParams: [{ id: 3, author: 'dr a', patch: { tool: 'point' } }],
+    result: annotation,
+    badResults: [null],
+  },
+  'annotations.delete': {
+    params: { id: 3, author: 'dr a' },
+    badParams: [{ id: 3 }],
+    result: annotation,
+    badResults: [{}],
+  },
+  'annotations.restore': {
+    params: { id: 3, author: 'dr a' },
+    badParams: [{ id: -3, author: 'dr a' }],
+    result: annotation,
+    badResults: [{ ...annotation, tool: 'lasso' }],
+  },
+  'annotations.history': {
+    params: { id: 3 },
+    badParams: [{ id: 3, all: true }],
+    result: [
+      { id: 1, annotationId: 3, author: 'dr a', at: T, action: 'create', before: null, after: annotation },
+    ],
+    badResults: [
+      [{ id: 1, annotationId: 3, author: 'dr a', at: T, action: 'move', before: null, after: annotation }],
+    ],
+  },
+  'annotations.setClasses': {
+    params: { folderId: 1, classes: [{ name: 'Tumour', color: '#c83232' }] },
+    badParams: [
+      { folderId: 1, classes: [] },
+      { folderId: 1, classes: [{ name: 'Tumour', color: 'red' }] },
+    ],
+    result: [{ name: 'Tumour', color: '#c83232' }],
+    badResults: [[{ name: '', color: '#c83232' }]],
+  },
+  'annotations.exportGeojson': {
+    params: { slideId: 4 },
+    badParams: [{ slideId: 4, path: '/a' }],
+    result: {
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', id: 'x', geometry: polygon, properties: { objectType: 'annotation' } }],
+    },
+    badResults: [{ type: 'Feature' }],
+  },
+  'annotations.importGeojson': {
+    params: { slideId: 4, author: 'dr a', fileName: 'a.geojson', text: '{}' },
+    badParams: [{ slideId: 4, author: 'dr a', text: '{}' }],
+    result: { imported: 2, skipped: 0 },
+    badResults: [{ imported: -1, skipped: 0 }],
+  },
+  'annotations.exportFolder': {
+    params: { folderId: 1, path: '/home/a/geojson' },
+    badParams: [{ folderId: 1 }, { folderId: 1, path: '' }],
+    result: { path: '/home/a/geojson', files: 3, annotations: 12 },
+    badResults: [{ path: '/home/a/geojson', files: 3 }],
+  },
+  'annotations.importFolder': {
+    params: { folderId: 1, path: '/home/a/geojson', author: 'dr a' },
+    badParams: [{ folderId: 1, path: '/home/a/geojson' }],
+    result: { path: '/home/a/geojson', files: 3, annotations: 12 },
+    badResults: [{ path: '', files: 3, annotations: 12 }],
+  },
+  'annotations.importMask': {
+    params: { slideId: 4, author: 'dr a' },
+    badParams: [{ slideId: 4 }],
+    result: { imported: 5 },
+    badResults: [{}],
+  },
+  'masks.get': {
+    params: { slideId: 4 },
+    badParams: [{ slideId: 4, level: 2 }],
+    result: { provider: 'radboud', width: 2, height: 1, scaleX: 16, scaleY: 16, labels: 'AAM=' },
+    badResults: [{ provider: 'other', width: 2, height: 1, scaleX: 16, scaleY: 16, labels: 'AAM=' }],
+  },
   'app.status': {
     params: {},
     badParams: [{ verbose: true }, 'status'],
@@ -342,8 +472,13 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
         reason: 'WebAssembly with SIMD',
         skipped: [
           { name: 'tensorflow-gpu', reason: 'no CUDA device' },
+          {
+            name: 'webgpu',
+            reason: 'only a software adapter: google swiftshader (SwiftShader driver 5.0.0)',
+          },
           { name: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
         ],
+        adapter: null,
         wasm: {
           simd: true,
           threads: false,

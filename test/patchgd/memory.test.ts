@@ -6,7 +6,10 @@ import { Adam } from '../../core/learn/patchgd/adam.ts';
 import { parseTrainConfig } from '../../core/shared/train-config.ts';
 import { planGrid } from '../../core/learn/patchgd/grid.ts';
 import {
+  BufferTooLarge,
+  chooseGdInputSize,
   choosePatchesPerIteration,
+  largestTensorBytes,
   measurePatchgdPeak,
   profiled,
   updateMargin,
@@ -96,6 +99,46 @@ describe('memory budget', () => {
       /memory budget .* too small: one patch per inner iteration needs/,
     );
     s.dispose();
+  });
+
+  it('a P (or GD size) whose tensors exceed a GPU buffer does not fit: shrunk with the reason, or refused at 1', async () => {
+    // A GPU whose largest buffer holds the tensors of up to 5 patches (webgpu's adapter limit; bufferLimit()).
+    const over = new BufferTooLarge(
+      null,
+      "a 2.0 GiB tensor does not fit the GPU's largest buffer, 1.0 GiB on gpu",
+    );
+    const measure = async (p: number) => {
+      if (p > 5) throw over;
+      return 1000 * p;
+    };
+    const plan = planGrid(64, 16, 1, true); // nominal P = 16
+    const chosen = await choosePatchesPerIteration(measure, plan, 0, 0);
+    expect(chosen.patchesPerIteration).toBeLessThanOrEqual(5);
+    expect(chosen.patchesPerIteration).toBeGreaterThanOrEqual(4);
+    expect(chosen.message).toMatch(
+      /^a 2.0 GiB tensor does not fit the GPU's largest buffer, 1.0 GiB on gpu at more: \d patches per inner iteration instead of 16/,
+    );
+    await expect(choosePatchesPerIteration(async () => Promise.reject(over), plan, 0, 0)).rejects.toBe(over);
+    const gd = await chooseGdInputSize(
+      async (side) => {
+        if (side > 96) throw over;
+        return side * side;
+      },
+      256,
+      0,
+      32,
+    );
+    expect(gd.inputSize).toBe(96);
+    expect(gd.message).toMatch(/at larger sizes: GD baseline trains on images downscaled to 96 px/);
+  });
+
+  it('the largest tensor of a profile is the largest kernel input or output', () => {
+    expect(
+      largestTensorBytes([
+        { inputShapes: [[2, 8, 8, 3]], outputShapes: [[2, 8, 8, 16]] },
+        { inputShapes: [[2, 8, 8, 16], [16]], outputShapes: [[2, 16]] },
+      ]),
+    ).toBe(2 * 8 * 8 * 16 * F32);
   });
 
   it('measuring leaves batch-norm statistics and weights untouched', async () => {

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeStore, currentReview, openStore, reviewHistory } from '../../core/io/store/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { item, seedStore } from './helpers.ts';
+import { runAndKill } from './kill-child.ts';
 
 const WRITER = fileURLToPath(new URL('./review-writer.ts', import.meta.url));
 const ROUNDS = 5;
@@ -21,36 +20,10 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
-/**
- * Runs the writer until it has committed a few saves, then SIGKILLs it after a random further delay (so the
- * kill lands at a random point of a save). Resolves with the last sequence number it reported committed.
- */
-function runAndKill(round: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, String(slideId), String(round)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let last = -1;
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      last = Number(line);
-      if (last === 5 && !timer) timer = setTimeout(() => child.kill('SIGKILL'), 20 + Math.random() * 300);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve(last);
-      else reject(new Error(`writer exited with ${code ?? signal} before the kill: ${stderr}`));
-    });
-  });
-}
-
 describe('store under SIGKILL', () => {
   it('keeps every committed review and a consistent, intact file after repeated kills', async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      const lastCommitted = await runAndKill(round);
+      const lastCommitted = await runAndKill(WRITER, dir, [String(slideId), String(round)]);
       expect(lastCommitted).toBeGreaterThanOrEqual(5);
 
       const store = openStore(dir);

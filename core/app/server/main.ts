@@ -2,8 +2,6 @@
  * `npm run serve`: the app in a browser. Starts the browser-mode server on 127.0.0.1, optionally opens a slide
  * folder, and prints the URL (with the launch token) to open.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { handleRequest } from '../handlers.ts';
@@ -11,13 +9,9 @@ import { formatError } from '../../base/errors.ts';
 import { integer } from '../../base/option-parsers.ts';
 import { UsageError } from '../../base/errors.ts';
 import { startServer } from './server.ts';
+import { DEFAULT_USER_DATA } from '../../jobs/project.ts';
 
 const DEFAULT_RENDERER = fileURLToPath(new URL('../../../renderer/dist', import.meta.url));
-/** Where the app keeps its store and runs when no folder is given (XDG data folder on Linux). */
-const DEFAULT_USER_DATA = join(
-  process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'),
-  'patchgd-studio',
-);
 
 interface Options {
   port: number;

@@ -28,6 +28,7 @@ interface GradeOptions {
   alpha: number;
   thumbnail: number;
   backend: BackendPreference;
+  softwareGpu?: boolean;
 }
 
 function progressLine(done: number, total: number, slide: SlideResult): void {
@@ -86,7 +87,7 @@ export function register(program: Command): void {
     ),
   ).action(async (o: GradeOptions) => {
     if (o.alpha > 1) throw new UsageError(null, `--alpha must be a number ≤ 1, got '${o.alpha}'`);
-    const backend = await startBackend(o.backend);
+    const backend = await startBackend(o);
     const report = await gradeFolder({
       runDir: o.model,
       dataDir: o.data,

@@ -13,6 +13,7 @@ interface PredictOptions {
   threads?: number;
   patchCache?: string;
   backend: BackendPreference;
+  softwareGpu?: boolean;
 }
 
 function modelCommand(program: Command, name: string, description: string): Command {
@@ -53,7 +54,7 @@ function folderOptions(o: PredictOptions) {
 export function register(program: Command): void {
   modelCommand(program, 'predict', 'predict the class of every item, with probabilities').action(
     async (o: PredictOptions) => {
-      const backend = await startBackend(o.backend);
+      const backend = await startBackend(o);
       const set = await predictFolder(o.model, o.data, folderOptions(o));
       if (o.json) {
         process.stdout.write(JSON.stringify({ backend, predictions: set.predictions }) + '\n');
@@ -70,7 +71,7 @@ export function register(program: Command): void {
     'eval',
     'accuracy, quadratic weighted kappa and confusion matrix on labelled data',
   ).action(async (o: PredictOptions) => {
-    const backend = await startBackend(o.backend);
+    const backend = await startBackend(o);
     const set = await predictFolder(o.model, o.data, folderOptions(o));
     const report = evaluatePredictions(set.predictions, set.config.numClasses);
     if (o.json) {

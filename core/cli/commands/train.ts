@@ -33,6 +33,7 @@ interface TrainOptions {
   patchCache?: string;
   json?: boolean;
   backend: BackendPreference;
+  softwareGpu?: boolean;
 }
 
 function configFrom(o: TrainOptions): TrainConfigInput {
@@ -91,7 +92,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'print the result as one JSON object at the end');
   withThreadsOption(withBackendOption(command)).action(async (o: TrainOptions) => {
-    const backend = await startBackend(o.backend);
+    const backend = await startBackend(o);
     const controller = new AbortController();
     // Ctrl-C stops after the current step and leaves a valid checkpoint; a second one exits at once.
     const onSigint = () => {

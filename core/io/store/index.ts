@@ -1,4 +1,21 @@
 /** Public API of the project store. */
+export {
+  addMissingClasses,
+  annotationHistory,
+  annotationSlideId,
+  createAnnotation,
+  createAnnotations,
+  deleteAnnotation,
+  getAnnotation,
+  listAnnotations,
+  listClasses,
+  restoreAnnotation,
+  setClasses,
+  updateAnnotation,
+  type AnnotationAction,
+  type AnnotationEvent,
+  type AnnotationPatch,
+} from './annotations.ts';
 export { StoreError } from './errors.ts';
 export { reviewCsvRows, exportReviewsCsv, writeReviewsCsv, REVIEW_CSV_HEADER } from './export.ts';
 export { getFolder, recentFolders, upsertFolder, type Folder } from './folders.ts';
@@ -42,4 +59,12 @@ export {
   type SlidePage,
   type SlideSort,
 } from './slide-list.ts';
-export { getSlide, statFiles, syncSlides, type FileStat, type Slide, type SyncReport } from './slides.ts';
+export {
+  getSlide,
+  presentSlides,
+  statFiles,
+  syncSlides,
+  type FileStat,
+  type Slide,
+  type SyncReport,
+} from './slides.ts';

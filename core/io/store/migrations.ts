@@ -118,6 +118,48 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_folder ON runs (folder_id, id);
     `,
   },
+  {
+    version: 4,
+    description: 'annotations of slides with their edit history, and annotation classes per slide folder',
+    sql: `
+      -- A folder's classes in display order; a folder without rows uses the default classes.
+      CREATE TABLE annotation_classes (
+        folder_id INTEGER NOT NULL REFERENCES folders (id),
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        color TEXT NOT NULL,
+        PRIMARY KEY (folder_id, name)
+      );
+
+      -- Geometry is GeoJSON in level-0 pixels. Deleting sets deleted_at, so an undo restores the same row.
+      CREATE TABLE annotations (
+        id INTEGER PRIMARY KEY,
+        slide_id INTEGER NOT NULL REFERENCES slides (id),
+        tool TEXT NOT NULL,
+        class_name TEXT,
+        name TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        geometry_json TEXT NOT NULL CHECK (json_valid(geometry_json)),
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        deleted_at TEXT
+      );
+      CREATE INDEX annotations_by_slide ON annotations (slide_id, id);
+
+      -- One row per edit: who, when, and the annotation before and after (JSON; null before a create).
+      CREATE TABLE annotation_events (
+        id INTEGER PRIMARY KEY,
+        annotation_id INTEGER NOT NULL REFERENCES annotations (id),
+        author TEXT NOT NULL,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete', 'restore')),
+        before_json TEXT CHECK (before_json IS NULL OR json_valid(before_json)),
+        after_json TEXT NOT NULL CHECK (json_valid(after_json))
+      );
+      CREATE INDEX annotation_events_by_annotation ON annotation_events (annotation_id, id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -185,6 +185,15 @@ export function getSlide(store: Store, slideId: number): Slide | null {
 }
 
 /** The slide, or a StoreError naming the store when there is none with that id. */
+/** The folder's slides that are still part of its dataset, by image id. */
+export function presentSlides(store: Store, folderId: number): Slide[] {
+  const ids = store.db
+    .prepare('SELECT id FROM slides WHERE folder_id = ? AND removed_at IS NULL ORDER BY image_id')
+    .pluck()
+    .all(folderId) as number[];
+  return ids.map((id) => getSlide(store, id)!);
+}
+
 export function requireSlide(store: Store, slideId: number): Slide {
   const slide = getSlide(store, slideId);
   if (!slide) throw new StoreError(store.file, `has no slide with id ${slideId}`);

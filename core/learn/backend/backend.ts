@@ -1,7 +1,8 @@
 /**
- * Picks the TensorFlow.js backend: @tensorflow/tfjs-node-gpu (CUDA) → @tensorflow/tfjs-node → wasm → cpu, first
- * that works, unless asked for one (the `prefer` argument, else the PATCHGD_BACKEND environment variable). The
- * answer always says which backend runs, why, and why each better one was passed over.
+ * Picks the TensorFlow.js backend: @tensorflow/tfjs-node-gpu (CUDA) → webgpu on a hardware adapter (`webgpu.ts`)
+ * → @tensorflow/tfjs-node → wasm → cpu, first that works, unless asked for one (the `prefer` argument, else the
+ * PATCHGD_BACKEND environment variable). A software WebGPU adapter is used only when asked for (`software`, else
+ * PATCHGD_SOFTWARE_GPU=1). The answer always says which backend runs, why, and why each better one was passed over.
  *
  * The two native packages are optional dependencies that often cannot install, so they are probed by resolving
  * and then dynamically importing them. They import the umbrella `@tensorflow/tfjs`, not our
@@ -22,6 +23,8 @@ import { UsageError } from '../../base/errors.ts';
 import { registerWasmKernels } from '../kernels/index.ts';
 import { registerBatchNormGradient } from '../kernels/batch-norm-grad.ts';
 import { preferredMultiplyAdd } from '../kernels/simd.ts';
+import { Unavailable } from './unavailable.ts';
+import { adapterLabel, startWebgpu, webgpuAdapter, type AdapterSummary } from './webgpu.ts';
 import { enableRelaxedSimd } from './relaxed-simd.ts';
 
 import {
@@ -38,6 +41,15 @@ export interface BackendChoice {
   name: BackendName;
   reason: string;
   skipped: { name: BackendName; reason: string }[];
+  /** On webgpu: the adapter, e.g. "nvidia ampere (NVIDIA GeForce RTX 3080)" (null elsewhere). */
+  adapter: string | null;
+}
+
+export interface SelectOptions {
+  prefer?: BackendPreference;
+  /** Allow (and on Linux set up) a software WebGPU adapter; default: PATCHGD_SOFTWARE_GPU=1. */
+  softwareGpu?: boolean;
+  env?: Record<string, string | undefined>;
 }
 
 export interface BackendStatus {
@@ -56,11 +68,14 @@ export interface BackendStatus {
     multiplyAdd: MultiplyAdd | null;
     relaxedSimd: RelaxedSimd;
   } | null;
+  /** Present on webgpu: the adapter and its buffer limits. */
+  webgpu: AdapterSummary | null;
   numBytes: number;
   numTensors: number;
 }
 
 const ENV_VAR = 'PATCHGD_BACKEND';
+const SOFTWARE_ENV_VAR = 'PATCHGD_SOFTWARE_GPU';
 const NATIVE_PACKAGES = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',
@@ -69,9 +84,6 @@ const NATIVE_PACKAGES = {
 let chosen: BackendName | null = null;
 let wasmKernels: string[] = [];
 let relaxedSimd: RelaxedSimd = 'unavailable';
-
-/** A failed attempt: why this backend cannot be used here. */
-class Unavailable extends Error {}
 
 function parsePreference(value: string, source: string): BackendPreference {
   const v = value.trim().toLowerCase();
@@ -123,11 +135,17 @@ async function startWasm(): Promise<void> {
   wasmKernels = registerWasmKernels();
 }
 
-async function start(name: BackendName): Promise<void> {
+async function start(
+  name: BackendName,
+  options: { softwareGpu: boolean; env: SelectOptions['env'] },
+): Promise<void> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow':
       return loadNative(name);
+    case 'webgpu':
+      await startWebgpu({ software: options.softwareGpu, env: options.env });
+      return;
     case 'wasm':
       return startWasm();
     case 'cpu':
@@ -141,12 +159,12 @@ async function start(name: BackendName): Promise<void> {
  * Selects and starts a backend. `prefer` (default: PATCHGD_BACKEND, else 'auto') names one backend to use or
  * fails with a UsageError saying why it cannot run; 'auto' takes the first that works in the order above.
  */
-export async function selectBackend(
-  options: { prefer?: BackendPreference; env?: Record<string, string | undefined> } = {},
-): Promise<BackendChoice> {
+export async function selectBackend(options: SelectOptions = {}): Promise<BackendChoice> {
   registerBatchNormGradient();
+  const env = options.env ?? process.env;
   const asked = options.prefer !== undefined && options.prefer !== 'auto' ? options.prefer : undefined;
-  const fromEnv = (options.env ?? process.env)[ENV_VAR];
+  const fromEnv = env[ENV_VAR];
+  const started = { softwareGpu: options.softwareGpu ?? env[SOFTWARE_ENV_VAR] === '1', env };
   const prefer = asked
     ? parsePreference(asked, 'backend option')
     : fromEnv
@@ -155,27 +173,37 @@ export async function selectBackend(
   if (prefer !== 'auto') {
     const source = asked ? 'asked for' : `set by ${ENV_VAR}`;
     try {
-      await start(prefer);
+      await start(prefer, started);
     } catch (err) {
       if (!(err instanceof Unavailable)) throw err;
       throw new UsageError(null, `backend ${prefer} (${source}) cannot run: ${err.message}`, { cause: err });
     }
     chosen = prefer;
-    return { name: prefer, reason: source, skipped: [] };
+    return { name: prefer, reason: source, skipped: [], adapter: adapterOf(prefer) };
   }
   const skipped: BackendChoice['skipped'] = [];
   for (const name of BACKEND_NAMES) {
     try {
-      await start(name);
+      await start(name, started);
     } catch (err) {
       if (!(err instanceof Unavailable)) throw err;
       skipped.push({ name, reason: err.message });
       continue;
     }
     chosen = name;
-    return { name, reason: `auto: the first of ${BACKEND_NAMES.join(', ')} that starts`, skipped };
+    return {
+      name,
+      reason: `auto: the first of ${BACKEND_NAMES.join(', ')} that starts`,
+      skipped,
+      adapter: adapterOf(name),
+    };
   }
   throw new UsageError(null, 'no TensorFlow.js backend could start');
+}
+
+function adapterOf(name: BackendName): string | null {
+  const adapter = name === 'webgpu' ? webgpuAdapter() : null;
+  return adapter ? `${adapterLabel(adapter)}${adapter.software ? ', software' : ''}` : null;
 }
 
 function wasmFlag(flag: string): boolean {
@@ -205,6 +233,7 @@ export function describeBackend(): BackendStatus {
             relaxedSimd,
           }
         : null,
+    webgpu: tfjsBackend === 'webgpu' ? webgpuAdapter() : null,
     numBytes: memory.numBytes,
     numTensors: memory.numTensors,
   };

@@ -72,18 +72,18 @@ export type GradCamViews = 'symmetric' | 'single';
  * 2020, with the grid's symmetries as the augmentation). The symmetric map is equivariant: transforming Z
  * transforms the map. Returns k² row-major scores (≥ 0).
  */
-export function gradCam(
+export async function gradCam(
   model: PatchgdModel,
   z: tf.Tensor4D,
   target: AttentionScore,
   views: GradCamViews = 'symmetric',
-): Float32Array {
+): Promise<Float32Array> {
   const cam = tf.tidy(() => {
     if (views === 'single') return gradCamView(model, z, target);
     const maps = GRID_SYMMETRIES.map((s) => fromView(gradCamView(model, toView(z, s), target), s));
     return tf.div(tf.addN(maps), maps.length);
   });
-  const out = cam.dataSync() as Float32Array;
+  const out = (await cam.data()) as Float32Array;
   cam.dispose();
   return Float32Array.from(out);
 }

@@ -90,7 +90,7 @@ export async function gradeSlide(
       const target = explains === 'cancer' ? 'cancer' : predicted;
       const raw =
         method !== 'occlusion'
-          ? gradCam(model, z, target, method === 'gradcam' ? 'symmetric' : 'single')
+          ? await gradCam(model, z, target, method === 'gradcam' ? 'symmetric' : 'single')
           : await occlusion(model, z, target, {
               signal,
               onChunk: (done, total) =>

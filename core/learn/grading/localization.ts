@@ -2,8 +2,8 @@
  * Localization check: how well patch attention ranks patches that contain tumour (from PANDA label masks) above
  * those that do not, as an AUROC over tissue patches.
  */
-import { SlideError } from '../../base/errors.ts';
-import { MAX_REGION_PIXELS, openSlide, type SlideLevel } from '../../io/slide/index.ts';
+import { readMaskLabels } from '../../io/masks/index.ts';
+import type { SlideLevel } from '../../io/slide/index.ts';
 import { auroc } from './auroc.ts';
 import type { AttentionGrid, PatchGridGeometry } from './geometry.ts';
 
@@ -37,37 +37,20 @@ export async function tumourOnPatchGrid(
   geometry: PatchGridGeometry,
   isTumour: (label: number) => boolean,
 ): Promise<Uint8Array> {
-  const mask = await openSlide(maskPath);
-  try {
-    const { k, slideWidth, slideHeight } = geometry;
-    if (mask.info.width !== slideWidth || mask.info.height !== slideHeight)
-      throw new SlideError(
-        maskPath,
-        `mask is ${mask.info.width}×${mask.info.height} but its slide is ${slideWidth}×${slideHeight}`,
-      );
-    const index = maskLevel(mask.info.levels, geometry.cell, 4);
-    const level = mask.info.levels[index]!;
-    if (level.width * level.height > MAX_REGION_PIXELS)
-      throw new SlideError(
-        maskPath,
-        `mask level ${index} (${level.width}×${level.height}) is too large to read`,
-      );
-    const image = await mask.readRegion(index, 0, 0, level.width, level.height);
-    const sx = slideWidth / image.width;
-    const sy = slideHeight / image.height;
-    const tumour = new Uint8Array(k * k);
-    for (let y = 0; y < image.height; y++) {
-      const row = Math.floor(((y + 0.5) * sy) / geometry.cell);
-      if (row >= k) break;
-      for (let x = 0; x < image.width; x++) {
-        const col = Math.floor(((x + 0.5) * sx) / geometry.cell);
-        if (col < k && isTumour(image.data[(y * image.width + x) * 3]!)) tumour[row * k + col] = 1;
-      }
+  const { k, slideWidth, slideHeight } = geometry;
+  const grid = await readMaskLabels(maskPath, slideWidth, slideHeight, (levels) =>
+    maskLevel(levels, geometry.cell, 4),
+  );
+  const tumour = new Uint8Array(k * k);
+  for (let y = 0; y < grid.height; y++) {
+    const row = Math.floor(((y + 0.5) * grid.scaleY) / geometry.cell);
+    if (row >= k) break;
+    for (let x = 0; x < grid.width; x++) {
+      const col = Math.floor(((x + 0.5) * grid.scaleX) / geometry.cell);
+      if (col < k && isTumour(grid.labels[y * grid.width + x]!)) tumour[row * k + col] = 1;
     }
-    return tumour;
-  } finally {
-    await mask.close();
   }
+  return tumour;
 }
 
 /** Attention values of the grid's tissue cells paired with their tumour flags. */

@@ -106,7 +106,8 @@ export async function parallelInnerIteration(
     const upstream = grads.pop() as tf.Tensor3D;
     pool.sendUpstream(shares, upstream);
     upstream.dispose();
-    const loss = value.dataSync()[0]! * lossScale;
+    // In a tidy: the number becomes a scalar tensor of its own.
+    const loss = tf.tidy(() => tf.mul(value, lossScale) as tf.Scalar);
     value.dispose();
     const ordered = headVariables.map((v, i) => grads[i] ?? tf.zerosLike(v));
     return { z: newZ!, loss, logits: logits!, grads: ordered };
@@ -182,7 +183,7 @@ export async function parallelPatchgdStep(
     }
     await pool.syncStatistics(models.backbone);
     return {
-      ...tally.summary(plan.innerIterations, labels.length),
+      ...(await tally.summary(plan.innerIterations, labels.length)),
       optimizerSteps,
       workerPeakBytes,
       patchWaitSeconds: batch.takeWaitMs() / 1000,

@@ -19,7 +19,7 @@ export function chooseThreads(requested: number | undefined, backend: string): T
       threads: 1,
       note:
         requested !== undefined && requested > 1
-          ? `the ${backend} backend uses every core itself: one engine thread instead of ${requested}`
+          ? `the ${backend} backend ${backend === 'webgpu' ? 'computes on the GPU' : 'uses every core itself'}: one engine thread instead of ${requested}`
           : null,
     };
   return { threads: requested ?? os.availableParallelism(), note: null };

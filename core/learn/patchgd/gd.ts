@@ -35,19 +35,17 @@ export function gdGradients(
   variables: readonly tf.Variable[],
   images: tf.Tensor4D,
   oneHot: tf.Tensor2D,
-): { loss: number; logits: tf.Tensor2D; grads: tf.Tensor[] } {
+): { loss: tf.Scalar; logits: tf.Tensor2D; grads: tf.Tensor[] } {
   let logits: tf.Tensor2D | null = null;
   const { value, grads } = tf.variableGrads(() => {
     logits = tf.keep(gdLogits(models, images, true));
     return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
   }, variables as tf.Variable[]);
-  const loss = value.dataSync()[0]!;
-  value.dispose();
-  return { loss, logits: logits!, grads: variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+  return { loss: value, logits: logits!, grads: variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
 }
 
 /** One end-to-end gradient-descent step of the baseline on a batch of full-size images (takes ownership). */
-export function gdStep(
+export async function gdStep(
   models: RunModels,
   variables: readonly tf.Variable[],
   optimizer: Adam,
@@ -55,13 +53,14 @@ export function gdStep(
   labels: readonly number[],
   numClasses: number,
   lr: number,
-): { loss: number; predictions: number[] } {
+): Promise<{ loss: number; predictions: number[] }> {
   const small = downscale(images, models.inputSize);
   const oneHot = oneHotLabels(labels, numClasses);
   const r = gdGradients(models, variables, small, oneHot);
   const grads = accumulate(null, r.grads);
   optimizer.step(grads, lr);
-  const predictions = argMaxRows(r.logits);
-  tf.dispose([small, oneHot, r.logits, ...grads]);
-  return { loss: r.loss, predictions };
+  const predictions = await argMaxRows(r.logits);
+  const loss = (await r.loss.data())[0]!;
+  tf.dispose([small, oneHot, r.logits, r.loss, ...grads]);
+  return { loss, predictions };
 }

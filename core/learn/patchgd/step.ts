@@ -60,8 +60,8 @@ export function headOnZ(head: RunModels['head'], z: tf.Tensor3D, training: boole
 export interface InnerResult {
   /** Z with the chunk's fresh embeddings (values only; the graph is gone). */
   z: tf.Tensor3D;
-  /** Cross-entropy of this iteration (before the 1/ε scaling). */
-  loss: number;
+  /** Cross-entropy of this iteration (before the 1/ε scaling), left on the backend: read once per step. */
+  loss: tf.Scalar;
   logits: tf.Tensor2D;
   /** dL/dθ of loss/ε, one per trainable variable in `variables` order. */
   grads: tf.Tensor[];
@@ -91,7 +91,8 @@ export function innerIteration(
     logits = tf.keep(headOnZ(models.head, newZ, true));
     return tf.div(tf.losses.softmaxCrossEntropy(oneHot, logits), lossScale) as tf.Scalar;
   }, variables as tf.Variable[]);
-  const loss = value.dataSync()[0]! * lossScale;
+  // In a tidy: the number becomes a scalar tensor of its own.
+  const loss = tf.tidy(() => tf.mul(value, lossScale) as tf.Scalar);
   value.dispose();
   const ordered = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
   return { z: tf.keep(newZ!), loss, logits: logits!, grads: ordered };
@@ -183,7 +184,7 @@ export async function patchgdStep(
       }
     }
     return {
-      ...tally.summary(plan.innerIterations, labels.length),
+      ...(await tally.summary(plan.innerIterations, labels.length)),
       optimizerSteps,
       patchWaitSeconds: batch.takeWaitMs() / 1000,
       fillSeconds,
@@ -194,10 +195,10 @@ export async function patchgdStep(
   }
 }
 
-/** What a PatchGD step carries across its inner iterations: the current Z and logits, the loss sum, the patches. */
+/** What a PatchGD step carries across its inner iterations: the current Z and logits, the losses, the patches. */
 export class StepTally {
   logits: tf.Tensor2D | null = null;
-  private lossTotal = 0;
+  private losses: tf.Scalar[] = [];
   private patchesEncoded: number;
 
   /** `z` is the filled Z, which encoded each of the `numPatches` patches once. */
@@ -209,29 +210,34 @@ export class StepTally {
   }
 
   /** Takes an inner iteration's Z and logits (freeing the previous ones) and counts its loss and patches. */
-  absorb(r: { z: tf.Tensor3D; logits: tf.Tensor2D; loss: number }, chunkLength: number): void {
+  absorb(r: { z: tf.Tensor3D; logits: tf.Tensor2D; loss: tf.Scalar }, chunkLength: number): void {
     this.z.dispose();
     this.z = r.z;
     this.logits?.dispose();
     this.logits = r.logits;
-    this.lossTotal += r.loss;
+    this.losses.push(r.loss);
     this.patchesEncoded += chunkLength;
   }
 
   /** Mean loss over the iterations, the last logits' predictions, patches encoded for the batch's images. */
-  summary(
+  async summary(
     iterations: number,
     batchSize: number,
-  ): Omit<StepResult, 'optimizerSteps' | 'patchWaitSeconds' | 'fillSeconds'> {
+  ): Promise<Omit<StepResult, 'optimizerSteps' | 'patchWaitSeconds' | 'fillSeconds'>> {
+    // One read of all the losses: a GPU backend reads back asynchronously, and only once per step.
+    const stacked = tf.stack(this.losses);
+    const losses = Array.from(await stacked.data());
+    stacked.dispose();
     return {
-      loss: this.lossTotal / iterations,
-      predictions: argMaxRows(this.logits!),
+      loss: losses.reduce((a, b) => a + b, 0) / iterations,
+      predictions: await argMaxRows(this.logits!),
       patchesEncoded: this.patchesEncoded * batchSize,
     };
   }
 
   dispose(): void {
-    tf.dispose([this.z, ...(this.logits ? [this.logits] : [])]);
+    tf.dispose([this.z, ...(this.logits ? [this.logits] : []), ...this.losses]);
+    this.losses = [];
   }
 }
 
@@ -241,9 +247,9 @@ export function oneHotLabels(labels: readonly number[], numClasses: number): tf.
 }
 
 /** Row-wise argmax of logits as plain numbers. */
-export function argMaxRows(logits: tf.Tensor2D): number[] {
+export async function argMaxRows(logits: tf.Tensor2D): Promise<number[]> {
   const classes = tf.argMax(logits, 1);
-  const out = Array.from(classes.dataSync());
+  const out = Array.from(await classes.data());
   classes.dispose();
   return out;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { preparedFilterBytes } from '../kernels/prepared-filters.ts';
+import { adapterLabel, webgpuAdapter } from '../backend/webgpu.ts';
 import type { EnginePool } from '../parallel/pool.ts';
 import { UsageError } from '../../base/errors.ts';
 import { downscale, gdGradients } from '../patchgd/gd.ts';
@@ -7,7 +8,12 @@ import type { GridPlan } from '../patchgd/grid.ts';
 import type { RunModels } from '../patchgd/models.ts';
 import { accumulate, embedPatches, innerIteration, oneHotLabels } from '../patchgd/step.ts';
 import { PatchBatch } from '../patchgd/patch-batch.ts';
-import { takeFoldedPeak } from '../patchgd/profile-fold.ts';
+import { largestTensorBytes, takeFolded } from '../patchgd/profile-fold.ts';
+
+export { largestTensorBytes };
+
+/** 0 for the -Infinity a profile with no kernel left reports. */
+const finite = (bytes: number): number => (Number.isFinite(bytes) ? bytes : 0);
 import { BlankPatchSource } from '../../io/dataset/patch-source.ts';
 import { FILL_AHEAD, parallelInnerIteration } from '../parallel/step-parallel.ts';
 
@@ -25,9 +31,37 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-/** Tensor bytes one thread can hold on the active backend: the wasm heap's limit, else no limit. */
+/**
+ * Tensor bytes one thread can hold on the active backend: the wasm heap's limit, else no limit (WebGPU does not
+ * tell how much memory the GPU has: there the budget is what the user sets, and each tensor must fit one buffer).
+ */
 function threadCap(): number {
   return tf.getBackend() === 'wasm' ? WASM_HEAP_LIMIT : Infinity;
+}
+
+/** A probe made a tensor larger than one GPU buffer may be: no P (or GD input size) this large can run. */
+export class BufferTooLarge extends UsageError {}
+
+/**
+ * The largest tensor one buffer may hold on the active backend: on webgpu the smaller of the adapter's
+ * maxBufferSize and maxStorageBufferBindingSize (every kernel binds its tensors as storage buffers), with the
+ * adapter's name for messages; null elsewhere.
+ */
+export function bufferLimit(): { bytes: number; adapter: string } | null {
+  const adapter = tf.getBackend() === 'webgpu' ? webgpuAdapter() : null;
+  if (!adapter) return null;
+  return {
+    bytes: Math.min(adapter.maxBufferSize, adapter.maxStorageBufferBindingSize),
+    adapter: adapterLabel(adapter),
+  };
+}
+
+/**
+ * GPU bytes the webgpu backend holds: its buffer manager keeps freed buffers for reuse, so what it has allocated
+ * (live tensors plus that pool) is the GPU memory the run occupies, at least the tensors' own peak. 0 elsewhere.
+ */
+function gpuBytesAllocated(): number {
+  return (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU ?? 0;
 }
 
 /**
@@ -59,19 +93,27 @@ export function checkStepPeak(threadPeaks: readonly number[], budgetBytes: numbe
 }
 
 /**
- * Runs `fn` under tf.profile: its result and the peak of all live tensor bytes (weights included) meanwhile, on
- * this thread (engine worker threads measure their own).
+ * Runs `fn` under tf.profile: its result, the peak of all live tensor bytes (weights included) meanwhile, on
+ * this thread (engine worker threads measure their own), and the largest tensor it made or used.
  */
-export async function profiled<T>(fn: () => T | Promise<T>): Promise<{ value: T; peakBytes: number }> {
+export async function profiled<T>(
+  fn: () => T | Promise<T>,
+): Promise<{ value: T; peakBytes: number; largestBytes: number }> {
   const box: { value?: T } = {};
-  takeFoldedPeak();
+  takeFolded();
   const info = await tf.profile(async () => {
     box.value = await fn();
   });
-  // A step folds the profile's kernel record as it goes (profile-fold.ts): the peak is the larger of the two.
-  const peak = Math.max(takeFoldedPeak(), Number.isFinite(info.peakBytes) ? info.peakBytes : 0);
-  // The kernels' prepared filters live beside the tensors, outside the profile's count.
-  return { value: box.value as T, peakBytes: peak + preparedFilterBytes(tf.backend()) };
+  // A step folds the profile's kernel record as it goes (profile-fold.ts): its figures join the profile's own.
+  const folded = takeFolded();
+  // The kernels' prepared filters (wasm) live beside the tensors, outside the profile's count; on webgpu the
+  // buffers kept for reuse count too.
+  const peak = Math.max(folded.peakBytes, finite(info.peakBytes), gpuBytesAllocated());
+  return {
+    value: box.value as T,
+    peakBytes: peak + preparedFilterBytes(tf.backend()),
+    largestBytes: Math.max(folded.largestBytes, largestTensorBytes(info.kernels)),
+  };
 }
 
 /**
@@ -82,7 +124,14 @@ async function profilePeak(models: RunModels, probe: () => void | Promise<void>)
   const stats = [...models.backbone.nonTrainableWeights, ...models.head.nonTrainableWeights];
   const saved = stats.map((w) => tf.clone(w.read()));
   try {
-    return (await profiled(probe)).peakBytes;
+    const { peakBytes, largestBytes } = await profiled(probe);
+    const limit = bufferLimit();
+    if (limit && largestBytes > limit.bytes)
+      throw new BufferTooLarge(
+        null,
+        `a ${formatBytes(largestBytes)} tensor does not fit the GPU's largest buffer, ${formatBytes(limit.bytes)} on ${limit.adapter}`,
+      );
+    return peakBytes;
   } finally {
     stats.forEach((w, i) => w.write(saved[i]!));
     tf.dispose(saved);
@@ -127,7 +176,18 @@ export async function measurePatchgdPeak(
     // A second iteration while the first one's gradients are held, as during accumulation.
     const second = innerIteration(models, variables, first.z, patches, chunk, oneHot, 1, 1);
     const sum = accumulate(first.grads, second.grads);
-    tf.dispose([patches, z, oneHot, first.z, first.logits, second.z, second.logits, ...sum]);
+    tf.dispose([
+      patches,
+      z,
+      oneHot,
+      first.z,
+      first.logits,
+      first.loss,
+      second.z,
+      second.logits,
+      second.loss,
+      ...sum,
+    ]);
   });
   return tensors + batch.heldBytes(chunk.length) + sourceBytes;
 }
@@ -188,7 +248,11 @@ export async function measureParallelPatchgdPeak(
     const sum = accumulate(first.grads, second.grads);
     const backbone = await pool.takeGradients();
     workers = backbone.peakBytes;
-    tf.dispose([z, oneHot, first.z, first.logits, second.z, second.logits, ...sum, ...backbone.gradients]);
+    tf.dispose([
+      ...[z, oneHot, first.z, first.logits, first.loss, second.z, second.logits, second.loss],
+      ...sum,
+      ...backbone.gradients,
+    ]);
   });
   pool.pushWeights(models.backbone, 'statistics');
   // Chunks alive at once: those posted ahead, the one embedded, the one read next.
@@ -208,7 +272,7 @@ export async function measureGdPeak(
     const small = downscale(tf.zeros([batchSize, imageSize, imageSize, 3]), models.inputSize);
     const oneHot = oneHotLabels(new Array<number>(batchSize).fill(0), numClasses);
     const r = gdGradients(models, variables, small, oneHot);
-    tf.dispose([small, oneHot, r.logits, ...r.grads]);
+    tf.dispose([small, oneHot, r.logits, r.loss, ...r.grads]);
   });
 }
 
@@ -238,7 +302,18 @@ export async function choosePatchesPerIteration(
 ): Promise<PatchPlanResult> {
   const nominal = plan.patchesPerIteration;
   const limit = effectiveBudget(budgetBytes, threads);
-  const atOne = (await measure(1)) + margin;
+  let tooLarge: BufferTooLarge | null = null;
+  // A P whose tensors exceed a GPU buffer does not fit, whatever the budget; at P = 1 that is the refusal.
+  const peakAt = async (p: number) => {
+    try {
+      return (await measure(p)) + margin;
+    } catch (err) {
+      if (!(err instanceof BufferTooLarge) || p === 1) throw err;
+      tooLarge = err;
+      return Infinity;
+    }
+  };
+  const atOne = await peakAt(1);
   if (atOne > limit) {
     throw new UsageError(
       null,
@@ -246,17 +321,20 @@ export async function choosePatchesPerIteration(
     );
   }
   if (nominal === 1) return { patchesPerIteration: 1, peakBytes: atOne, message: null };
-  const atTwo = (await measure(2)) + margin;
+  const atTwo = await peakAt(2);
   const slope = Math.max(1, atTwo - atOne);
   let p = Math.min(nominal, 1 + Math.floor((limit - atOne) / slope));
-  let peak = p <= 2 ? (p === 1 ? atOne : atTwo) : (await measure(p)) + margin;
-  while (peak > limit && p > 1) {
+  let peak = p <= 2 ? (p === 1 ? atOne : atTwo) : await peakAt(p);
+  while ((peak > limit || !Number.isFinite(peak)) && p > 1) {
     p = Math.max(1, Math.floor(p * 0.8));
-    peak = p === 1 ? atOne : (await measure(p)) + margin;
+    peak = p === 1 ? atOne : await peakAt(p);
   }
+  const why = tooLarge
+    ? `${(tooLarge as BufferTooLarge).problem} at more`
+    : `memory budget ${formatBytes(limit)}`;
   const message =
     p < nominal
-      ? `memory budget ${formatBytes(limit)}: ${p} patches per inner iteration instead of ${nominal} (peak ${formatBytes(peak)})`
+      ? `${why}: ${p} patches per inner iteration instead of ${nominal} (peak ${formatBytes(peak)})`
       : null;
   return { patchesPerIteration: p, peakBytes: peak, message };
 }
@@ -289,7 +367,18 @@ export async function chooseGdInputSize(
   const budget = effectiveBudget(budgetBytes);
   const sizes = gdSizes(imageSize, step);
   const smallest = sizes[sizes.length - 1]!;
-  const atSmallest = await measure(smallest);
+  let tooLarge: BufferTooLarge | null = null;
+  // A side whose tensors exceed a GPU buffer does not fit, whatever the budget; at the smallest that is the refusal.
+  const peakAt = async (side: number) => {
+    try {
+      return await measure(side);
+    } catch (err) {
+      if (!(err instanceof BufferTooLarge) || side === smallest) throw err;
+      tooLarge = err;
+      return Infinity;
+    }
+  };
+  const atSmallest = await peakAt(smallest);
   if (atSmallest > budget) {
     throw new UsageError(
       null,
@@ -299,21 +388,24 @@ export async function chooseGdInputSize(
   let pickIndex = sizes.length - 1;
   if (sizes.length > 1) {
     const probeSide = sizes[Math.max(0, sizes.length - 2)]!;
-    const atProbe = await measure(probeSide);
+    const atProbe = await peakAt(probeSide);
     const perPixel = Math.max(1e-9, (atProbe - atSmallest) / (probeSide ** 2 - smallest ** 2));
     const fitted = Math.sqrt(Math.max(0, (budget - atSmallest) / perPixel + smallest ** 2));
     pickIndex = sizes.findIndex((s) => s <= fitted);
     if (pickIndex < 0) pickIndex = sizes.length - 1;
   }
-  let peak = pickIndex === sizes.length - 1 ? atSmallest : await measure(sizes[pickIndex]!);
-  while (peak > budget && pickIndex < sizes.length - 1) {
+  let peak = pickIndex === sizes.length - 1 ? atSmallest : await peakAt(sizes[pickIndex]!);
+  while ((peak > budget || !Number.isFinite(peak)) && pickIndex < sizes.length - 1) {
     pickIndex++;
-    peak = pickIndex === sizes.length - 1 ? atSmallest : await measure(sizes[pickIndex]!);
+    peak = pickIndex === sizes.length - 1 ? atSmallest : await peakAt(sizes[pickIndex]!);
   }
   const inputSize = sizes[pickIndex]!;
+  const why = tooLarge
+    ? `${(tooLarge as BufferTooLarge).problem} at larger sizes`
+    : `memory budget ${formatBytes(budget)}`;
   const message =
     inputSize < imageSize
-      ? `memory budget ${formatBytes(budget)}: GD baseline trains on images downscaled to ${inputSize} px (peak ${formatBytes(peak)})`
+      ? `${why}: GD baseline trains on images downscaled to ${inputSize} px (peak ${formatBytes(peak)})`
       : null;
   return { inputSize, peakBytes: peak, message };
 }

@@ -185,7 +185,7 @@ export async function evaluateModels(
   for (const sample of samples) {
     const logits = await sampleLogits(models, config, chunkSize, sample, pool);
     const probs = tf.tidy(() => tf.softmax(logits));
-    const probabilities = Array.from(probs.dataSync());
+    const probabilities = Array.from(await probs.data());
     tf.dispose([logits, probs]);
     const predicted = probabilities.indexOf(Math.max(...probabilities));
     predictions.push({ id: sample.id, probabilities, predicted });

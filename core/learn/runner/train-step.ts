@@ -52,7 +52,7 @@ export function trainStep(
     }>(async () => {
       if (Array.isArray(loaded)) {
         const images = toBatchTensor(loaded, config.imageSize);
-        const r = gdStep(models, variables, optimizer, images, labels, config.numClasses, lr);
+        const r = await gdStep(models, variables, optimizer, images, labels, config.numClasses, lr);
         return { ...r, patchesEncoded: 0, workerPeakBytes: [], patchWaitSeconds: 0 };
       }
       if (grid === null) throw new Error('a PatchGD batch needs the run grid');

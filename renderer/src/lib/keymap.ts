@@ -1,3 +1,5 @@
+import type { AnnotationTool } from '#shared';
+
 /**
  * The viewer's keyboard map. Digits 1–5 are magnification presets (as in QuPath and ASAP); grades need Shift
  * (Shift+0…Shift+5) so a stray digit never records a diagnosis. Keys typed into form fields are left alone.
@@ -14,7 +16,15 @@ export type Action =
   | { type: 'grade'; grade: number }
   | { type: 'confirm' }
   | { type: 'help' }
-  | { type: 'close' };
+  | { type: 'close' }
+  | { type: 'tool'; tool: AnnotationTool | 'select' }
+  | { type: 'finish-shape' }
+  | { type: 'delete-annotation' }
+  | { type: 'undo' }
+  | { type: 'redo' }
+  | { type: 'toggle-mask' }
+  | { type: 'swap-overlays' }
+  | { type: 'mask-opacity'; delta: number };
 
 export interface KeyInput {
   key: string;
@@ -25,7 +35,20 @@ export interface KeyInput {
   altKey: boolean;
   /** Tag name of the focused element, e.g. 'INPUT'. */
   targetTag?: string;
+  /** A shape is being drawn: Enter closes it instead of confirming the review. */
+  drawing?: boolean;
 }
+
+/** Drawing tools by key (QuPath's letters where they are free here: P and N are taken by the slide keys). */
+const TOOL_KEYS: Record<string, AnnotationTool | 'select'> = {
+  v: 'select',
+  g: 'polygon',
+  f: 'freehand',
+  r: 'rectangle',
+  e: 'ellipse',
+  '.': 'point',
+  l: 'ruler',
+};
 
 const EDITABLE = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
 /** Fraction of the visible width one arrow press pans. */
@@ -34,8 +57,17 @@ const ZOOM_STEP = 1.5;
 
 export function actionFor(input: KeyInput): Action | null {
   if (input.key === 'Escape') return { type: 'close' };
-  if (input.ctrlKey || input.metaKey || input.altKey) return null;
   if (input.targetTag && EDITABLE.has(input.targetTag.toUpperCase())) return null;
+  if ((input.ctrlKey || input.metaKey) && !input.altKey) {
+    const key = input.key.toLowerCase();
+    if (key === 'z') return { type: input.shiftKey ? 'redo' : 'undo' };
+    if (key === 'y' && !input.shiftKey) return { type: 'redo' };
+    return null;
+  }
+  if (input.ctrlKey || input.metaKey || input.altKey) return null;
+  if (input.drawing && input.key === 'Enter') return { type: 'finish-shape' };
+  const tool = TOOL_KEYS[input.key.toLowerCase()];
+  if (tool) return { type: 'tool', tool };
   const digit = /^Digit([0-9])$/.exec(input.code);
   if (digit && input.shiftKey) {
     const grade = Number(digit[1]);
@@ -71,6 +103,19 @@ export function actionFor(input: KeyInput): Action | null {
       return { type: 'opacity', delta: -0.1 };
     case ']':
       return { type: 'opacity', delta: 0.1 };
+    case 'm':
+    case 'M':
+      return { type: 'toggle-mask' };
+    case 'x':
+    case 'X':
+      return { type: 'swap-overlays' };
+    case '{':
+      return { type: 'mask-opacity', delta: -0.1 };
+    case '}':
+      return { type: 'mask-opacity', delta: 0.1 };
+    case 'Delete':
+    case 'Backspace':
+      return { type: 'delete-annotation' };
     case 'n':
     case 'N':
       return { type: 'next' };
@@ -94,6 +139,17 @@ export const SHORTCUTS: readonly [keys: string, what: string][] = [
   ['0', 'fit the whole slide'],
   ['H', 'show / hide the attention heatmap'],
   ['[ / ]', 'heatmap opacity down / up'],
+  ['M', 'show / hide the label mask'],
+  ['X', 'swap the heatmap and the mask (show one, hide the other)'],
+  ['Shift+[ / Shift+]', 'mask opacity down / up'],
+  ['V', 'select, move, edit corners (drag a corner handle)'],
+  ['G', 'polygon: click the corners; click the first one, double-click or Enter to close'],
+  ['F', 'freehand outline: drag'],
+  ['R / E', 'rectangle / ellipse: drag'],
+  ['.', 'point: click'],
+  ['L', 'ruler: drag from end to end'],
+  ['Delete', 'delete the selected annotation'],
+  ['Ctrl+Z / Ctrl+Shift+Z', 'undo / redo an annotation edit'],
   ['N / P', 'next / previous slide'],
   ['Shift+0 … Shift+5', 'set the reviewed ISUP grade (override)'],
   [
@@ -101,5 +157,5 @@ export const SHORTCUTS: readonly [keys: string, what: string][] = [
     'confirm (agree with the prediction, or save the chosen grade) and go to the next unreviewed slide',
   ],
   ['?', 'this sheet'],
-  ['Esc', 'close this sheet'],
+  ['Esc', 'close this sheet; cancel the shape being drawn'],
 ];

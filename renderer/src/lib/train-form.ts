@@ -3,10 +3,10 @@
  * the engine's own parser (schema plus the image-size/patch-size rule), so the UI cannot accept what the
  * engine would refuse.
  */
-import { parseTrainConfig, trainConfigSchema, type TrainConfig, BACKBONES } from '#shared';
+import { parseTrainConfig, trainConfigSchema, type TrainConfig, BACKBONES, BACKEND_NAMES } from '#shared';
 
 export const DEFAULT_CONFIG: TrainConfig = trainConfigSchema.parse({});
-export { BACKBONES };
+export { BACKBONES, BACKEND_NAMES };
 
 export type NumericField =
   | 'imageSize'
