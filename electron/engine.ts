@@ -14,6 +14,8 @@ export function utilityEngine(modulePath: string): SpawnEngine {
     child.once('exit', () => {
       exited = true;
     });
+    // A fatal V8 error in the engine is reported here, then 'exit' follows; unheard, it would throw at the app.
+    child.on('error', (type, location) => console.error(`engine process: ${type} at ${location}`));
     return {
       get pid() {
         return exited ? null : (child.pid ?? null);

@@ -2,10 +2,10 @@
  * What the two custom protocols answer, as plain status/headers/body values so they can be tested without
  * Electron; protocols.ts only wraps them into `Response`s.
  */
-import { readFile } from 'node:fs/promises';
 import type { AppContext } from '../core/app/context.ts';
 import { slideRoute, type SlideResponse } from '../core/app/tiles.ts';
 import { resolveAppFile } from './app-files.ts';
+import { readFileInside } from '../core/app/server/static.ts';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY, withCspMeta } from './security.ts';
 import { slideSegments } from './slide-url.ts';
 
@@ -19,12 +19,8 @@ const plain = (status: number, message: string): SlideResponse => ({
 export async function appFileResponse(rendererDir: string, url: string): Promise<SlideResponse> {
   const target = resolveAppFile(rendererDir, url);
   if (!target) return plain(404, 'not found');
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(target.file);
-  } catch {
-    return plain(404, 'not found');
-  }
+  const bytes = await readFileInside(rendererDir, target.file);
+  if (!bytes) return plain(404, 'not found');
   return {
     status: 200,
     headers: {

@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/base/atomic.ts';
+import { makeDir } from '../core/base/dirs.ts';
 
 export interface Rect {
   x: number;
@@ -81,6 +82,6 @@ export async function loadWindowState(userDataDir: string): Promise<WindowState>
 }
 
 export async function saveWindowState(userDataDir: string, state: WindowState): Promise<void> {
-  await fs.mkdir(userDataDir, { recursive: true });
+  await makeDir(userDataDir);
   await writeFileAtomic(path.join(userDataDir, WINDOW_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
 }

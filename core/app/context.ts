@@ -8,7 +8,7 @@ import type { SlideUrls } from '../shared/api.ts';
 import type { EventInput, EventName, EventPayload } from '../shared/contract.ts';
 import { parseEvent } from '../shared/validate.ts';
 import { SlidePool } from '../io/slide/index.ts';
-import { closeStore, failInterruptedRuns, openStore, type Store } from '../io/store/index.ts';
+import { closeStore, failInterruptedRuns, lockUserData, openStore, type Store } from '../io/store/index.ts';
 import { EngineHost, type SpawnEngine } from './engine-host.ts';
 
 /** An event as transports carry it (the browser mode's WebSocket frames are this, as JSON). */
@@ -40,7 +40,16 @@ export interface AppContextOptions {
 }
 
 export function createAppContext(options: AppContextOptions): AppContext {
-  const store = openStore(options.userDataDir);
+  // Locked before anything in the folder is touched: a second instance must never mark the first one's live
+  // runs failed (failInterruptedRuns) and resume them.
+  const lock = lockUserData(options.userDataDir);
+  let store: Store;
+  try {
+    store = openStore(options.userDataDir);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   failInterruptedRuns(store);
   const slides = new SlidePool(options.maxOpenSlides ?? 16);
   const engine = new EngineHost(options.spawnEngine);
@@ -80,6 +89,7 @@ export function createAppContext(options: AppContextOptions): AppContext {
       await slides.closeAll();
       listeners.clear();
       closeStore(store);
+      lock.release();
     },
   };
 }

@@ -16,13 +16,20 @@ import {
   type TrainRequest,
 } from './engine-protocol.ts';
 
+/** How an engine process ended; `error` when it could not be started at all. */
+export interface EngineExit {
+  code: number | null;
+  signal: string | null;
+  error?: string;
+}
+
 /** One engine process as the host sees it, whatever started it. */
 export interface EngineChannel {
   readonly pid: number | null;
   send(message: HostMessage): void;
   onMessage(listener: (message: unknown) => void): void;
-  /** Called once when the process is gone, whether it exited, crashed or was killed. */
-  onExit(listener: (exit: { code: number | null; signal: string | null }) => void): void;
+  /** Called once when the process is gone, whether it exited, crashed, was killed or never started. */
+  onExit(listener: (exit: EngineExit) => void): void;
   kill(): void;
 }
 
@@ -73,7 +80,8 @@ interface Process {
 const FINISHED_KEPT = 20;
 const FINAL: readonly RunStatus[] = ['done', 'failed', 'cancelled'];
 
-function exitText(exit: { code: number | null; signal: string | null }): string {
+function exitText(exit: EngineExit): string {
+  if (exit.error) return `could not start: ${exit.error}`;
   return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
 }
 
@@ -245,7 +253,7 @@ export class EngineHost {
     }
   }
 
-  #onExit(process: Process, exit: { code: number | null; signal: string | null }): void {
+  #onExit(process: Process, exit: EngineExit): void {
     if (this.#process !== process) return;
     this.#process = null;
     for (const waiter of this.#statusWaiters.values()) waiter(null);

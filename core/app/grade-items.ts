@@ -4,12 +4,13 @@
  * next to the run in the contract's shape (`attentionFileSchema`); plain images and GD-baseline runs get
  * probabilities only. An item that cannot be read or predicted is reported and the others still are.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { runGrading, type ItemGrade } from '../jobs/grade.ts';
+import { requireAnySucceeded } from '../jobs/item-outcome.ts';
 import type { Failure, GradeItem, GradeRequest } from './engine-protocol.ts';
 import { toFailure } from './failure.ts';
+import { makeDir } from '../base/dirs.ts';
 
 export type GradeResult = { predicted: number; probabilities: number[]; attentionPath: string | null };
 
@@ -24,7 +25,7 @@ async function writeAttention(
   if (!slide) return null;
   const { origin, dx, dy, gridWidth, gridHeight, values } = slide.attention;
   const folder = join(request.runDir, 'attention', request.jobId);
-  await mkdir(folder, { recursive: true });
+  await makeDir(folder);
   const attentionPath = join(folder, `${item.slideId}.json`);
   await writeFileAtomic(
     attentionPath,
@@ -39,6 +40,7 @@ export async function gradeItems(
   signal: AbortSignal,
   onItem: (item: GradeItem, result: GradeResult | null, error: Failure | null) => void,
 ): Promise<boolean> {
+  const outcomes: { id: string; error: Failure | null }[] = [];
   const { cancelled } = await runGrading(
     {
       runDir: request.runDir,
@@ -52,11 +54,16 @@ export async function gradeItems(
       async graded(item, grade) {
         const attentionPath = await writeAttention(request, item, grade.slide);
         onItem(item, { predicted: grade.predicted, probabilities: grade.probabilities, attentionPath }, null);
+        outcomes.push({ id: item.imageId, error: null });
       },
       failed(item, error) {
-        onItem(item, null, toFailure(error));
+        const failure = toFailure(error);
+        onItem(item, null, failure);
+        outcomes.push({ id: item.imageId, error: failure });
       },
     },
   );
+  // Every slide failed: the job failed (each slide's error was already reported).
+  if (!cancelled) requireAnySucceeded(outcomes, null, 'graded', 'slides');
   return cancelled;
 }

@@ -4,7 +4,7 @@
  * id only: the file path always comes from the store, never from a URL.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import sharp from 'sharp';
 import { PatchgdError } from '../base/errors.ts';
@@ -13,6 +13,7 @@ import type { Slide } from '../io/slide/index.ts';
 import { getFolder, getSlide } from '../io/store/index.ts';
 import type { AppContext } from './context.ts';
 import { createLimiter } from './limiter.ts';
+import { makeDir } from '../base/dirs.ts';
 
 export interface SlideResponse {
   status: number;
@@ -176,7 +177,7 @@ export async function thumbResponse(ctx: AppContext, request: ThumbRequest): Pro
   const key = createHash('sha256').update(`${file.path}\0${file.etag}\0${THUMB_SIDE}`).digest('hex');
   const cacheFile = join(folder, `${key.slice(0, 32)}.jpg`);
   try {
-    await mkdir(folder, { recursive: true });
+    await makeDir(folder);
     let pending = renderingThumbs.get(cacheFile);
     if (!pending) {
       pending = renderThumb(ctx, file, cacheFile).finally(() => renderingThumbs.delete(cacheFile));

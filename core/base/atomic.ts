@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PatchgdError } from './errors.ts';
+import { makeDir } from './dirs.ts';
 
 /**
  * Crash-safe writes: a reader (or a restarted process) sees either the old or the new content, never half of it,
@@ -102,7 +103,7 @@ export async function writeDirAtomic(
   name: string,
   files: Map<string, Uint8Array | string>,
 ): Promise<void> {
-  await fs.mkdir(parent, { recursive: true });
+  await makeDir(parent);
   await recoverDir(parent, name);
   // Sweep temporary folders of saves that were killed (this process's own included).
   for (const entry of await fs.readdir(parent)) {
@@ -113,7 +114,7 @@ export async function writeDirAtomic(
   const dirs = new Set<string>([tmp]);
   for (const [rel, data] of files) {
     const file = path.join(tmp, rel);
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    await makeDir(path.dirname(file));
     dirs.add(path.dirname(file));
     await writeDurable(file, data);
   }

@@ -9,6 +9,7 @@ import { register as registerDemoData } from './commands/demo-data.ts';
 import { register as registerDemo } from './commands/demo.ts';
 import { register as registerGrade } from './commands/grade.ts';
 import { register as registerReport } from './commands/report.ts';
+import { register as registerWeights } from './commands/weights.ts';
 import { register as registerAnnotations } from './commands/annotations.ts';
 
 /** Builds the `patchgd` command tree. Each command lives in its own module under ./commands. */
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerGrade(program);
   registerReport(program);
+  registerWeights(program);
   registerAnnotations(program);
   return program;
 }

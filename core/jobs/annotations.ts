@@ -3,10 +3,11 @@
  * per slide or per folder (one `<image id>.geojson` per slide), PANDA label masks imported as annotations, and
  * a mask's labels as an overlay grid.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetError, UsageError } from '../base/errors.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
+import { makeDir } from '../base/dirs.ts';
 import type { Dataset, DatasetItem } from '../io/dataset/index.ts';
 import { maskRegions, readMaskLabels, shrinkLabels, type LabelGrid } from '../io/masks/index.ts';
 import {
@@ -98,7 +99,7 @@ export async function exportFolderAnnotations(
   slides: readonly Slide[],
   outDir: string,
 ): Promise<FolderFile[]> {
-  await mkdir(outDir, { recursive: true });
+  await makeDir(outDir);
   const written: FolderFile[] = [];
   for (const slide of slides) {
     if (listAnnotations(store, slide.id).length === 0) continue;

@@ -4,7 +4,6 @@
  * and the localization check when labels and masks exist), `attention/<id>.json|png` and `thumbnails/<id>.png`. The slides go through the grading loop (`grade.ts`);
  * this module lists them and is the loop's sink for a folder.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -23,7 +22,9 @@ import {
   tumourRule,
   type LocalizationSummary,
 } from '../learn/grading/localization.ts';
+import { summarizeItems, type ItemSummary } from './item-outcome.ts';
 import { DEFAULT_OVERLAY_STYLE, overlayPng, type OverlayStyle } from '../learn/grading/overlay.ts';
+import { checkOutputDir, makeDir } from '../base/dirs.ts';
 import { runGrading, type GradeSink } from './grade.ts';
 
 export interface SlideResult {
@@ -51,6 +52,8 @@ export interface GradeReport {
   backend: string | null;
   attentionMethod: AttentionMethod;
   attentionTarget: AttentionTarget;
+  /** Slides graded and failed: a report whose slides all failed is a failed job. */
+  summary: ItemSummary;
   slides: SlideResult[];
   metrics: EvaluationReport | null;
   localization: LocalizationSummary | null;
@@ -116,8 +119,8 @@ function folderSink(
 ): GradeSink<DatasetItem> {
   return {
     async start() {
-      await fs.mkdir(path.join(options.outDir, 'attention'), { recursive: true });
-      await fs.mkdir(path.join(options.outDir, 'thumbnails'), { recursive: true });
+      await makeDir(path.join(options.outDir, 'attention'));
+      await makeDir(path.join(options.outDir, 'thumbnails'));
     },
     async graded(item, grade, { index, total, startedAt, pool }) {
       // The loop is asked for attention (`requireAttention`), so every grade has its slide.
@@ -196,6 +199,8 @@ function selectItems(
 
 /** Grades a dataset folder into `outDir`; an unreadable slide is reported with its error, the rest still graded. */
 export async function gradeFolder(options: GradeFolderOptions): Promise<GradeReport> {
+  // Before any slide is graded: an --out that cannot be written used to fail only after all the work.
+  checkOutputDir(options.outDir);
   const dataset = await openDataset(options.dataDir);
   if (dataset.layout === 'images')
     throw new DatasetError(
@@ -230,6 +235,7 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<GradeRep
     backend: options.backend ?? null,
     attentionMethod: options.attention ?? 'gradcam',
     attentionTarget: options.attentionTarget ?? 'cancer',
+    summary: summarizeItems(slides),
     slides,
     metrics: labelled.length
       ? evaluatePredictions(

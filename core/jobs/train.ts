@@ -1,11 +1,13 @@
 import path from 'node:path';
-import { openDataset, type Dataset } from '../io/dataset/index.ts';
-import { UsageError } from '../base/errors.ts';
+import { checkDataset, formatFinding, usableItems, type Dataset } from '../io/dataset/index.ts';
+import { DatasetError, UsageError } from '../base/errors.ts';
 import { quadraticWeightedKappa } from '../shared/metrics.ts';
 import { trainRun, type TrainConfigInput, type TrainEvent, type TrainResult } from '../learn/runner/index.ts';
 import { streamingSlidePool } from '../io/dataset/slide-source.ts';
 import { datasetSamples, labelledItems, splitByFold } from './samples.ts';
 import { splitRecord } from './split-record.ts';
+import { checkOutputDir } from '../base/dirs.ts';
+import { parseTrainConfig } from '../shared/train-config.ts';
 
 export interface TrainJob {
   /** Training data folder (PANDA layout, image folder with labels.csv, …). */
@@ -18,6 +20,12 @@ export interface TrainJob {
   resume: boolean;
   /** Engine configuration; `numClasses` defaults to the dataset's. */
   config: TrainConfigInput;
+  /**
+   * Train on the usable items of a dataset with error findings (each reported through `onWarning`) instead of
+   * refusing it.
+   */
+  skipBadRows?: boolean;
+  onWarning?: (message: string) => void;
   onEvent?: (event: TrainEvent) => void;
   signal?: AbortSignal;
   /** Folder of the disk patch cache for slides (written once per slide and size, reused across runs). */
@@ -36,15 +44,43 @@ function classCount(datasets: Dataset[], given: number | undefined): number {
   return Math.max(...counts);
 }
 
+/** Error findings listed in a refusal; `patchgd dataset check` lists them all. */
+const LISTED = 10;
+
+/**
+ * The dataset as `patchgd dataset check` sees it (same findings, same severity, slide structure included). Rows
+ * with errors are never dropped silently: the job refuses, naming them, or with `skipBadRows` warns about each.
+ */
+async function screenedDataset(dir: string, job: TrainJob): Promise<Dataset> {
+  const dataset = await checkDataset(dir);
+  const errors = dataset.findings.filter((f) => f.severity === 'error');
+  if (errors.length === 0) return dataset;
+  const lines = errors.map((f) => formatFinding(f, dataset.root));
+  if (job.skipBadRows) {
+    for (const line of lines) job.onWarning?.(`${dataset.root}: skipped: ${line}`);
+    return dataset;
+  }
+  const more = errors.length > LISTED ? [`… and ${errors.length - LISTED} more`] : [];
+  throw new DatasetError(
+    dataset.root,
+    `${errors.length} error finding${errors.length === 1 ? '' : 's'} (as \`patchgd dataset check\` reports); ` +
+      `fix them, or skip the bad rows to train on the ${usableItems(dataset).length} usable items:\n  ` +
+      [...lines.slice(0, LISTED), ...more].join('\n  '),
+  );
+}
+
 /** Opens the data, splits it, and trains a PatchGD (or GD-baseline) run reporting validation QWK. */
 export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
-  const dataset = await openDataset(job.data);
+  // Paths and sizes first: a bad --out or configuration must not cost a dataset check or an epoch.
+  checkOutputDir(job.runDir);
+  parseTrainConfig(job.config);
+  const dataset = await screenedDataset(job.data, job);
   const items = labelledItems(dataset);
   const seed = job.config.seed ?? 42;
   let split;
   let valDataset = dataset;
   if (job.valData) {
-    valDataset = await openDataset(job.valData);
+    valDataset = await screenedDataset(job.valData, job);
     split = { train: items, val: labelledItems(valDataset) };
   } else {
     split = splitByFold(items, job.folds, job.valFold, seed);

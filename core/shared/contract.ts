@@ -56,6 +56,7 @@ export const findingCodeSchema = z.enum([
   'bad-id',
   'duplicate-id',
   'missing-file',
+  'unreadable-file',
   'ambiguous-file',
   'orphan-file',
   'orphan-mask',

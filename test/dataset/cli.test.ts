@@ -1,8 +1,24 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
+import { buildTiff } from '../slide/fixtures.ts';
 import { writePanda, writeTree } from './helpers.ts';
+
+/** The smallest sound slide: one uncompressed 16 px tile. */
+const tinyTiff = () =>
+  buildTiff([
+    {
+      width: 16,
+      height: 16,
+      tileWidth: 16,
+      tileHeight: 16,
+      compression: 1,
+      photometric: 2,
+      tiles: [new Uint8Array(768)],
+    },
+  ]);
 
 const patchgd = (...args: string[]) => cli(args);
 
@@ -18,6 +34,8 @@ describe('patchgd dataset check', () => {
   it('exits 0 with warnings only, and prints one JSON object', async () => {
     const id = 'b0a92a74cb53899311acc30b7405e101';
     await writePanda(root, [`${id},karolinska,2,4+3`, 'a,radboud,0,negative'], [id, 'a']);
+    // `dataset check` looks inside each slide: these two must be real TIFFs, not empty stand-ins.
+    for (const name of [id, 'a']) await writeFile(join(root, 'train_images', `${name}.tiff`), tinyTiff());
     const { code, stdout, stderr } = await patchgd('dataset', 'check', root, '--json');
     expect(stderr).toBe('');
     expect(code).toBe(0);

@@ -3,7 +3,7 @@
  * bridge with its sender check, event forwarding, and the two protocols' answers. Electron's own ipcMain and
  * WebContents cannot run here; small stand-ins record what the shell registers and sends.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IpcMain, WebContents } from 'electron';
 import sharp from 'sharp';
@@ -227,5 +227,10 @@ describe('app protocol', () => {
     expect((await appFileResponse(renderer, `${APP_ORIGIN}/missing.js`)).status).toBe(404);
     expect((await appFileResponse(renderer, `${APP_ORIGIN}/%2e%2e/secret.js`)).status).toBe(404);
     expect((await appFileResponse(renderer, 'https://evil.example/index.html')).status).toBe(404);
+    // Symbolic links inside the renderer folder do not lead out of it (issue 18 item 13).
+    await symlink(join(dir, 'secret.js'), join(renderer, 'assets', 'link.js'));
+    await symlink(dir, join(renderer, 'outside'));
+    expect((await appFileResponse(renderer, `${APP_ORIGIN}/assets/link.js`)).status).toBe(404);
+    expect((await appFileResponse(renderer, `${APP_ORIGIN}/outside/secret.js`)).status).toBe(404);
   });
 });

@@ -111,6 +111,7 @@ describe('EnginePool: PatchGD steps', () => {
         const draws = {
           permutation: prng.permutation(plan.numPatches),
           dropoutSeeds: [1, 2, 3].map((i) => step * 10 + i),
+          fillOrder: prng.permutation(plan.numPatches),
         };
         const labels = [step % 3, (step + 1) % 3];
         const a = await patchgdStep(

@@ -198,7 +198,7 @@ describe('grading runs', () => {
       ],
       { timeout: 120_000 },
     );
-    expect(stdout).toMatch(/graded 32 of 32 slides/);
+    expect(stdout).toMatch(/graded 32 of 32 slides \(0 failed\)/);
     expect(stdout).toMatch(/qwk \d\.\d{4}/);
     expect(stdout).toMatch(/localization AUROC \d\.\d{4}/);
     const failure = run(process.execPath, [

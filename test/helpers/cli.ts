@@ -11,12 +11,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `patchgd` command in a child process and collects its exit code and output. */
-export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/**
+ * Runs the real `patchgd` command in a child process and collects its exit code and output. With `timeoutMs`, a
+ * command still running then is killed (SIGKILL: a hung one may ignore anything else) and reads as code null.
+ */
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 0): Promise<CliResult> {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
       env: { ...process.env, ...env },
       maxBuffer: 64 * 1024 * 1024,
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
     });
     return { code: 0, stdout, stderr };
   } catch (err) {

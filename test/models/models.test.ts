@@ -5,12 +5,14 @@ import {
   countTrainableParams,
   createBackbone,
   createHead,
-  createLinearClassifier,
+  createPassThroughHead,
   headSpatialSizes,
   makeDivisible,
   SpatialDropout2D,
 } from '../../core/learn/models/index.ts';
 import { UsageError } from '../../core/base/errors.ts';
+import { parseTrainConfig } from '../../core/shared/train-config.ts';
+import { buildModels, disposeModels } from '../../core/learn/patchgd/models.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -134,9 +136,21 @@ describe('head g', () => {
     head.dispose();
   });
 
-  it('the GD baseline classifier is one dense layer d → classes', () => {
-    const linear = createLinearClassifier({ latentDim: 8, numClasses: 6, seed: 1 });
-    expect(countTrainableParams(linear)).toBe(8 * 6 + 6);
-    linear.dispose();
+  it("the GD baseline's head has no weights and passes the backbone's class logits through", () => {
+    const head = createPassThroughHead(6);
+    expect(countTrainableParams(head)).toBe(0);
+    const logits = tf.tensor2d([[1, -2, 3, 0.5, 0, 9]]);
+    const out = head.apply(logits, { training: true }) as tf.Tensor;
+    expect(Array.from(out.dataSync())).toEqual([1, -2, 3, 0.5, 0, 9]);
+    expect(() => createPassThroughHead(1)).toThrow(/at least 2 classes/);
+    // The run's GD models: the backbone's final dense layer is d = classes wide, as the reference's fc.
+    const gd = buildModels(
+      parseTrainConfig({ method: 'gd', backbone: 'small', imageSize: 32, numClasses: 3 }),
+    );
+    expect(gd.backbone.outputs[0]!.shape).toEqual([null, 3]);
+    expect(countTrainableParams(gd.head)).toBe(0);
+    disposeModels(gd);
+    tf.dispose([logits, out]);
+    head.dispose();
   });
 });

@@ -10,7 +10,8 @@ describe('grid plan', () => {
     // image, patch, s, k, P, inner iterations
     [512, 32, 1 / 8, 16, 32, 8],
     [512, 128, 1 / 8, 4, 2, 8],
-    [96, 32, 1 / 8, 3, 2, 8],
+    // 3×3 patches, P = 2: ⌈9/2⌉ = 5 iterations, not ⌈1/s⌉ = 8 (the reference's slices end with one patch).
+    [96, 32, 1 / 8, 3, 2, 5],
     [160, 32, 1 / 4, 5, 7, 4],
     [224, 32, 0.5, 7, 25, 2],
     [384, 32, 1 / 3, 12, 48, 3],
@@ -44,6 +45,20 @@ describe('grid plan', () => {
     expect(chunks).toHaveLength(8);
     expect(chunks.every((c) => c.length === 32)).toBe(true);
     expect(new Set(chunks.flat()).size).toBe(256);
+  });
+
+  it('ends with a shorter chunk instead of wrapping around when P·⌈1/s⌉ > k², as the reference slices', () => {
+    for (const [image, s, lengths] of [
+      [160, 1 / 4, [7, 7, 7, 4]],
+      [96, 1 / 8, [2, 2, 2, 2, 1]],
+    ] as const) {
+      const plan = planGrid(image, 32, s, true);
+      const perm = Prng.fromSeed(2).permutation(plan.numPatches);
+      const chunks = chunkIndices(perm, plan);
+      expect(chunks.map((c) => c.length)).toEqual(lengths);
+      expect(chunks.flat()).toEqual(perm);
+      expect(plan.accumulationSteps).toBe(lengths.length);
+    }
   });
 
   it('rejects images that are not a whole number of patches, naming both sizes', () => {
@@ -80,6 +95,17 @@ describe('configuration', () => {
 });
 
 describe('schedule', () => {
+  it('follows the reference: warm-up over 2 epochs, then linear decay toward 0 at 2·E epochs', () => {
+    // E = 100 epochs of 10 batches: warm-up 20 batches; lr(step) = lr·(2000 − step)/(2000 − 20) after it.
+    const lr = (step: number) => learningRate(step, 1000, 20, 1e-3);
+    expect(lr(0)).toBeCloseTo(5e-5, 12);
+    expect(lr(19)).toBeCloseTo(1e-3, 12);
+    expect(lr(20)).toBeCloseTo(1e-3, 12);
+    expect(lr(500)).toBeCloseTo((1e-3 * 1500) / 1980, 12);
+    // The last batch ends near E/(2E − 2) of the peak.
+    expect(lr(999) / 1e-3).toBeCloseTo(100 / 198, 2);
+  });
+
   it('warms up linearly, then decays linearly to the final fraction', () => {
     const lr = (step: number) => learningRate(step, 100, 10, 1e-3, 0.5);
     expect(lr(0)).toBeCloseTo(1e-4);

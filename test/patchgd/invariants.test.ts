@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Adam } from '../../core/learn/patchgd/adam.ts';
 import { parseTrainConfig } from '../../core/shared/train-config.ts';
-import { planGrid } from '../../core/learn/patchgd/grid.ts';
+import { fillChunks, planGrid } from '../../core/learn/patchgd/grid.ts';
 import { buildModels, trainableVariables, type RunModels } from '../../core/learn/patchgd/models.ts';
 import { embedPatches, fillZ, headOnZ, innerIteration, patchgdStep } from '../../core/learn/patchgd/step.ts';
 import { chunkPixels, tensorBatch } from '../helpers/patch-batch.ts';
@@ -44,6 +44,32 @@ async function chunkOf(x: tf.Tensor4D, chunk: readonly number[]): Promise<tf.Ten
 const oneHot = () => tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3) as tf.Tensor2D;
 
 describe('PatchGD invariants', () => {
+  it("fills Z in random chunks, as the reference's shuffled loader, each patch's embedding in its own row", async () => {
+    const models = tiny();
+    const x = images();
+    const order = [5, 1, 7, 0, 8, 2, 6, 3, 4];
+    const chunks = fillChunks(9, 3, order);
+    // Batch statistics of every chunk come from patches of more than one grid row (k = 3).
+    for (const chunk of chunks) expect(new Set(chunk.map((n) => Math.floor(n / 3))).size).toBeGreaterThan(1);
+    const z = await fillZ(models.backbone, tensorBatch(x, 8), 3, true, order);
+    for (const chunk of chunks) {
+      const patches = await chunkOf(x, chunk);
+      const e = embedPatches(models.backbone, patches, true);
+      patches.dispose();
+      chunk.forEach((patch, j) => {
+        const row = tf.tidy(() => tf.slice(z, [0, patch, 0], [-1, 1, -1]));
+        const own = tf.tidy(() => tf.slice(e, [0, j, 0], [-1, 1, -1]));
+        expect(maxAbsDiff(row, own)).toBe(0);
+        tf.dispose([row, own]);
+      });
+      e.dispose();
+    }
+    // In training mode the chunking matters: consecutive chunks (grid rows) normalise differently.
+    const consecutive = await fillZ(models.backbone, tensorBatch(x, 8), 3, true);
+    expect(maxAbsDiff(consecutive, z)).toBeGreaterThan(1e-3);
+    tf.dispose([x, z, consecutive]);
+  });
+
   it('Z refill equals the per-patch embedding, in image order', async () => {
     const models = tiny();
     const x = images();

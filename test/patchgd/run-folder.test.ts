@@ -79,7 +79,7 @@ describe('run folder', () => {
     const refused = await RunFolder.open(empty, true, {}).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(UsageError);
     expect((refused as UsageError).message).toBe(
-      `${path.join(empty, 'checkpoints', 'last')}: no checkpoint to resume from`,
+      `${path.join(empty, 'checkpoints')}: no checkpoint to resume from`,
     );
     const dir = await stoppedRun('fewer', [2, 0, 1, 3]);
     await fs.writeFile(path.join(dir, 'metrics.jsonl'), line(0));

@@ -86,6 +86,7 @@ async function writeGrades(dir: string): Promise<GradeReport> {
     backend: 'cpu',
     attentionMethod: 'gradcam',
     attentionTarget: 'cancer',
+    summary: { items: slides.length, succeeded: slides.length, failed: 0 },
     slides,
     metrics: evaluatePredictions(
       slides.map((s) => ({ ...s, label: s.truth })),

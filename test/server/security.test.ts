@@ -2,7 +2,7 @@
  * The browser-mode server's guards: the launch token on every request and WebSocket, the Host header against DNS
  * rebinding, loopback only, and path traversal through tile, thumbnail and static URLs.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -201,6 +201,23 @@ describe('traversal', () => {
       expect(res.body.toString()).not.toContain(SECRET);
       expect(res.body.toString()).not.toContain('root:');
     }
+  });
+
+  it('never follows a symbolic link out of the renderer folder (issue 18 item 13)', async () => {
+    const renderer = join(dir, 'renderer');
+    await symlink(join(dir, 'secret.txt'), join(renderer, 'assets', 'secret.js'));
+    await symlink(dir, join(renderer, 'up'));
+    await mkdir(join(dir, 'outside-assets'));
+    await writeFile(join(dir, 'outside-assets', 'x.js'), SECRET);
+    await symlink(join(dir, 'outside-assets'), join(renderer, 'assets', 'linked'));
+    // A link that stays inside is fine.
+    await symlink(join(renderer, 'assets', 'app.js'), join(renderer, 'assets', 'alias.js'));
+    for (const path of ['/assets/secret.js', '/up/secret.txt', '/assets/linked/x.js']) {
+      const res = await raw(port, `${path}?token=${token}`);
+      expect(res.status, path).toBe(404);
+      expect(res.body.toString()).not.toContain(SECRET);
+    }
+    expect((await raw(port, `/assets/alias.js?token=${token}`)).status).toBe(200);
   });
 
   it('404s slide ids of folders never opened, and ids that were never slides', async () => {

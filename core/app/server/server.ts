@@ -168,8 +168,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  sockets.on('error', (err) => console.error(`browser-mode server: WebSocket: ${err.message}`));
   const clients = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
+    // Node hands the upgraded socket over without its error listener: a reset here must not reach the process.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const auth = authorize(req.headers, url, token, port);
     if (url.pathname !== '/events' || auth !== 'ok') {
@@ -182,6 +185,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sockets.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));
+      // A malformed frame (bad opcode, RSV bit, unmasked, oversized, invalid UTF-8 or close code) is an 'error'
+      // on that socket alone: ws has already failed the connection with the right close code.
+      ws.on('error', () => ws.terminate());
       // The event stream is one-way; the socket is not a second request channel.
       ws.on('message', () => ws.close(1003, 'events only'));
     });
@@ -194,8 +200,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // Once listening, an error (e.g. out of file descriptors on accept) is reported, never thrown at the process.
+  server.on('error', (err) => console.error(`browser-mode server: ${err.message}`));
   port = (server.address() as AddressInfo).port;
 
   let closing: Promise<void> | null = null;

@@ -1,5 +1,5 @@
 /** The renderer's built files (`vite build` output), served read-only from one folder. */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
 
 /** Content types of the files a renderer build holds (Electron's `app://` protocol uses them too). */
@@ -31,9 +31,7 @@ export function staticPath(root: string, pathname: string): string | null {
   }
   if (decoded.includes('\0') || decoded.includes('\\')) return null;
   const file = resolve(root, `.${decoded === '/' ? '/index.html' : decoded}`);
-  const inside = relative(resolve(root), file);
-  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return null;
-  return file;
+  return inside(resolve(root), file) ? file : null;
 }
 
 export interface StaticFile {
@@ -41,13 +39,28 @@ export interface StaticFile {
   type: string;
 }
 
-export async function readStatic(root: string, pathname: string): Promise<StaticFile | null> {
-  const file = staticPath(root, pathname);
-  if (!file) return null;
+function inside(root: string, file: string): boolean {
+  const rel = relative(root, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/**
+ * The bytes of `file` if it is a regular file inside `root` once every symbolic link is resolved, else null: a
+ * link in the renderer folder (a stray build link, a planted one) must not serve what lies outside it. Browser
+ * mode and Electron's `app://` both read through this.
+ */
+export async function readFileInside(root: string, file: string): Promise<Buffer | null> {
   try {
-    if (!(await stat(file)).isFile()) return null;
-    return { body: await readFile(file), type: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' };
+    const real = await realpath(file);
+    if (!inside(await realpath(root), real) || !(await stat(real)).isFile()) return null;
+    return await readFile(real);
   } catch {
     return null;
   }
+}
+
+export async function readStatic(root: string, pathname: string): Promise<StaticFile | null> {
+  const file = staticPath(root, pathname);
+  const body = file ? await readFileInside(root, file) : null;
+  return body && file ? { body, type: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' } : null;
 }

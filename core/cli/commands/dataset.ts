@@ -1,10 +1,8 @@
 /** `patchgd dataset check DIR [--json]`: opens a dataset folder and reports what it holds and what is wrong. */
-import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { DatasetError } from '../../base/errors.ts';
-import { openDataset } from '../../io/dataset/open.ts';
-import { type DatasetSummary, summarizeDataset } from '../../io/dataset/summary.ts';
-import type { Finding } from '../../io/dataset/types.ts';
+import { checkDataset } from '../../io/dataset/check-files.ts';
+import { type DatasetSummary, formatFinding, summarizeDataset } from '../../io/dataset/summary.ts';
 
 const EXAMPLES = 3;
 
@@ -16,7 +14,7 @@ export function register(program: Command): void {
     .argument('<dir>', 'dataset folder')
     .option('--json', 'print the summary and every finding as one JSON object')
     .action(async (dir: string, options: { json?: boolean }) => {
-      const opened = await openDataset(dir);
+      const opened = await checkDataset(dir);
       const summary = summarizeDataset(opened, EXAMPLES);
       process.stdout.write(
         options.json
@@ -26,11 +24,6 @@ export function register(program: Command): void {
       // main() turns a thrown error into exit code 1 and one `error:` line, which is what errors here deserve.
       if (summary.errors > 0) throw new DatasetError(opened.root, plural(summary.errors, 'error finding'));
     });
-}
-
-function formatFinding(f: Finding, root: string): string {
-  const where = relative(root, f.file) + (f.line !== undefined ? `:${f.line}` : '');
-  return `${where}${f.imageId ? ` [${f.imageId}]` : ''}: ${f.message}`;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -12,6 +12,7 @@ import { gradeFolder, type SlideResult } from '../../jobs/grade-folder.ts';
 import { heldOutIds } from '../../jobs/split-record.ts';
 import { startBackend, withBackendOption } from '../backend-option.ts';
 import { withThreadsOption } from '../threads-option.ts';
+import { finishItems } from '../item-outcome.ts';
 import { decimal, integer } from '../../base/option-parsers.ts';
 
 interface GradeOptions {
@@ -104,10 +105,11 @@ export function register(program: Command): void {
     });
     if (o.json) {
       process.stdout.write(JSON.stringify(report) + '\n');
+      finishItems(report.slides, o.data, 'graded', 'slides');
       return;
     }
-    const failed = report.slides.filter((s) => s.error).length;
-    const lines = [`graded ${report.slides.length - failed} of ${report.slides.length} slides → ${o.out}`];
+    const { items, succeeded, failed } = report.summary;
+    const lines = [`graded ${succeeded} of ${items} slides (${failed} failed) → ${o.out}`];
     if (report.metrics)
       lines.push(
         `qwk ${fixed(report.metrics.qwk)}  accuracy ${fixed(report.metrics.accuracy)}  (${report.metrics.n} labelled)`,
@@ -119,5 +121,6 @@ export function register(program: Command): void {
           `mean per slide ${fixed(report.localization.meanSlideAuroc)}`,
       );
     process.stdout.write(lines.join('\n') + '\n');
+    finishItems(report.slides, o.data, 'graded', 'slides');
   });
 }

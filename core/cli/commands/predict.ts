@@ -2,6 +2,9 @@
 import { Option, type Command } from 'commander';
 import type { BackendPreference } from '../../learn/backend/backend.ts';
 import { evaluatePredictions, predictFolder, type ItemPrediction } from '../../jobs/predict.ts';
+import { summarizeItems } from '../../jobs/item-outcome.ts';
+import { DatasetError } from '../../base/errors.ts';
+import { finishItems } from '../item-outcome.ts';
 import { startBackend, withBackendOption } from '../backend-option.ts';
 import { withThreadsOption } from '../threads-option.ts';
 
@@ -56,14 +59,16 @@ export function register(program: Command): void {
     async (o: PredictOptions) => {
       const backend = await startBackend(o);
       const set = await predictFolder(o.model, o.data, folderOptions(o));
+      const summary = summarizeItems(set.predictions);
       if (o.json) {
-        process.stdout.write(JSON.stringify({ backend, predictions: set.predictions }) + '\n');
+        process.stdout.write(JSON.stringify({ backend, summary, predictions: set.predictions }) + '\n');
       } else {
         for (const p of set.predictions) {
           const probs = p.probabilities?.map((v) => v.toFixed(3)).join(' ') ?? '';
           process.stdout.write(`${p.id}\t${p.error ? `error: ${p.error}` : `${p.predicted}\t${probs}`}\n`);
         }
       }
+      finishItems(set.predictions, o.data, 'predicted');
     },
   );
   modelCommand(
@@ -74,14 +79,20 @@ export function register(program: Command): void {
     const backend = await startBackend(o);
     const set = await predictFolder(o.model, o.data, folderOptions(o));
     const report = evaluatePredictions(set.predictions, set.config.numClasses);
+    const summary = summarizeItems(set.predictions);
     if (o.json) {
-      process.stdout.write(JSON.stringify({ backend, ...report }) + '\n');
+      process.stdout.write(JSON.stringify({ backend, summary, ...report }) + '\n');
     } else {
       const rows = report.confusion_matrix.map((row, i) => `  ${i}: ${row.join(' ')}`).join('\n');
       process.stdout.write(
-        `items ${report.n} (${report.failed} failed)\naccuracy ${report.accuracy.toFixed(4)}\n` +
-          `qwk ${report.qwk.toFixed(4)}\nconfusion matrix (rows = truth):\n${rows}\n`,
+        `items ${report.n} scored of ${summary.items} (${report.failed} failed)\n` +
+          `accuracy ${report.accuracy.toFixed(4)}\nqwk ${report.qwk.toFixed(4)}\n` +
+          `confusion matrix (rows = truth):\n${rows}\n`,
       );
     }
+    finishItems(set.predictions, o.data, 'predicted');
+    // Predictions without labels cannot be scored: metrics over nothing are NaN, not a result.
+    if (report.n === 0)
+      throw new DatasetError(o.data, 'no predicted item has a label, so nothing could be scored');
   });
 }

@@ -1,4 +1,5 @@
 /** `patchgd train`: trains a PatchGD model (or the GD baseline) on a dataset folder into a run folder. */
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { BackendPreference } from '../../learn/backend/backend.ts';
 import { parseBytes } from '../../jobs/bytes.ts';
@@ -15,6 +16,7 @@ interface TrainOptions {
   valFold: number;
   out: string;
   resume?: boolean;
+  skipBadRows?: boolean;
   method: 'patchgd' | 'gd';
   backbone?: string;
   widthMultiplier?: number;
@@ -29,6 +31,7 @@ interface TrainOptions {
   warmup?: number;
   classes?: number;
   seed?: number;
+  backboneWeights?: string;
   threads?: number;
   patchCache?: string;
   json?: boolean;
@@ -53,6 +56,7 @@ function configFrom(o: TrainOptions): TrainConfigInput {
     numClasses: o.classes,
     seed: o.seed,
     threads: o.threads,
+    backboneWeights: o.backboneWeights === undefined ? undefined : path.resolve(o.backboneWeights),
   };
   // Unset options take the engine's defaults (the paper's).
   return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as TrainConfigInput;
@@ -68,6 +72,10 @@ export function register(program: Command): void {
     .option('--val-fold <i>', 'fold held out for validation', integer('val-fold', 0), 0)
     .requiredOption('--out <dir>', 'run folder (config, metrics.jsonl, checkpoints)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option(
+      '--skip-bad-rows',
+      'train on the usable items of data with error findings (`patchgd dataset check`), warning about each',
+    )
     .option('--method <method>', 'patchgd or gd (the baseline on the downscaled whole image)', 'patchgd')
     .option('--backbone <name>', 'resnet50, mobilenetv2 or small (default resnet50)')
     .option('--width-multiplier <x>', 'MobileNetV2 width multiplier', decimal('width-multiplier', 0, true))
@@ -86,6 +94,10 @@ export function register(program: Command): void {
     .option('--warmup <epochs>', 'linear warm-up epochs (default 2)', decimal('warmup', 0))
     .option('--classes <n>', 'number of classes (default: from the data)', integer('classes', 1))
     .option('--seed <n>', 'random seed (default 42)', integer('seed', 0))
+    .option(
+      '--backbone-weights <file|dir>',
+      'start from PyTorch weights (torch.save or safetensors state_dict) or a `weights import` folder',
+    )
     .option(
       '--patch-cache <dir>',
       "keep slides' prepared patches in this folder (written once per slide and size, reused by later epochs and runs)",
@@ -109,6 +121,8 @@ export function register(program: Command): void {
         valFold: o.valFold,
         runDir: o.out,
         resume: Boolean(o.resume),
+        skipBadRows: Boolean(o.skipBadRows),
+        onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
         config: configFrom(o),
         onEvent: createProgressBar(process.stderr, { metric: 'valQwk' }),
         signal: controller.signal,

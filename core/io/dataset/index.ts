@@ -5,5 +5,12 @@ export { readCsvFile, writeCsvFile } from './csv-file.ts';
 export { stratifiedKFold } from './folds.ts';
 export { gleasonToIsup, isupFromGleason, parseGleason, type GleasonScore } from './gleason.ts';
 export { openDataset } from './open.ts';
-export { summarizeDataset, usableItems, type DatasetSummary, type FindingGroup } from './summary.ts';
+export { checkDataset, checkImageFiles } from './check-files.ts';
+export {
+  formatFinding,
+  summarizeDataset,
+  usableItems,
+  type DatasetSummary,
+  type FindingGroup,
+} from './summary.ts';
 export type { Dataset, DatasetItem, DatasetLayout, Finding, FindingCode, Severity } from './types.ts';

@@ -1,6 +1,13 @@
 /** Views of an opened dataset: the usable items, and the summary `patchgd dataset check` prints. */
+import { relative } from 'node:path';
 import { compareCodeUnits } from './rows.ts';
 import type { Dataset, DatasetItem, DatasetLayout, Finding, FindingCode, Severity } from './types.ts';
+
+/** One finding on one line, its place relative to the dataset root: `train.csv:4 [id]: message`. */
+export function formatFinding(f: Finding, root: string): string {
+  const where = relative(root, f.file) + (f.line !== undefined ? `:${f.line}` : '');
+  return `${where}${f.imageId ? ` [${f.imageId}]` : ''}: ${f.message}`;
+}
 
 /** Items without error findings: what training or inference can use. */
 export function usableItems(dataset: Dataset): DatasetItem[] {

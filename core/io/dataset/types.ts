@@ -19,6 +19,8 @@ export type FindingCode =
   | 'duplicate-id'
   /** error: the row's image file does not exist. */
   | 'missing-file'
+  /** error: the image file exists but its structure cannot be read (0 bytes, truncated, not a TIFF). */
+  | 'unreadable-file'
   /** error: several image files match one id (e.g. `a.png` and `a.jpg`). */
   | 'ambiguous-file'
   /** warning: an image file that no row names. */

@@ -2,7 +2,6 @@
  * The synthetic PANDA-like dataset: `train.csv`, `train_images/<id>.tiff` and
  * `train_label_masks/<id>_mask.tiff`, deterministic for a seed.
  */
-import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError, UsageError } from '../../base/errors.ts';
 import { writeFileAtomic } from '../../base/atomic.ts';
@@ -12,6 +11,8 @@ import { drawSlidePlan, type SlidePlan } from './plan.ts';
 import { Prng } from '../../base/random.ts';
 import { hexId } from './rng.ts';
 import { writeSlide } from './slide.ts';
+import { stat } from 'node:fs/promises';
+import { makeDir } from '../../base/dirs.ts';
 
 export const DEFAULT_SLIDES = 24;
 export const DEFAULT_SEED = 42;
@@ -112,23 +113,6 @@ function checkInt(name: string, v: number, lo: number, hi: number): number {
 export function trainCsv(records: DemoSlideRecord[]): string {
   const lines = records.map((r) => `${r.imageId},${r.provider},${r.isupGrade},${r.gleasonScore}`);
   return ['image_id,data_provider,isup_grade,gleason_score', ...lines].join('\n') + '\n';
-}
-
-/**
- * Creates `dir` and its missing parents one level at a time. Node's recursive mkdir can spin forever where a
- * parent exists but refuses new entries (e.g. under /proc); this walk ends after one pass.
- */
-async function makeDir(dir: string): Promise<void> {
-  const parts = path.resolve(dir).split(path.sep);
-  for (let i = 2; i <= parts.length; i++) {
-    const sub = parts.slice(0, i).join(path.sep) || path.sep;
-    try {
-      await mkdir(sub);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (!(await stat(sub)).isDirectory()) throw new Error(`${sub} is not a folder`, { cause: err });
-    }
-  }
 }
 
 /** Generates the whole dataset under `opts.out`; same options, same bytes. */

@@ -1,8 +1,9 @@
 /** Public API of the slide reader. */
 export type { AssociatedImage, Compression, EncodedTile, RgbImage, SlideInfo, SlideLevel } from './types.ts';
-export { openSlide, type OpenSlideOptions, type Slide } from './slide.ts';
+export { checkSlideFile, openSlide, type OpenSlideOptions, type Slide } from './slide.ts';
 export { SlidePool } from './pool.ts';
 export { TileCache, sharedTileCache } from './tile-cache.ts';
+export { ByteBudget, sharedDecodeBudget } from './byte-budget.ts';
 export {
   otsuThreshold,
   saturation,

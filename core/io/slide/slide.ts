@@ -11,9 +11,10 @@ import {
   photometricName,
   slideMpp,
 } from './pyramid.ts';
-import { checkLevel } from './validate.ts';
+import { checkLevel, tileGrid } from './validate.ts';
 import { TileReader } from './tile-reader.ts';
 import { sharedTileCache, type TileCache } from './tile-cache.ts';
+import { sharedDecodeBudget, type ByteBudget } from './byte-budget.ts';
 import { assembleRegion } from './region.ts';
 import { chooseLevel, scaleLevel } from './scaled.ts';
 import { tissueGrid, type TissueGridSpec, type TissueMask } from './tissue.ts';
@@ -39,6 +40,8 @@ export interface Slide {
 export interface OpenSlideOptions {
   /** Decoded-tile cache; defaults to the process-wide shared one. */
   cache?: TileCache;
+  /** Bound on the bytes tile decodes in flight may hold; defaults to the process-wide shared one. */
+  decodeBudget?: ByteBudget;
 }
 
 let nextSlideId = 0;
@@ -91,8 +94,15 @@ async function describeFile(
   return { info, levels: layout.levels };
 }
 
-/** Opens a pyramidal (or plain) TIFF slide. Reads only the header and directories; pixels are read on demand. */
-export async function openSlide(path: string, options: OpenSlideOptions = {}): Promise<Slide> {
+interface OpenedFile {
+  handle: FileHandle;
+  size: number;
+  info: SlideInfo;
+  levels: Ifd[];
+}
+
+/** Opens the file and reads its header and directories; on failure the handle is closed and a SlideError thrown. */
+async function openDescribed(path: string): Promise<OpenedFile> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -104,16 +114,7 @@ export async function openSlide(path: string, options: OpenSlideOptions = {}): P
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new SlideError(path, 'not a regular file');
-    const { info, levels } = await describeFile(path, handle, stat.size);
-    const tiles = new TileReader(
-      path,
-      handle,
-      stat.size,
-      levels,
-      options.cache ?? sharedTileCache,
-      `slide${nextSlideId++}/`,
-    );
-    return new TiffSlide(info, tiles, handle);
+    return { handle, size: stat.size, ...(await describeFile(path, handle, stat.size)) };
   } catch (err) {
     await handle.close();
     throw err instanceof SlideError
@@ -121,6 +122,46 @@ export async function openSlide(path: string, options: OpenSlideOptions = {}): P
       : new SlideError(path, `cannot read (${err instanceof Error ? err.message : String(err)})`, {
           cause: err,
         });
+  }
+}
+
+/** Opens a pyramidal (or plain) TIFF slide. Reads only the header and directories; pixels are read on demand. */
+export async function openSlide(path: string, options: OpenSlideOptions = {}): Promise<Slide> {
+  const { handle, size, info, levels } = await openDescribed(path);
+  const tiles = new TileReader(
+    path,
+    handle,
+    size,
+    levels,
+    options.cache ?? sharedTileCache,
+    `slide${nextSlideId++}/`,
+    options.decodeBudget ?? sharedDecodeBudget,
+  );
+  return new TiffSlide(info, tiles, handle);
+}
+
+/**
+ * Checks a slide's structure without decoding a pixel (what `dataset check` and training do for every slide):
+ * the header, the directory chain, each level's geometry and compression, and that every level's tile data lies
+ * inside the file — a truncated copy fails here instead of half way through an epoch. Throws a SlideError.
+ */
+export async function checkSlideFile(path: string): Promise<SlideInfo> {
+  const { handle, size, info, levels } = await openDescribed(path);
+  try {
+    levels.forEach((ifd, level) => {
+      const count = tileGrid(ifd).across * tileGrid(ifd).down;
+      for (let i = 0; i < count; i++) {
+        const end = ifd.offsets[i]! + ifd.byteCounts[i]!;
+        if (ifd.offsets[i] !== 0 && end > size)
+          throw new SlideError(
+            path,
+            `level ${level} tile ${i}: data ends at byte ${end}, past the end of the ${size}-byte file (truncated?)`,
+          );
+      }
+    });
+    return info;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -9,6 +9,15 @@ import { decodeLossless, decodeWithSharp } from './decode.ts';
 import { blit, crop, whiteImage } from './pixels.ts';
 import { tileGrid } from './validate.ts';
 import type { TileCache } from './tile-cache.ts';
+import type { ByteBudget } from './byte-budget.ts';
+
+/**
+ * Worst-case bytes per pixel of one decode: the decompressed samples (≤ 4 per pixel), their RGB conversion and
+ * the copy cut to the level's border.
+ */
+const DECODE_BYTES_PER_PIXEL = 4 + 3 + 3;
+/** Encoding a tile as PNG holds the full-size RGB tile and the PNG (≤ raw size plus headers). */
+const ENCODE_BYTES_PER_PIXEL = 3 + 3;
 
 /**
  * Reads the tiles of a slide's pyramid levels: raw bytes with bounds checks, JPEG passthrough, and decoded RGB
@@ -22,6 +31,7 @@ export class TileReader {
   readonly #levels: Ifd[];
   readonly #cache: TileCache;
   readonly #cachePrefix: string;
+  readonly #budget: ByteBudget;
   readonly #inFlight = new Map<string, Promise<RgbImage>>();
   readonly #warnedLevels = new Set<number>();
 
@@ -32,7 +42,9 @@ export class TileReader {
     levels: Ifd[],
     cache: TileCache,
     cachePrefix: string,
+    budget: ByteBudget,
   ) {
+    this.#budget = budget;
     this.#path = path;
     this.#handle = handle;
     this.#fileSize = fileSize;
@@ -131,11 +143,21 @@ export class TileReader {
           passthrough: true,
         };
     }
-    const full = whiteImage(ifd.tileWidth, ifd.tileHeight);
-    blit(full, await this.readTileRgb(level, col, row), 0, 0);
-    const png = await sharp(full.data, { raw: { width: full.width, height: full.height, channels: 3 } })
-      .png({ compressionLevel: 1 })
-      .toBuffer();
+    // One reservation covers the decode and the encode: decoded pixels waiting for their encode are counted.
+    const encodeCost = ifd.tileWidth * ifd.tileHeight * ENCODE_BYTES_PER_PIXEL;
+    const png = await this.#budget.run(this.#decodeCost(ifd, col, row) + encodeCost, async () => {
+      const key = this.#key(level, col, row);
+      let rgb = this.#cache.get(key);
+      if (!rgb) {
+        rgb = await this.#decodeNow(ifd, level, col, row);
+        this.#cache.set(key, rgb);
+      }
+      const full = whiteImage(ifd.tileWidth, ifd.tileHeight);
+      blit(full, rgb, 0, 0);
+      return sharp(full.data, { raw: { width: full.width, height: full.height, channels: 3 } })
+        .png({ compressionLevel: 1 })
+        .toBuffer();
+    });
     return {
       bytes: new Uint8Array(png.buffer, png.byteOffset, png.byteLength),
       mime: 'image/png',
@@ -143,10 +165,14 @@ export class TileReader {
     };
   }
 
+  #key(level: number, col: number, row: number): string {
+    return `${this.#cachePrefix}${level}/${col}/${row}`;
+  }
+
   /** The tile's pixels, cut to the part inside the level (edge tiles are smaller than the tile size). */
   readTileRgb(level: number, col: number, row: number): Promise<RgbImage> {
     const ifd = this.#locate(level, col, row);
-    const key = `${this.#cachePrefix}${level}/${col}/${row}`;
+    const key = this.#key(level, col, row);
     const cached = this.#cache.get(key);
     if (cached) return Promise.resolve(cached);
     let pending = this.#inFlight.get(key);
@@ -158,7 +184,19 @@ export class TileReader {
     return pending;
   }
 
-  async #decode(ifd: Ifd, level: number, col: number, row: number): Promise<RgbImage> {
+  /** Worst-case bytes one decode of the tile holds: its stored bytes and the pixels derived from them. */
+  #decodeCost(ifd: Ifd, col: number, row: number): number {
+    const rows = ifd.tiled ? ifd.tileHeight : this.#validSize(ifd, col, row).height;
+    const stored = ifd.byteCounts[row * tileGrid(ifd).across + col] ?? 0;
+    return ifd.tileWidth * rows * DECODE_BYTES_PER_PIXEL + stored;
+  }
+
+  /** Decodes within the shared budget, so that hostile tiles requested at once cannot add up to gigabytes. */
+  #decode(ifd: Ifd, level: number, col: number, row: number): Promise<RgbImage> {
+    return this.#budget.run(this.#decodeCost(ifd, col, row), () => this.#decodeNow(ifd, level, col, row));
+  }
+
+  async #decodeNow(ifd: Ifd, level: number, col: number, row: number): Promise<RgbImage> {
     const valid = this.#validSize(ifd, col, row);
     const stored = await this.#readStored(ifd, level, col, row);
     if (!stored) return whiteImage(valid.width, valid.height);

@@ -14,7 +14,6 @@ import {
 import { StoreError } from './errors.ts';
 import type { Store } from './open.ts';
 import { requireSlide } from './slides.ts';
-import { now } from './time.ts';
 import { writeTransaction } from './write.ts';
 
 export type AnnotationAction = 'create' | 'update' | 'delete' | 'restore';
@@ -129,13 +128,17 @@ export function createAnnotation(
   slideId: number,
   input: AnnotationInput,
   author: string,
-  at: string = now(),
+  at?: string,
 ): Annotation {
   const who = requireAuthor(store, author);
-  return writeTransaction(store, () => {
-    requireSlide(store, slideId);
-    return insert(store, slideId, input, who, at);
-  });
+  return writeTransaction(
+    store,
+    (time) => {
+      requireSlide(store, slideId);
+      return insert(store, slideId, input, who, time);
+    },
+    at,
+  );
 }
 
 /** Adds many annotations to a slide in one transaction (an import: all of them or none). */
@@ -144,13 +147,17 @@ export function createAnnotations(
   slideId: number,
   inputs: readonly AnnotationInput[],
   author: string,
-  at: string = now(),
+  at?: string,
 ): Annotation[] {
   const who = requireAuthor(store, author);
-  return writeTransaction(store, () => {
-    requireSlide(store, slideId);
-    return inputs.map((input) => insert(store, slideId, input, who, at));
-  });
+  return writeTransaction(
+    store,
+    (time) => {
+      requireSlide(store, slideId);
+      return inputs.map((input) => insert(store, slideId, input, who, time));
+    },
+    at,
+  );
 }
 
 /** Changes an annotation's geometry, class, name or note. */
@@ -159,43 +166,60 @@ export function updateAnnotation(
   id: number,
   patch: AnnotationPatch,
   author: string,
-  at: string = now(),
+  at?: string,
 ): Annotation {
   const who = requireAuthor(store, author);
-  return writeTransaction(store, () => {
-    const row = rowOf(store, id);
-    if (row.deleted_at !== null) throw new StoreError(store.file, `annotation ${id} is deleted`);
-    const before = toAnnotation(row);
-    const a = parseInput(store, { ...before, ...patch, tool: before.tool });
-    store.db
-      .prepare(
-        `UPDATE annotations SET class_name = ?, name = ?, note = ?, geometry_json = ?, updated_at = ?
+  return writeTransaction(
+    store,
+    (time) => {
+      const row = rowOf(store, id);
+      if (row.deleted_at !== null) throw new StoreError(store.file, `annotation ${id} is deleted`);
+      const before = toAnnotation(row);
+      const a = parseInput(store, { ...before, ...patch, tool: before.tool });
+      store.db
+        .prepare(
+          `UPDATE annotations SET class_name = ?, name = ?, note = ?, geometry_json = ?, updated_at = ?
          WHERE id = ?`,
-      )
-      .run(a.className, a.name, a.note, JSON.stringify(a.geometry), at, id);
-    return logEvent(store, id, who, at, 'update', before);
-  });
+        )
+        .run(a.className, a.name, a.note, JSON.stringify(a.geometry), time, id);
+      return logEvent(store, id, who, time, 'update', before);
+    },
+    at,
+  );
 }
 
-function setDeleted(store: Store, id: number, author: string, at: string, deleted: boolean): Annotation {
+function setDeleted(
+  store: Store,
+  id: number,
+  author: string,
+  at: string | undefined,
+  deleted: boolean,
+): Annotation {
   const who = requireAuthor(store, author);
-  return writeTransaction(store, () => {
-    const row = rowOf(store, id);
-    if ((row.deleted_at !== null) === deleted)
-      throw new StoreError(store.file, `annotation ${id} is ${deleted ? 'already deleted' : 'not deleted'}`);
-    store.db
-      .prepare('UPDATE annotations SET deleted_at = ?, updated_at = ? WHERE id = ?')
-      .run(deleted ? at : null, at, id);
-    return logEvent(store, id, who, at, deleted ? 'delete' : 'restore', toAnnotation(row));
-  });
+  return writeTransaction(
+    store,
+    (time) => {
+      const row = rowOf(store, id);
+      if ((row.deleted_at !== null) === deleted)
+        throw new StoreError(
+          store.file,
+          `annotation ${id} is ${deleted ? 'already deleted' : 'not deleted'}`,
+        );
+      store.db
+        .prepare('UPDATE annotations SET deleted_at = ?, updated_at = ? WHERE id = ?')
+        .run(deleted ? time : null, time, id);
+      return logEvent(store, id, who, time, deleted ? 'delete' : 'restore', toAnnotation(row));
+    },
+    at,
+  );
 }
 
 /** Deletes an annotation (kept in the history; `restoreAnnotation` brings it back with the same id). */
-export function deleteAnnotation(store: Store, id: number, author: string, at: string = now()): Annotation {
+export function deleteAnnotation(store: Store, id: number, author: string, at?: string): Annotation {
   return setDeleted(store, id, author, at, true);
 }
 
-export function restoreAnnotation(store: Store, id: number, author: string, at: string = now()): Annotation {
+export function restoreAnnotation(store: Store, id: number, author: string, at?: string): Annotation {
   return setDeleted(store, id, author, at, false);
 }
 

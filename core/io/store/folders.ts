@@ -2,7 +2,6 @@
 import { resolve } from 'node:path';
 import type { DatasetLayout } from '../dataset/types.ts';
 import type { Store } from './open.ts';
-import { now } from './time.ts';
 import { writeTransaction } from './write.ts';
 
 export interface Folder {
@@ -31,17 +30,20 @@ function toFolder(row: FolderRow): Folder {
 export function upsertFolder(
   store: Store,
   folder: { path: string; layout: DatasetLayout },
-  at: string = now(),
+  at?: string,
 ): Folder {
   const path = resolve(folder.path);
-  const row = writeTransaction(store, () =>
-    store.db
-      .prepare(
-        `INSERT INTO folders (path, layout, added_at, opened_at) VALUES (?, ?, ?, ?)
+  const row = writeTransaction(
+    store,
+    (time) =>
+      store.db
+        .prepare(
+          `INSERT INTO folders (path, layout, added_at, opened_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (path) DO UPDATE SET layout = excluded.layout, opened_at = excluded.opened_at
          RETURNING ${COLUMNS}`,
-      )
-      .get(path, folder.layout, at, at),
+        )
+        .get(path, folder.layout, time, time),
+    at,
   ) as FolderRow;
   return toFolder(row);
 }

@@ -19,6 +19,7 @@ export {
 export { StoreError } from './errors.ts';
 export { reviewCsvRows, exportReviewsCsv, writeReviewsCsv, REVIEW_CSV_HEADER } from './export.ts';
 export { getFolder, recentFolders, upsertFolder, type Folder } from './folders.ts';
+export { lockUserData, LOCK_FILE, type InstanceLock } from './instance-lock.ts';
 export { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations.ts';
 export { closeStore, migrate, openStore, STORE_FILE, type Store } from './open.ts';
 export {

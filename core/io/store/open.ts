@@ -1,9 +1,9 @@
 /** Opens (creating or upgrading) the project store: one SQLite file in a folder the caller owns. */
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from './errors.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
+import { makeDirSync } from '../../base/dirs.ts';
 
 export const STORE_FILE = 'patchgd-studio.sqlite';
 
@@ -55,7 +55,7 @@ export function openStore(dir: string): Store {
   const folder = resolve(dir);
   const file = join(folder, STORE_FILE);
   try {
-    mkdirSync(folder, { recursive: true });
+    makeDirSync(folder);
   } catch (err) {
     throw new StoreError(folder, `cannot be created for the project store (${describe(err)})`, {
       cause: err,

@@ -3,7 +3,6 @@ import { StoreError } from './errors.ts';
 import type { Store } from './open.ts';
 import { requireSlide } from './slides.ts';
 import { getRun } from './runs.ts';
-import { now } from './time.ts';
 import { writeTransaction } from './write.ts';
 
 export const MAX_GRADE = 5;
@@ -75,28 +74,32 @@ export function recordPrediction(
     probabilities: readonly number[];
     attentionPath?: string | null;
   },
-  at: string = now(),
+  at?: string,
 ): Prediction {
   const { slideId, runId, grade, probabilities } = prediction;
   checkPrediction(store, grade, probabilities);
-  const row = writeTransaction(store, () => {
-    requireSlide(store, slideId);
-    if (!getRun(store, runId)) throw new StoreError(store.file, `has no run with id ${runId}`);
-    return store.db
-      .prepare(
-        `INSERT INTO predictions (slide_id, run_id, grade, confidence, probabilities_json, attention_path,
+  const row = writeTransaction(
+    store,
+    (time) => {
+      requireSlide(store, slideId);
+      if (!getRun(store, runId)) throw new StoreError(store.file, `has no run with id ${runId}`);
+      return store.db
+        .prepare(
+          `INSERT INTO predictions (slide_id, run_id, grade, confidence, probabilities_json, attention_path,
            predicted_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      )
-      .get(
-        slideId,
-        runId,
-        grade,
-        probabilities[grade],
-        JSON.stringify(probabilities),
-        prediction.attentionPath ?? null,
-        at,
-      );
-  }) as PredictionRow;
+        )
+        .get(
+          slideId,
+          runId,
+          grade,
+          probabilities[grade],
+          JSON.stringify(probabilities),
+          prediction.attentionPath ?? null,
+          time,
+        );
+    },
+    at,
+  ) as PredictionRow;
   return toPrediction(row);
 }
 

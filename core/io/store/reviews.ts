@@ -6,7 +6,6 @@ import { StoreError } from './errors.ts';
 import type { Store } from './open.ts';
 import { getPrediction, isGrade, latestPrediction, type Prediction } from './predictions.ts';
 import { requireSlide } from './slides.ts';
-import { now } from './time.ts';
 import { writeTransaction } from './write.ts';
 
 /** 'agreed': the reviewer accepts the predicted grade; 'overridden': the reviewer sets another one. */
@@ -84,36 +83,40 @@ function reviewedGrade(store: Store, input: ReviewInput, prediction: Prediction 
 }
 
 /** Saves a review: one history entry and the new current review, in one transaction. */
-export function saveReview(store: Store, input: ReviewInput, at: string = now()): ReviewEvent {
+export function saveReview(store: Store, input: ReviewInput, at?: string): ReviewEvent {
   const reviewer = input.reviewer.trim();
   if (reviewer === '') throw new StoreError(store.file, 'a review needs the reviewer’s name');
-  const row = writeTransaction(store, () => {
-    requireSlide(store, input.slideId);
-    const prediction = judgedPrediction(store, input);
-    const grade = reviewedGrade(store, input, prediction);
-    const note = input.note ?? '';
-    const predictionId = prediction?.id ?? null;
-    const old = store.db
-      .prepare('SELECT grade FROM reviews WHERE slide_id = ?')
-      .pluck()
-      .get(input.slideId) as number | undefined;
-    const event = store.db
-      .prepare(
-        `INSERT INTO review_events (slide_id, reviewer, reviewed_at, old_grade, new_grade, status, note,
+  const row = writeTransaction(
+    store,
+    (time) => {
+      requireSlide(store, input.slideId);
+      const prediction = judgedPrediction(store, input);
+      const grade = reviewedGrade(store, input, prediction);
+      const note = input.note ?? '';
+      const predictionId = prediction?.id ?? null;
+      const old = store.db
+        .prepare('SELECT grade FROM reviews WHERE slide_id = ?')
+        .pluck()
+        .get(input.slideId) as number | undefined;
+      const event = store.db
+        .prepare(
+          `INSERT INTO review_events (slide_id, reviewer, reviewed_at, old_grade, new_grade, status, note,
            prediction_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      )
-      .get(input.slideId, reviewer, at, old ?? null, grade, input.status, note, predictionId);
-    store.db
-      .prepare(
-        `INSERT INTO reviews (slide_id, reviewer, reviewed_at, grade, status, note, prediction_id)
+        )
+        .get(input.slideId, reviewer, time, old ?? null, grade, input.status, note, predictionId);
+      store.db
+        .prepare(
+          `INSERT INTO reviews (slide_id, reviewer, reviewed_at, grade, status, note, prediction_id)
          VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (slide_id) DO UPDATE SET reviewer = excluded.reviewer, reviewed_at = excluded.reviewed_at,
            grade = excluded.grade, status = excluded.status, note = excluded.note,
            prediction_id = excluded.prediction_id`,
-      )
-      .run(input.slideId, reviewer, at, grade, input.status, note, predictionId);
-    return event;
-  }) as ReviewEventRow;
+        )
+        .run(input.slideId, reviewer, time, grade, input.status, note, predictionId);
+      return event;
+    },
+    at,
+  ) as ReviewEventRow;
   return toEvent(row);
 }
 

@@ -2,7 +2,6 @@
 import { resolve } from 'node:path';
 import { StoreError } from './errors.ts';
 import type { Store } from './open.ts';
-import { now } from './time.ts';
 import { writeTransaction } from './write.ts';
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -96,18 +95,21 @@ function toJson(store: Store, config: unknown): string {
 export function recordRun(
   store: Store,
   run: { runDir: string; folderId: number | null; config: unknown; status?: RunStatus },
-  at: string = now(),
+  at?: string,
 ): Run {
   const config = toJson(store, run.config);
-  const row = writeTransaction(store, () =>
-    store.db
-      .prepare(
-        `INSERT INTO runs (folder_id, run_dir, config_json, status, created_at) VALUES (?, ?, ?, ?, ?)
+  const row = writeTransaction(
+    store,
+    (time) =>
+      store.db
+        .prepare(
+          `INSERT INTO runs (folder_id, run_dir, config_json, status, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (run_dir) DO UPDATE SET config_json = excluded.config_json, status = excluded.status,
            finished_at = NULL, message = NULL
          RETURNING *`,
-      )
-      .get(run.folderId, resolve(run.runDir), config, run.status ?? 'running', at),
+        )
+        .get(run.folderId, resolve(run.runDir), config, run.status ?? 'running', time),
+    at,
   ) as RunRow;
   return toRun(row);
 }
@@ -117,28 +119,32 @@ export function updateRun(
   store: Store,
   runId: number,
   change: { status: RunStatus; best?: BestMetric | null; message?: string | null },
-  at: string = now(),
+  at?: string,
 ): Run {
-  const row = writeTransaction(store, () => {
-    const current = getRun(store, runId);
-    if (!current) throw new StoreError(store.file, `has no run with id ${runId}`);
-    const best = change.best === undefined ? current.best : change.best;
-    const message = change.message === undefined ? current.message : change.message;
-    return store.db
-      .prepare(
-        `UPDATE runs SET status = ?, finished_at = ?, best_metric = ?, best_value = ?, best_epoch = ?, message = ?
+  const row = writeTransaction(
+    store,
+    (time) => {
+      const current = getRun(store, runId);
+      if (!current) throw new StoreError(store.file, `has no run with id ${runId}`);
+      const best = change.best === undefined ? current.best : change.best;
+      const message = change.message === undefined ? current.message : change.message;
+      return store.db
+        .prepare(
+          `UPDATE runs SET status = ?, finished_at = ?, best_metric = ?, best_value = ?, best_epoch = ?, message = ?
          WHERE id = ? RETURNING *`,
-      )
-      .get(
-        change.status,
-        FINISHED.includes(change.status) ? at : null,
-        best?.metric ?? null,
-        best?.value ?? null,
-        best?.epoch ?? null,
-        message,
-        runId,
-      );
-  }) as RunRow;
+        )
+        .get(
+          change.status,
+          FINISHED.includes(change.status) ? time : null,
+          best?.metric ?? null,
+          best?.value ?? null,
+          best?.epoch ?? null,
+          message,
+          runId,
+        );
+    },
+    at,
+  ) as RunRow;
   return toRun(row);
 }
 
@@ -161,20 +167,31 @@ export function listRuns(store: Store, folderId?: number): Run[] {
 export function recordCheckpoint(
   store: Store,
   checkpoint: Omit<Checkpoint, 'savedAt'>,
-  at: string = now(),
+  at?: string,
 ): Checkpoint {
-  writeTransaction(store, () => {
-    if (!getRun(store, checkpoint.runId))
-      throw new StoreError(store.file, `has no run with id ${checkpoint.runId}`);
-    store.db
-      .prepare(
-        `INSERT INTO checkpoints (run_id, name, epoch, path, metric_value, saved_at) VALUES (?, ?, ?, ?, ?, ?)
+  return writeTransaction(
+    store,
+    (time) => {
+      if (!getRun(store, checkpoint.runId))
+        throw new StoreError(store.file, `has no run with id ${checkpoint.runId}`);
+      store.db
+        .prepare(
+          `INSERT INTO checkpoints (run_id, name, epoch, path, metric_value, saved_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (run_id, name) DO UPDATE SET epoch = excluded.epoch, path = excluded.path,
            metric_value = excluded.metric_value, saved_at = excluded.saved_at`,
-      )
-      .run(checkpoint.runId, checkpoint.name, checkpoint.epoch, checkpoint.path, checkpoint.metricValue, at);
-  });
-  return { ...checkpoint, savedAt: at };
+        )
+        .run(
+          checkpoint.runId,
+          checkpoint.name,
+          checkpoint.epoch,
+          checkpoint.path,
+          checkpoint.metricValue,
+          time,
+        );
+      return { ...checkpoint, savedAt: time };
+    },
+    at,
+  );
 }
 
 export function listCheckpoints(store: Store, runId: number): Checkpoint[] {

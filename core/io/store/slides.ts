@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises';
 import type { DatasetItem } from '../dataset/types.ts';
 import { StoreError } from './errors.ts';
 import type { Store } from './open.ts';
-import { now } from './time.ts';
 import { writeTransaction } from './write.ts';
 
 export interface FileStat {
@@ -105,61 +104,65 @@ export function syncSlides(
   folderId: number,
   dataset: { readonly items: readonly DatasetItem[] },
   stats: ReadonlyMap<string, FileStat>,
-  at: string = now(),
+  at?: string,
 ): SyncReport {
   const items = firstPerId(dataset.items);
-  return writeTransaction(store, () => {
-    const folder = store.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(folderId);
-    if (!folder) throw new StoreError(store.file, `has no slide folder with id ${folderId}`);
-    const existing = new Map(
-      (store.db.prepare('SELECT * FROM slides WHERE folder_id = ?').all(folderId) as SlideRow[]).map(
-        (row) => [row.image_id, row],
-      ),
-    );
-    const insert = store.db.prepare(
-      `INSERT INTO slides (folder_id, image_id, path, file_size, file_mtime_ms, label, provider, gleason)
+  return writeTransaction(
+    store,
+    (time) => {
+      const folder = store.db.prepare('SELECT 1 FROM folders WHERE id = ?').get(folderId);
+      if (!folder) throw new StoreError(store.file, `has no slide folder with id ${folderId}`);
+      const existing = new Map(
+        (store.db.prepare('SELECT * FROM slides WHERE folder_id = ?').all(folderId) as SlideRow[]).map(
+          (row) => [row.image_id, row],
+        ),
+      );
+      const insert = store.db.prepare(
+        `INSERT INTO slides (folder_id, image_id, path, file_size, file_mtime_ms, label, provider, gleason)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const update = store.db.prepare(
-      `UPDATE slides SET path = ?, file_size = ?, file_mtime_ms = ?, label = ?, provider = ?, gleason = ?,
+      );
+      const update = store.db.prepare(
+        `UPDATE slides SET path = ?, file_size = ?, file_mtime_ms = ?, label = ?, provider = ?, gleason = ?,
          removed_at = NULL WHERE id = ?`,
-    );
-    const remove = store.db.prepare('UPDATE slides SET removed_at = ? WHERE id = ?');
-    const report: SyncReport = { added: [], changed: [], removed: [], unchanged: 0 };
+      );
+      const remove = store.db.prepare('UPDATE slides SET removed_at = ? WHERE id = ?');
+      const report: SyncReport = { added: [], changed: [], removed: [], unchanged: 0 };
 
-    for (const [id, item] of items) {
-      const file = stats.get(item.imagePath);
-      const values = [
-        item.imagePath,
-        file?.size ?? null,
-        file?.mtimeMs ?? null,
-        item.label,
-        item.provider ?? null,
-        item.gleason ?? null,
-      ];
-      const row = existing.get(id);
-      if (!row) {
-        insert.run(folderId, id, ...values);
-        report.added.push(id);
-        continue;
+      for (const [id, item] of items) {
+        const file = stats.get(item.imagePath);
+        const values = [
+          item.imagePath,
+          file?.size ?? null,
+          file?.mtimeMs ?? null,
+          item.label,
+          item.provider ?? null,
+          item.gleason ?? null,
+        ];
+        const row = existing.get(id);
+        if (!row) {
+          insert.run(folderId, id, ...values);
+          report.added.push(id);
+          continue;
+        }
+        const changed = fileChanged(row, item.imagePath, file);
+        if (row.removed_at === null && !changed && !labelsChanged(row, item)) {
+          report.unchanged++;
+          continue;
+        }
+        update.run(...values, row.id);
+        if (row.removed_at !== null) report.added.push(id);
+        else if (changed) report.changed.push(id);
+        else report.unchanged++;
       }
-      const changed = fileChanged(row, item.imagePath, file);
-      if (row.removed_at === null && !changed && !labelsChanged(row, item)) {
-        report.unchanged++;
-        continue;
+      for (const [id, row] of existing) {
+        if (items.has(id) || row.removed_at !== null) continue;
+        remove.run(time, row.id);
+        report.removed.push(id);
       }
-      update.run(...values, row.id);
-      if (row.removed_at !== null) report.added.push(id);
-      else if (changed) report.changed.push(id);
-      else report.unchanged++;
-    }
-    for (const [id, row] of existing) {
-      if (items.has(id) || row.removed_at !== null) continue;
-      remove.run(at, row.id);
-      report.removed.push(id);
-    }
-    return report;
-  });
+      return report;
+    },
+    at,
+  );
 }
 
 /** A slide's shared columns as API fields. */

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { PatchgdError } from '../../base/errors.ts';
 import { StoreError } from './errors.ts';
 import type { Store } from './open.ts';
+import { now } from './time.ts';
 
 /** Plain-words reasons for the SQLite failures a user can meet (and act on). */
 const REASONS: Record<string, string> = {
@@ -19,10 +20,14 @@ function storeFailure(store: Store, err: unknown): unknown {
   return new StoreError(store.file, reason ?? `write failed (${err.message})`, { cause: err });
 }
 
-/** Runs `fn` in one immediate transaction (the write lock is taken at BEGIN): all of it commits, or none. */
-export function writeTransaction<T>(store: Store, fn: () => T): T {
+/**
+ * Runs `fn` in one immediate transaction (the write lock is taken at BEGIN): all of it commits, or none. `fn` gets
+ * the time to stamp its rows with, `at` or the clock read under the lock: a time read before waiting for the lock
+ * could be earlier than that of a write committed meanwhile, putting history out of order.
+ */
+export function writeTransaction<T>(store: Store, fn: (time: string) => T, at?: string): T {
   try {
-    return store.db.transaction(fn).immediate();
+    return store.db.transaction(() => fn(at ?? now())).immediate();
   } catch (err) {
     throw storeFailure(store, err);
   }

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { DatasetError } from '../../base/errors.ts';
@@ -6,6 +5,7 @@ import { writeFileAtomic } from '../../base/atomic.ts';
 import { loadMnistDigits, type MnistDigits } from './mnist-digits.ts';
 import { planUltraMnist, validateParams, type UltraMnistImage, type UltraMnistParams } from './plan.ts';
 import { renderCanvas } from './render.ts';
+import { makeDir } from '../../base/dirs.ts';
 
 export interface UltraMnistOptions extends UltraMnistParams {
   outDir: string;
@@ -66,7 +66,7 @@ export async function generateUltraMnist(
   );
   const imageDir = path.join(opts.outDir, 'images');
   try {
-    await mkdir(imageDir, { recursive: true });
+    await makeDir(imageDir);
   } catch (err) {
     throw new DatasetError(imageDir, `cannot create the folder: ${(err as Error).message}`, { cause: err });
   }

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { GradeReport, SlideResult } from '../grade-folder.ts';
 import { UsageError } from '../../base/errors.ts';
+import { summarizeItems } from '../item-outcome.ts';
 
 /** One epoch of the run's `metrics.jsonl` as the report plots it. */
 export interface CurvePoint {
@@ -45,8 +46,10 @@ export function parseGradeReport(text: string, file: string): GradeReport {
   json.slides.forEach((s, i) => {
     if (!isObject(s) || typeof s.id !== 'string') throw new UsageError(file, `slide ${i} has no id`);
   });
-  // Results written before maps could explain cancer explained the predicted grade.
-  return { attentionTarget: 'grade', ...json } as unknown as GradeReport;
+  // Results written before maps could explain cancer explained the predicted grade; before summaries, the
+  // summary is counted from the slides.
+  const summary = summarizeItems(json.slides as { error: unknown }[]);
+  return { attentionTarget: 'grade', summary, ...json } as unknown as GradeReport;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

@@ -2,7 +2,8 @@
  * The debug switch: with PATCHGD_DUMP_WAT=DIR, `registerWasmKernels` writes the module of every SIMD unit in each
  * variant this runtime validates, as DIR/<unit>.<variant>.wat (e.g. tap-gemms.fused.wat).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirSync } from '../../base/dirs.ts';
 import { join } from 'node:path';
 import { simdUnits } from './registry.ts';
 import { assembledModule } from './simd.ts';
@@ -10,7 +11,7 @@ import { disassemble } from './wat.ts';
 
 /** Writes the `.wat` files into `dir` (created if need be) and returns their paths. */
 export function dumpWat(dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
+  makeDirSync(dir);
   const written: string[] = [];
   for (const unit of simdUnits)
     for (const variant of ['fused', 'separate'] as const) {

@@ -49,15 +49,12 @@ export function buildHead(
   return tfl.model({ inputs: input, outputs: logits, name: 'patchgd_head' });
 }
 
-/** The GD baseline's classifier: one dense layer from the latent vector to the classes. */
-export function buildLinearClassifier(
-  latentDim: number,
-  numClasses: number,
-  seeds: LayerSeeds,
-): tfl.LayersModel {
-  const input = tfl.input({ shape: [latentDim], name: 'latent' });
-  const logits = tfl.layers
-    .dense({ units: numClasses, kernelInitializer: seeds.dense(), name: 'logits' })
-    .apply(input) as T;
-  return tfl.model({ inputs: input, outputs: logits, name: 'linear_classifier' });
+/**
+ * The GD baseline's head: none, as in the reference, whose baseline is the backbone with its final dense layer
+ * (`fc`) going straight to the classes. A weight-free pass-through keeps the run's backbone + head shape.
+ */
+export function buildPassThroughHead(numClasses: number): tfl.LayersModel {
+  const input = tfl.input({ shape: [numClasses], name: 'latent' });
+  const logits = tfl.layers.activation({ activation: 'linear', name: 'logits' }).apply(input) as T;
+  return tfl.model({ inputs: input, outputs: logits, name: 'pass_through' });
 }

@@ -1,4 +1,4 @@
-export { BACKBONES, createBackbone, createHead, createLinearClassifier } from './registry.ts';
+export { BACKBONES, createBackbone, createHead, createPassThroughHead } from './registry.ts';
 export type { BackboneName, BackboneOptions, HeadOptions } from './registry.ts';
 export { headSpatialSizes } from './head.ts';
 export { makeDivisible } from './mobilenetv2.ts';

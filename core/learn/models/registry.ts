@@ -1,6 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { UsageError } from '../../base/errors.ts';
-import { buildHead, buildLinearClassifier } from './head.ts';
+import { buildHead, buildPassThroughHead } from './head.ts';
 import { buildMobileNetV2 } from './mobilenetv2.ts';
 import { buildResNet50 } from './resnet50.ts';
 import { LayerSeeds } from './seeds.ts';
@@ -76,10 +76,9 @@ export function createHead(options: HeadOptions): tfl.LayersModel {
   );
 }
 
-/** Linear classifier d → classes (the GD baseline's head). */
-export function createLinearClassifier(options: Omit<HeadOptions, 'k' | 'dropout'>): tfl.LayersModel {
-  checkPositiveInt(options.latentDim, 'latent size');
-  if (!Number.isInteger(options.numClasses) || options.numClasses < 2)
-    throw new UsageError(null, `need at least 2 classes, got ${options.numClasses}`);
-  return buildLinearClassifier(options.latentDim, options.numClasses, new LayerSeeds(options.seed));
+/** The GD baseline's head: its backbone's last dense layer gives the logits, passed through unchanged. */
+export function createPassThroughHead(numClasses: number): tfl.LayersModel {
+  if (!Number.isInteger(numClasses) || numClasses < 2)
+    throw new UsageError(null, `need at least 2 classes, got ${numClasses}`);
+  return buildPassThroughHead(numClasses);
 }

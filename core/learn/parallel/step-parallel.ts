@@ -18,6 +18,7 @@ import {
   type StepDraws,
   type StepResult,
   StepTally,
+  toImageOrder,
 } from '../patchgd/step.ts';
 import { writeChunk } from '../patchgd/z-write.ts';
 import type { PatchBatch } from '../patchgd/patch-batch.ts';
@@ -26,17 +27,19 @@ import type { PatchBatch } from '../patchgd/patch-batch.ts';
 export const FILL_AHEAD = 2;
 
 /**
- * Z = [B, k², d] of the batch, every patch embedded in chunks of `chunkSize` across the workers. Chunks are read
- * on this thread and posted while the workers embed the previous ones; `after` is prefetched at the end.
+ * Z = [B, k², d] of the batch, every patch embedded in chunks of `chunkSize` (slices of `order` when given)
+ * across the workers. Chunks are read on this thread and posted while the workers embed the previous ones;
+ * `after` is prefetched at the end.
  */
 export async function parallelFillZ(
   pool: EnginePool,
   batch: PatchBatch,
   chunkSize: number,
   training: boolean,
+  order?: readonly number[],
   after?: readonly number[],
 ): Promise<tf.Tensor3D> {
-  const chunks = fillChunks(batch.numPatches, chunkSize);
+  const chunks = fillChunks(batch.numPatches, chunkSize, order);
   const parts: Promise<tf.Tensor3D>[] = [];
   try {
     for (const [i, chunk] of chunks.entries()) {
@@ -51,7 +54,7 @@ export async function parallelFillZ(
     const z = await Promise.all(parts);
     const out = z.length === 1 ? z[0]! : tf.concat(z, 1);
     if (z.length > 1) tf.dispose(z);
-    return out;
+    return toImageOrder(out, order);
   } catch (err) {
     for (const r of await Promise.allSettled(parts)) if (r.status === 'fulfilled') r.value.dispose();
     throw err;
@@ -148,7 +151,7 @@ export async function parallelPatchgdStep(
   try {
     const fillStart = performance.now();
     tally = new StepTally(
-      await parallelFillZ(pool, batch, plan.patchesPerIteration, true, chunks[0]),
+      await parallelFillZ(pool, batch, plan.patchesPerIteration, true, draws.fillOrder, chunks[0]),
       plan.numPatches,
     );
     const fillSeconds = (performance.now() - fillStart) / 1000;

@@ -19,7 +19,7 @@ export function downscale(images: tf.Tensor4D, size: number): tf.Tensor4D {
   return out;
 }
 
-/** Logits of the GD baseline: backbone on the whole (downscaled) image, then the linear classifier. */
+/** Logits of the GD baseline: backbone on the whole (downscaled) image, through its (pass-through) head. */
 export function gdLogits(models: RunModels, images: tf.Tensor4D, training: boolean): tf.Tensor2D {
   return tf.tidy(
     () =>

@@ -24,9 +24,11 @@ export function gridSize(imageSize: number, patchSize: number): number {
 }
 
 /**
- * The reference's schedule: P = ⌈k²·s⌉ patches per inner iteration, ⌈1/s⌉ inner iterations, ε = inner
- * iterations with gradient accumulation (else 1). `maxPatches` (from the memory budget) may lower P; the inner
- * iterations then grow to ⌈k²/P⌉ so that each batch still re-encodes as many patches as the schedule asks.
+ * The reference's schedule: P = ⌈k²·s⌉ patches per inner iteration, ⌈1/s⌉ inner iterations but no more than the
+ * ⌈k²/P⌉ it takes to go once through the patches (when P·⌈1/s⌉ > k² the reference's last chunk is shorter and
+ * nothing repeats), ε = inner iterations with gradient accumulation (else 1). `maxPatches` (from the memory
+ * budget) may lower P; the inner iterations then grow to ⌈k²/P⌉ so that each batch still re-encodes as many
+ * patches as the schedule asks.
  */
 export function planGrid(
   imageSize: number,
@@ -43,8 +45,10 @@ export function planGrid(
   const nominalIterations = Math.ceil(1 / sampling);
   const patchesPerIteration = Math.max(1, Math.min(nominal, Math.floor(maxPatches)));
   const covered = Math.min(numPatches, nominal * nominalIterations);
-  const innerIterations =
-    patchesPerIteration === nominal ? nominalIterations : Math.ceil(covered / patchesPerIteration);
+  const innerIterations = Math.min(
+    patchesPerIteration === nominal ? nominalIterations : Infinity,
+    Math.ceil(covered / patchesPerIteration),
+  );
   return {
     k,
     numPatches,
@@ -55,26 +59,29 @@ export function planGrid(
 }
 
 /**
- * Splits a permutation of patch indices into the chunks of the inner iterations; with more iterations than the
- * permutation covers (s·⌈1/s⌉ > 1), chunks wrap around to the start, like the reference's modular indexing.
+ * Splits a permutation of patch indices into the chunks of the inner iterations: consecutive slices of P, the
+ * last one shorter when P does not divide what the iterations cover (the reference's slicing; no patch repeats).
  */
 export function chunkIndices(permutation: readonly number[], plan: GridPlan): number[][] {
   const chunks: number[][] = [];
-  const n = permutation.length;
   for (let it = 0; it < plan.innerIterations; it++) {
-    const start = (it * plan.patchesPerIteration) % n;
-    const chunk: number[] = [];
-    for (let j = 0; j < plan.patchesPerIteration && chunk.length < n; j++)
-      chunk.push(permutation[(start + j) % n]!);
-    chunks.push(chunk);
+    const start = it * plan.patchesPerIteration;
+    if (start >= permutation.length) break;
+    chunks.push(permutation.slice(start, start + plan.patchesPerIteration));
   }
   return chunks;
 }
 
-/** Consecutive chunks of `size` patch indices covering 0…n−1: the order in which Z is filled. */
-export function fillChunks(numPatches: number, size: number): number[][] {
+/**
+ * Chunks of `size` patch indices covering 0…n−1, the order in which Z is filled: slices of `order` (a permutation,
+ * as the reference's shuffled loader gives during training, so that batch norm's statistics in each chunk come
+ * from patches all over the image and not from one row of it, possibly all padding), else consecutive.
+ */
+export function fillChunks(numPatches: number, size: number, order?: readonly number[]): number[][] {
   const chunks: number[][] = [];
   for (let start = 0; start < numPatches; start += size)
-    chunks.push(Array.from({ length: Math.min(size, numPatches - start) }, (_, i) => start + i));
+    chunks.push(
+      Array.from({ length: Math.min(size, numPatches - start) }, (_, i) => order?.[start + i] ?? start + i),
+    );
   return chunks;
 }

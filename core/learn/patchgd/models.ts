@@ -1,12 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createBackbone, createHead, createLinearClassifier } from '../models/registry.ts';
+import { createBackbone, createHead, createPassThroughHead } from '../models/registry.ts';
 import type { TrainConfig } from '../../shared/train-config.ts';
 import { gridSize } from './grid.ts';
 
 /**
  * The trainable parts of a run. PatchGD: backbone f on m×m patches and head g on the k×k×d grid Z. GD baseline:
- * the same backbone on the whole downscaled image followed by a linear classifier (`head` is then that layer).
+ * the same backbone on the whole downscaled image, its final dense layer to the classes (`head` passes it through).
  */
 export interface RunModels {
   method: 'patchgd' | 'gd';
@@ -30,12 +30,13 @@ export function buildModels(config: TrainConfig, gdInputSize?: number): RunModel
     const inputSize = gdInputSize ?? config.imageSize;
     return {
       method: 'gd',
-      backbone: createBackbone(config.backbone, { ...common, patchSize: inputSize }),
-      head: createLinearClassifier({
-        latentDim: config.latentDim,
-        numClasses: config.numClasses,
-        seed: config.seed + 1,
+      // The reference's baseline: the backbone's final dense layer goes straight to the classes.
+      backbone: createBackbone(config.backbone, {
+        ...common,
+        latentDim: config.numClasses,
+        patchSize: inputSize,
       }),
+      head: createPassThroughHead(config.numClasses),
       inputSize,
     };
   }

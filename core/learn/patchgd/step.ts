@@ -19,19 +19,31 @@ export function embedPatches(
   });
 }
 
+/** Z filled in `order` ([B, k², d], row i holding patch order[i]) put back in image order; takes ownership. */
+export function toImageOrder(z: tf.Tensor3D, order: readonly number[] | undefined): tf.Tensor3D {
+  if (!order) return z;
+  const inverse = new Int32Array(order.length);
+  order.forEach((patch, i) => (inverse[patch] = i));
+  const out = tf.tidy(() => tf.gather(z, tf.tensor1d(inverse, 'int32'), 1));
+  z.dispose();
+  return out;
+}
+
 /**
- * Z = [B, k², d]: every patch embedded, in chunks of `chunkSize` read from the batch's sources, with no gradient.
- * `training` keeps batch norm in training mode as the reference does during training (batch statistics; moving
- * averages updated per chunk). `after` is prefetched while the last chunk is embedded.
+ * Z = [B, k², d]: every patch embedded, in chunks of `chunkSize` (slices of `order` when given) read from the
+ * batch's sources, with no gradient. `training` keeps batch norm in training mode as the reference does during
+ * training (batch statistics; moving averages updated per chunk). `after` is prefetched while the last chunk is
+ * embedded.
  */
 export async function fillZ(
   backbone: RunModels['backbone'],
   batch: PatchBatch,
   chunkSize: number,
   training: boolean,
+  order?: readonly number[],
   after?: readonly number[],
 ): Promise<tf.Tensor3D> {
-  const chunks = fillChunks(batch.numPatches, chunkSize);
+  const chunks = fillChunks(batch.numPatches, chunkSize, order);
   const parts: tf.Tensor3D[] = [];
   try {
     for (const [i, chunk] of chunks.entries()) {
@@ -45,7 +57,7 @@ export async function fillZ(
   }
   const z = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
   if (parts.length > 1) tf.dispose(parts);
-  return z;
+  return toImageOrder(z, order);
 }
 
 /** Applies g to Z [B, k², d] viewed as the k×k×d grid. */
@@ -114,6 +126,8 @@ export interface StepDraws {
   permutation: number[];
   /** One dropout seed per inner iteration. */
   dropoutSeeds: number[];
+  /** Order in which the Z fill embeds the patches (a fresh permutation per batch); absent: consecutive. */
+  fillOrder?: number[];
 }
 
 export interface StepResult {
@@ -153,7 +167,7 @@ export async function patchgdStep(
   try {
     const fillStart = performance.now();
     tally = new StepTally(
-      await fillZ(models.backbone, batch, plan.patchesPerIteration, true, chunks[0]),
+      await fillZ(models.backbone, batch, plan.patchesPerIteration, true, draws.fillOrder, chunks[0]),
       plan.numPatches,
     );
     const fillSeconds = (performance.now() - fillStart) / 1000;

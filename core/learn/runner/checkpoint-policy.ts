@@ -18,7 +18,12 @@ export function afterEpoch(
   best: Best,
 ): { best: Best; save: CheckpointName[] } {
   const value = metrics[metric];
-  if (typeof value !== 'number' || (best !== null && !improves(metric, value, best.value)))
+  // A NaN or infinite value is no measure of anything, let alone the best.
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (best !== null && !improves(metric, value, best.value))
+  )
     return { best, save: ['last'] };
   return { best: { metric, value, epoch: metrics.epoch }, save: ['best', 'last'] };
 }

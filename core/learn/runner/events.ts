@@ -22,7 +22,7 @@ export type TrainEvent =
       innerIterations: number;
       /** Side of the backbone's input (patch side, or the GD baseline's downscaled image). */
       inputSize: number;
-      /** Step peak the planning probes measured (0 when resuming: the plan is the checkpoint's). */
+      /** Step peak the planning probes measured (a resumed run reports its checkpoint's; 0 if that has none). */
       peakBytes: number;
       budgetBytes: number;
       message: string | null;

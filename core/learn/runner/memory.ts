@@ -3,6 +3,7 @@ import { preparedFilterBytes } from '../kernels/prepared-filters.ts';
 import { adapterLabel, webgpuAdapter } from '../backend/webgpu.ts';
 import type { EnginePool } from '../parallel/pool.ts';
 import { UsageError } from '../../base/errors.ts';
+import type { TrainConfig } from '../../shared/train-config.ts';
 import { downscale, gdGradients } from '../patchgd/gd.ts';
 import type { GridPlan } from '../patchgd/grid.ts';
 import type { RunModels } from '../patchgd/models.ts';
@@ -274,6 +275,40 @@ export async function measureGdPeak(
     const r = gdGradients(models, variables, small, oneHot);
     tf.dispose([small, oneHot, r.logits, r.loss, ...r.grads]);
   });
+}
+
+/**
+ * Tensor bytes every training step of a run holds at least, by arithmetic, with the weights: for the GD baseline
+ * the batch of images as float32; for PatchGD, which reads patches from its sources and never holds the image,
+ * Z [B, k², d]. Planning compares it with the budget before any probe allocates anything image-sized, so an
+ * impossible budget is refused without first growing the process by the very gigabytes it forbids.
+ */
+export function stepFloorBytes(
+  config: Pick<TrainConfig, 'method' | 'imageSize' | 'patchSize' | 'batchSize' | 'latentDim'>,
+  weightBytes: number,
+): number {
+  if (config.method === 'gd') return config.batchSize * config.imageSize ** 2 * 3 * 4 + weightBytes;
+  return config.batchSize * (config.imageSize / config.patchSize) ** 2 * config.latentDim * 4 + weightBytes;
+}
+
+/** Refuses a run whose step floor (`stepFloorBytes`) exceeds the budget or one thread's heap, before any probe. */
+export function checkStepFloor(
+  config: Pick<
+    TrainConfig,
+    'method' | 'imageSize' | 'patchSize' | 'batchSize' | 'latentDim' | 'memoryBudgetBytes'
+  >,
+  weightBytes: number,
+  threads = 1,
+): void {
+  const floor = stepFloorBytes(config, weightBytes);
+  const limit = Math.min(effectiveBudget(config.memoryBudgetBytes, threads), threadCap());
+  if (floor > limit)
+    throw new UsageError(
+      null,
+      `memory budget ${formatBytes(limit)} is too small: a training step at ${config.imageSize} px with batch ` +
+        `${config.batchSize} holds at least ${formatBytes(floor)} (${config.method === 'patchgd' ? 'Z' : 'its images as float32'}` +
+        ' and the weights); lower --image-size or --batch, or raise the budget',
+    );
 }
 
 /** Bytes the optimizer's update may add on top of a probe: a few temporaries the size of the largest variable. */

@@ -1,6 +1,6 @@
 import { UsageError } from '../../base/errors.ts';
 import type { TrainConfig } from '../../shared/train-config.ts';
-import { loadWeightsByName } from '../models/weights.ts';
+import { loadBackboneWeights } from '../models/pytorch-weights.ts';
 import { Adam } from '../patchgd/adam.ts';
 import { planGrid, type GridPlan } from '../patchgd/grid.ts';
 import { sourceBytes, type Sample } from '../patchgd/image.ts';
@@ -14,6 +14,7 @@ import {
   choosePatchesPerIteration,
   measureGdPeak,
   measureParallelPatchgdPeak,
+  checkStepFloor,
   measurePatchgdPeak,
   updateMargin,
 } from './memory.ts';
@@ -60,7 +61,7 @@ export async function planRun(
           inputSize: resumed.state.inputSize,
         },
         patchesPerIteration: resumed.state.patchesPerIteration,
-        peakBytes: 0,
+        peakBytes: resumed.state.planPeakBytes ?? 0,
         message: null,
         pool: null,
       }
@@ -75,6 +76,8 @@ type Sized = Pick<RunPlan, 'models' | 'patchesPerIteration' | 'peakBytes' | 'mes
 
 /** The GD baseline: the largest input side (a multiple of 32; 4 for the small CNN) whose step fits. */
 async function sizeGd(config: TrainConfig): Promise<Sized> {
+  // Every probe makes the batch at full size before downscaling it: refuse by arithmetic first.
+  checkStepFloor(config, 0);
   const result = await chooseGdInputSize(
     async (side) => {
       const models = buildModels(config, side);
@@ -118,6 +121,7 @@ async function sizePatchgd(
   const probeOptimizer = new Adam(variables);
   let pool: EnginePool | null = null;
   try {
+    checkStepFloor(config, 4 * variables.reduce((n, v) => n + v.size, 0), threads);
     pool = threads > 1 ? await startPool(models.backbone, threads, backend) : null;
     const probe = {
       imageSize: config.imageSize,
@@ -159,12 +163,13 @@ async function sizePatchgd(
   }
 }
 
-/** Copies pretrained backbone weights (config `backboneWeights`) into a fresh run's models. */
-export async function loadPretrained(config: TrainConfig, models: RunModels): Promise<void> {
-  if (!config.backboneWeights) return;
-  const copied = await loadWeightsByName(models.backbone, config.backboneWeights);
-  if (copied.length === 0)
-    throw new UsageError(config.backboneWeights, 'no layer of these weights matches the backbone');
+/**
+ * Gives a fresh run's backbone the pretrained weights of config `backboneWeights` (a PyTorch state_dict or a
+ * `weights import` folder); returns what the plan event should say about them (e.g. a fresh latent layer).
+ */
+export async function loadPretrained(config: TrainConfig, models: RunModels): Promise<string[]> {
+  if (!config.backboneWeights) return [];
+  return (await loadBackboneWeights(models.backbone, config.backbone, config.backboneWeights)).notes;
 }
 
 /**
@@ -198,6 +203,7 @@ export function planEvent(
   plan: RunPlan,
   grid: GridPlan | null,
   pool: EnginePool | null,
+  notes: readonly string[] = [],
 ): Extract<TrainEvent, { type: 'plan' }> {
   return {
     type: 'plan',
@@ -207,7 +213,7 @@ export function planEvent(
     inputSize: plan.models.inputSize,
     peakBytes: plan.peakBytes,
     budgetBytes: config.memoryBudgetBytes,
-    message: plan.message,
+    message: [plan.message, ...notes].filter((m) => m !== null).join('; ') || null,
     backend: plan.backend,
     threads: pool?.size ?? 1,
   };

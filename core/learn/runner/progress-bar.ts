@@ -21,6 +21,10 @@ function bar(fraction: number, width: number): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
+/** A resumed run from before plans were kept has no planned peak: it is measured from the first step. */
+const planPeak = (bytes: number) =>
+  bytes > 0 ? `peak ${formatBytes(bytes)}` : 'peak measured from the first step';
+
 /** One line describing an event; null for events the renderer shows no text for. */
 export function describeEvent(event: TrainEvent, metricName?: string): string | null {
   switch (event.type) {
@@ -28,7 +32,7 @@ export function describeEvent(event: TrainEvent, metricName?: string): string | 
       const engine = `${event.backend} backend, ${event.threads} engine thread${event.threads === 1 ? '' : 's'}`;
       return event.message
         ? `${event.message} (${engine})`
-        : `plan: ${event.method}, ${event.inputSize} px input, peak ${formatBytes(event.peakBytes)}, ${engine}`;
+        : `plan: ${event.method}, ${event.inputSize} px input, ${planPeak(event.peakBytes)}, ${engine}`;
     }
     case 'epoch-start':
       return null;

@@ -2,10 +2,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../base/errors.ts';
 import { writeFileAtomic } from '../../base/atomic.ts';
+import { makeDir } from '../../base/dirs.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../shared/train-config.ts';
 import {
   checkpointDir,
-  loadCheckpoint,
+  loadResumable,
   saveCheckpoint,
   type Checkpoint,
   type CheckpointName,
@@ -38,6 +39,22 @@ export async function resolveRunConfig(
 }
 
 /**
+ * The configuration a resumed run trains with: on the engine threads it was trained on. The threads sum batch
+ * statistics and gradients in their own order, so another count changes the results beyond rounding (1 and 2
+ * threads already differ after an epoch); an unset `threads` takes the checkpoint's, a different one is refused.
+ */
+export function resumeThreads(config: TrainConfig, resumed: Checkpoint | null, runDir: string): TrainConfig {
+  const trained = resumed?.state.threads;
+  if (trained === undefined || config.threads === trained) return config;
+  if (config.threads === undefined) return { ...config, threads: trained };
+  throw new UsageError(
+    path.join(runDir, 'checkpoints'),
+    `the run trained on ${trained} engine thread${trained === 1 ? '' : 's'}; resuming on ${config.threads} would ` +
+      `change its results (threads sum gradients in another order): resume with ${trained}, or leave threads unset`,
+  );
+}
+
+/**
  * The files of one run: config.json, metrics.jsonl (one line per finished epoch), checkpoints/{last,best}, and
  * whatever the caller adds (e.g. the data split). Opening it decides whether the run starts or resumes.
  */
@@ -57,12 +74,13 @@ export class RunFolder {
    * from, then writes `files` (name → text) into it.
    */
   static async open(dir: string, resume: boolean, files: Record<string, string>): Promise<RunFolder> {
-    await fs.mkdir(dir, { recursive: true });
+    await makeDir(dir);
     if (!resume && ((await checkpointDir(dir, 'last')) || (await checkpointDir(dir, 'best'))))
       throw new UsageError(dir, 'this folder already holds a trained run: resume it or choose a new folder');
-    const resumed = resume ? await loadCheckpoint(dir, 'last') : null;
+    // Whatever consistent state exists: a kill between saving `best` and `last` leaves only one, or `last` older.
+    const resumed = resume ? ((await loadResumable(dir))?.checkpoint ?? null) : null;
     if (resume && !resumed)
-      throw new UsageError(path.join(dir, 'checkpoints', 'last'), 'no checkpoint to resume from');
+      throw new UsageError(path.join(dir, 'checkpoints'), 'no checkpoint to resume from');
     for (const [name, text] of Object.entries(files)) await writeFileAtomic(path.join(dir, name), text);
     return new RunFolder(dir, resumed);
   }

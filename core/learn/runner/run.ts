@@ -14,7 +14,7 @@ import { epochMetrics, type MetricFn } from './epoch-metrics.ts';
 import type { EpochMetrics, TrainEvent } from './events.ts';
 import { loadPretrained, planEvent, planRun, startEngineThreads, stepGrid } from './planner.ts';
 import { progressEvents } from './progress-events.ts';
-import { resolveRunConfig, RunFolder } from './run-folder.ts';
+import { resolveRunConfig, resumeThreads, RunFolder } from './run-folder.ts';
 import { RunSchedule } from './run-schedule.ts';
 import { freshState, nextEpoch, recordStep } from './train-state.ts';
 import { trainStep } from './train-step.ts';
@@ -62,10 +62,11 @@ export async function trainRun(
   options: TrainOptions,
 ): Promise<TrainResult> {
   const resume = options.resume ?? false;
-  const config = await resolveRunConfig(options.runDir, configInput, resume);
+  const resolved = await resolveRunConfig(options.runDir, configInput, resume);
   if (train.length === 0) throw new UsageError(null, 'no training samples');
-  for (const s of [...train, ...val]) checkLabel(s, config.numClasses);
+  for (const s of [...train, ...val]) checkLabel(s, resolved.numClasses);
   const folder = await RunFolder.open(options.runDir, resume, options.runFiles ?? {});
+  const config = resumeThreads(resolved, folder.resumed, options.runDir);
   const plan = await planRun(config, folder.resumed, tf.getBackend(), train[0]!);
   const { models } = plan;
   const variables = trainableVariables(models);
@@ -73,12 +74,14 @@ export async function trainRun(
   let pool = plan.pool;
   try {
     if (folder.resumed) optimizer.setState(folder.resumed.optimizer);
-    else await loadPretrained(config, models);
+    const weightNotes = folder.resumed ? [] : await loadPretrained(config, models);
     const fresh = () => freshState(config.seed, plan.patchesPerIteration, models.inputSize);
     const state = await folder.begin(config, fresh, train.length);
     const prng = Prng.fromState(state.prng);
     const grid = stepGrid(config, state.patchesPerIteration);
     pool = await startEngineThreads(plan);
+    state.threads = pool?.size ?? 1;
+    if (!folder.resumed) state.planPeakBytes = plan.peakBytes;
     const schedule = new RunSchedule(config, train.length);
     const step = trainStep(config, models, variables, optimizer, grid, pool, prng);
     const history = new History();
@@ -106,7 +109,7 @@ export async function trainRun(
       }
     };
 
-    await callbacks.onTrainBegin(planEvent(config, plan, grid, pool));
+    await callbacks.onTrainBegin(planEvent(config, plan, grid, pool, weightNotes));
     let cancelled = false;
     while (state.epoch < config.epochs && !cancelled) {
       if (state.order.length === 0) state.order = prng.permutation(train.length);
@@ -123,6 +126,15 @@ export async function trainRun(
         const batch = await batches.take(state.batch);
         const lr = schedule.lr(state.globalBatch);
         const outcome = await step(batch, labels, lr);
+        // The first non-finite loss ends the run: its update already spoiled the weights in memory, so nothing
+        // more is saved and the checkpoints on disk stay the last good state.
+        if (!Number.isFinite(outcome.loss))
+          throw new UsageError(
+            folder.dir,
+            `training diverged: the loss is ${outcome.loss} at epoch ${state.epoch + 1}, batch ${state.batch + 1} ` +
+              `(learning rate ${lr}); stopped without saving, so the checkpoints on disk (if any) hold the last good ` +
+              'state; try a lower learning rate',
+          );
         recordStep(state, outcome, labels);
         await callbacks.onBatchEnd({
           ...outcome,

@@ -83,5 +83,6 @@ function drawStep(prng: Prng, grid: GridPlan): StepDraws {
   return {
     permutation: prng.permutation(grid.numPatches),
     dropoutSeeds: Array.from({ length: grid.innerIterations }, () => prng.nextUint32()),
+    fillOrder: prng.permutation(grid.numPatches),
   };
 }
