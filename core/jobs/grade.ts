@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { UsageError } from '../base/errors.ts';
 import type { DatasetLayout } from '../io/dataset/index.ts';
 import { readImageFileSquare, readSlideSquare } from '../io/dataset/square-image.ts';
-import { SlidePool } from '../io/slide/pool.ts';
+import type { SlidePool } from '../io/slide/pool.ts';
+import { streamingSlidePool } from '../io/dataset/slide-source.ts';
 import type { AttentionMethod, AttentionTarget } from '../learn/grading/geometry.ts';
 import { gradeSlide, type GradeProgress, type SlideGrade } from '../learn/grading/grade-slide.ts';
 import {
@@ -113,7 +114,8 @@ export async function runGrading<I extends GradeTarget>(
 ): Promise<GradeLoopResult> {
   const { items, signal } = options;
   const model = await loadModel(options.runDir, options.checkpoint, { threads: options.threads });
-  const pool = new SlidePool(OPEN_SLIDES);
+  // Slides are read patch by patch as Z fills, through the job's own bounded tile cache.
+  const pool = streamingSlidePool(OPEN_SLIDES);
   try {
     const withAttention = options.layout !== 'images' && model.config.method === 'patchgd';
     if (!withAttention && options.requireAttention)

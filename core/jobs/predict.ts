@@ -8,7 +8,7 @@ import {
   quadraticWeightedKappa,
 } from '../shared/metrics.ts';
 import { disposeModel, loadModel, predict, type TrainConfig } from '../learn/runner/index.ts';
-import { SlidePool } from '../io/slide/pool.ts';
+import { streamingSlidePool } from '../io/dataset/slide-source.ts';
 import { datasetSamples } from './samples.ts';
 
 export interface ItemPrediction {
@@ -33,6 +33,8 @@ export interface PredictOptions {
   threads?: number | 'auto';
   onItem?: (done: number, total: number, item: ItemPrediction) => void;
   signal?: AbortSignal;
+  /** Folder of the disk patch cache for slides (see `TrainJob.patchCache`). */
+  patchCache?: string;
 }
 
 /** Predicts every usable item of a folder with a run's model; an unreadable item is reported, not fatal. */
@@ -45,10 +47,12 @@ export async function predictFolder(
   const items = usableItems(dataset);
   if (items.length === 0) throw new DatasetError(dataset.root, 'no usable items to predict');
   const model = await loadModel(runDir, options.checkpoint, { threads: options.threads });
-  const pool = new SlidePool(8);
+  const pool = streamingSlidePool();
   const predictions: ItemPrediction[] = [];
   try {
-    const samples = datasetSamples(dataset, items, model.config.imageSize, pool);
+    const samples = datasetSamples(dataset, items, model.config.imageSize, pool, {
+      cacheDir: options.patchCache,
+    });
     for (const [i, sample] of samples.entries()) {
       if (options.signal?.aborted) break;
       const start = performance.now();

@@ -3,21 +3,31 @@ import { readImageFileSquare, readSlideSquare } from '../io/dataset/square-image
 import { DatasetError } from '../base/errors.ts';
 import type { SlidePool } from '../io/slide/pool.ts';
 import type { RgbImage } from '../io/slide/types.ts';
+import type { PatchSource } from '../io/dataset/patch-source.ts';
+import { openSlidePatches, type SlideSourceOptions } from '../io/dataset/slide-source.ts';
 
-/** One dataset item as the engine consumes it: its label and a loader of the whole padded square image. */
+/**
+ * One dataset item as the engine consumes it: its label, a loader of the whole padded square image, and for
+ * slides a patch source (PatchGD reads a slide patch by patch, never as a whole image, above 4,096 px).
+ */
 export interface ImageSample {
   id: string;
   /** Class index, or -1 for unlabelled items (prediction only). */
   label: number;
   load(): Promise<RgbImage>;
+  patches?(imageSize: number, patchSize: number): Promise<PatchSource>;
 }
 
-/** Turns dataset items into engine samples at `imageSize` px; slides go through the pool's pyramid reader. */
+/**
+ * Turns dataset items into engine samples at `imageSize` px; slides go through the pool's pyramid reader, and
+ * `sources` says how PatchGD reads them (disk cache folder, in-memory limit).
+ */
 export function datasetSamples(
   dataset: Dataset,
   items: readonly DatasetItem[],
   imageSize: number,
   pool: SlidePool,
+  sources: SlideSourceOptions = {},
 ): ImageSample[] {
   const isSlide = dataset.layout !== 'images';
   return items.map((item) => ({
@@ -28,6 +38,12 @@ export function datasetSamples(
         ? await readSlideSquare(pool, item.imagePath, imageSize)
         : await readImageFileSquare(item.imagePath, imageSize)
       ).image,
+    ...(isSlide
+      ? {
+          patches: (size: number, patchSize: number) =>
+            openSlidePatches(pool, item.imagePath, size, patchSize, sources),
+        }
+      : {}),
   }));
 }
 

@@ -3,7 +3,7 @@ import { checkDataset, formatFinding, usableItems, type Dataset } from '../io/da
 import { DatasetError, UsageError } from '../base/errors.ts';
 import { quadraticWeightedKappa } from '../shared/metrics.ts';
 import { trainRun, type TrainConfigInput, type TrainEvent, type TrainResult } from '../learn/runner/index.ts';
-import { SlidePool } from '../io/slide/pool.ts';
+import { streamingSlidePool } from '../io/dataset/slide-source.ts';
 import { datasetSamples, labelledItems, splitByFold } from './samples.ts';
 import { splitRecord } from './split-record.ts';
 import { checkOutputDir } from '../base/dirs.ts';
@@ -28,6 +28,8 @@ export interface TrainJob {
   onWarning?: (message: string) => void;
   onEvent?: (event: TrainEvent) => void;
   signal?: AbortSignal;
+  /** Folder of the disk patch cache for slides (written once per slide and size, reused across runs). */
+  patchCache?: string;
 }
 
 export interface TrainJobResult extends TrainResult {
@@ -95,12 +97,12 @@ export async function runTrainJob(job: TrainJob): Promise<TrainJobResult> {
   const numClasses = classCount([dataset, valDataset], job.config.numClasses);
   const config = { ...job.config, numClasses };
   const imageSize = config.imageSize ?? 512;
-  const pool = new SlidePool(8);
+  const pool = streamingSlidePool();
   try {
     const result = await trainRun(
       config,
-      datasetSamples(dataset, split.train, imageSize, pool),
-      datasetSamples(valDataset, split.val, imageSize, pool),
+      datasetSamples(dataset, split.train, imageSize, pool, { cacheDir: job.patchCache }),
+      datasetSamples(valDataset, split.val, imageSize, pool, { cacheDir: job.patchCache }),
       {
         runDir: job.runDir,
         resume: job.resume,

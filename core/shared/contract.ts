@@ -331,6 +331,8 @@ export const trainEventSchema = z.discriminatedUnion('type', [
     lr: z.number(),
     patchesPerSecond: z.number().nonnegative(),
     peakBytes: count,
+    /** Share of the step's time spent waiting for patches from the sources (0 for the GD baseline). */
+    patchWait: z.number().min(0).max(1),
     eta: z.number().nonnegative(),
   }),
   z.object({

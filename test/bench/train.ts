@@ -205,18 +205,17 @@ function serialRunner(name: BackboneName): Runner {
 }
 
 /**
- * The same two steps on an engine pool of `threads` workers: the batch is the first `batch` patches of one image
- * of ⌈√batch⌉² patches, split over the workers with batch norm synchronised; dL/de of the mean squared latent
+ * The same two steps on an engine pool of `threads` workers: the batch is `batch` random patches of one image,
+ * sent with each call (as the engine sends each chunk) and split over the workers with batch norm synchronised; dL/de of the mean squared latent
  * goes back to them, their gradients are summed, Adam steps and the new weights go out to the replicas.
  */
 async function poolRunner(name: BackboneName, threads: number): Promise<Runner> {
   const model = createBackbone(name, { patchSize: patch, latentDim: latent, seed: 42 });
   const optimizer = new Adam(model.trainableWeights.map((w) => w.read() as tf.Variable));
   const pool = await EnginePool.start(model, threads, tf.getBackend());
-  const side = Math.ceil(Math.sqrt(batch)) * patch;
-  const image = tf.randomNormal([1, side, side, 3]) as tf.Tensor4D;
-  pool.setImages(image, patch);
-  image.dispose();
+  const random = tf.randomNormal([1, batch, patch, patch, 3]);
+  const pixels = random.dataSync() as Float32Array;
+  random.dispose();
   const chunk = Array.from({ length: batch }, (_, i) => i);
   /** Adds the milliseconds since the previous lap to `phase` of `into` (when given). */
   const laps = (into?: Record<string, number>) => {
@@ -229,7 +228,7 @@ async function poolRunner(name: BackboneName, threads: number): Promise<Runner> 
   };
   const trainStep = async (into?: Record<string, number>) => {
     const lap = laps(into);
-    const { shares, embeddings } = await pool.innerEmbeddings(chunk);
+    const { shares, embeddings } = await pool.innerEmbeddings(chunk, pixels.slice(), 1);
     lap('embeddings_wait');
     const upstream = tf.mul(embeddings, 2 / embeddings.size) as tf.Tensor3D;
     pool.sendUpstream(shares, upstream);
@@ -244,7 +243,7 @@ async function poolRunner(name: BackboneName, threads: number): Promise<Runner> 
   };
   const inferStep = async (into?: Record<string, number>) => {
     const lap = laps(into);
-    const z = await pool.fill([chunk], true);
+    const z = await pool.fill([chunk], [pixels.slice()], 1, true);
     z.dataSync();
     z.dispose();
     lap('fill_wait');

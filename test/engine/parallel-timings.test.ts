@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunkPixels } from '../helpers/patch-batch.ts';
 import { selectBackend } from '../../core/learn/backend/backend.ts';
 import { EnginePool } from '../../core/learn/parallel/pool.ts';
 import { parseTrainConfig } from '../../core/shared/train-config.ts';
@@ -37,10 +38,11 @@ describe('EnginePool timings', () => {
 
   it('splits each worker’s time into busy, barrier and upstream waits, then restarts', async () => {
     const images = tf.tensor4d(uniformValues(2 * 24 * 24 * 3, 9), [2, 24, 24, 3]);
-    pool.setImages(images, 8);
+    const all = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+    const z = await pool.fill([all], [await chunkPixels(images, 8, all)], 2, true);
+    const chunk = [0, 4, 8, 2];
+    const { shares, embeddings } = await pool.innerEmbeddings(chunk, await chunkPixels(images, 8, chunk), 2);
     images.dispose();
-    const z = await pool.fill([[0, 1, 2, 3, 4, 5, 6, 7, 8]], true);
-    const { shares, embeddings } = await pool.innerEmbeddings([0, 4, 8, 2]);
     await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
     const upstream = tf.onesLike(embeddings);
     pool.sendUpstream(shares, upstream);

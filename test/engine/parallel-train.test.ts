@@ -13,8 +13,7 @@ import {
   disposeModel,
   embed,
   loadModel,
-  loadNormalized,
-  toBatchTensor,
+  openPatchBatch,
   predict,
   trainRun,
   type EpochMetrics,
@@ -103,16 +102,12 @@ describe('trainRun with engine threads', () => {
         const probs = Float32Array.from(x.probabilities);
         expect(relError(probs, Float32Array.from(p[i]!.probabilities))).toBeLessThan(1e-5);
       });
-      // Grading's Z: the pool fills the same latent grid, and leaves the images to the caller.
-      const images = toBatchTensor(
-        await Promise.all(samples.map((s) => loadNormalized(s, 24, serial.config.normalization))),
-        24,
-      );
-      const [zs, zp] = [await embed(serial, images), await embed(parallel, images)];
+      // Grading's Z: the pool fills the same latent grid from the samples' patch sources.
+      const batch = () => openPatchBatch(samples, 24, 8, serial.config.normalization);
+      const [zs, zp] = [await embed(serial, await batch()), await embed(parallel, await batch())];
       expect(zp.shape).toEqual([3, 3, 3, 6]);
       expect(relError(zp.dataSync() as Float32Array, zs.dataSync() as Float32Array)).toBeLessThan(1e-5);
-      expect(images.isDisposed).toBe(false);
-      tf.dispose([images, zs, zp]);
+      tf.dispose([zs, zp]);
     } finally {
       disposeModel(serial);
       disposeModel(parallel);

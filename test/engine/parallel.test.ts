@@ -16,7 +16,8 @@ import {
   trainableVariables,
   type RunModels,
 } from '../../core/learn/patchgd/models.ts';
-import { fillZ, patchgdStep, toPatches } from '../../core/learn/patchgd/step.ts';
+import { fillZ, patchgdStep } from '../../core/learn/patchgd/step.ts';
+import { chunkPixels, tensorBatch } from '../helpers/patch-batch.ts';
 import { parallelFillZ, parallelPatchgdStep } from '../../core/learn/parallel/step-parallel.ts';
 import { Prng } from '../../core/base/random.ts';
 import { relError } from '../helpers/tensors.ts';
@@ -72,15 +73,15 @@ describe('EnginePool: Z fill', () => {
     it(`equals the serial fill in ${training ? 'training' : 'inference'} mode (chunks of 4, 4, 1)`, async () => {
       const statsBefore = values(models.backbone.nonTrainableWeights.map((w) => w.read()));
       const x = images(1);
-      pool.setImages(x, 8);
-      const parallel = await parallelFillZ(pool, 9, 4, training);
+      const parallel = await parallelFillZ(pool, tensorBatch(x, 8), 4, training);
       await pool.syncStatistics(models.backbone);
       const parallelStats = values(models.backbone.nonTrainableWeights.map((w) => w.read()));
       // Serial on the main thread from the same starting statistics.
       models.backbone.nonTrainableWeights.forEach((w, i) =>
         w.write(tf.tensor(statsBefore[i]!, w.shape as number[])),
       );
-      const serial = fillZ(models.backbone, toPatches(x, 8), 4, training);
+      const serial = await fillZ(models.backbone, tensorBatch(x, 8), 4, training);
+      x.dispose();
       expect(parallel.shape).toEqual([2, 9, 6]);
       expect(relError(parallel.dataSync() as Float32Array, serial.dataSync() as Float32Array)).toBeLessThan(
         1e-5,
@@ -118,7 +119,7 @@ describe('EnginePool: PatchGD steps', () => {
           serialVars,
           serialOpt,
           plan,
-          images(step),
+          tensorBatch(images(step), 8),
           labels,
           3,
           draws,
@@ -130,7 +131,7 @@ describe('EnginePool: PatchGD steps', () => {
           parallelVars,
           parallelOpt,
           plan,
-          images(step),
+          tensorBatch(images(step), 8),
           labels,
           3,
           draws,
@@ -160,10 +161,11 @@ describe('EnginePool: failures', () => {
     const models = buildModels(config);
     const pool = await EnginePool.start(models.backbone, 2, backend);
     try {
-      // 24 px images do not cut into 7 px patches: every worker fails on the images command.
-      pool.setImages(images(1), 7);
-      await expect(parallelFillZ(pool, 9, 4, true)).rejects.toThrow(/engine worker \d: .*7 px patches/);
-      expect(() => pool.setImages(images(1), 8)).toThrow(PoolError);
+      // 10 values are not two patches of two images: the worker fails on the fill command.
+      await expect(pool.fill([[0, 1]], [new Float32Array(10)], 2, true)).rejects.toThrow(
+        /engine worker \d: 5 values are not 1 square RGB patches of 2 images/,
+      );
+      await expect(parallelFillZ(pool, tensorBatch(images(1), 8), 4, true)).rejects.toThrow(PoolError);
     } finally {
       await pool.close();
       disposeModels(models);
@@ -174,8 +176,12 @@ describe('EnginePool: failures', () => {
     const models = buildModels(config);
     const pool = await EnginePool.start(models.backbone, 2, backend);
     try {
-      pool.setImages(images(1), 8);
-      const { shares, embeddings } = await pool.innerEmbeddings([0, 4, 8]);
+      const chunk = [0, 4, 8];
+      const { shares, embeddings } = await pool.innerEmbeddings(
+        chunk,
+        await chunkPixels(images(1), 8, chunk),
+        2,
+      );
       const wrong = tf.zeros([2, 3, 5]) as tf.Tensor3D;
       pool.sendUpstream(shares, wrong);
       await expect(pool.takeGradients()).rejects.toThrow(PoolError);
@@ -189,13 +195,13 @@ describe('EnginePool: failures', () => {
   it('closing while workers wait inside their tapes stops them', async () => {
     const models = buildModels(config);
     const pool = await EnginePool.start(models.backbone, 2, backend);
-    pool.setImages(images(1), 8);
-    const { embeddings } = await pool.innerEmbeddings([1, 2, 3, 5]);
+    const chunk = [1, 2, 3, 5];
+    const { embeddings } = await pool.innerEmbeddings(chunk, await chunkPixels(images(1), 8, chunk), 2);
     embeddings.dispose();
     const started = Date.now();
     await pool.close();
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(() => pool.dropImages()).toThrow(/closed/);
+    expect(() => pool.pushWeights(models.backbone, 'all')).toThrow(/closed/);
     disposeModels(models);
   });
 

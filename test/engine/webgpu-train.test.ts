@@ -20,8 +20,7 @@ import {
   embed,
   loadModel,
   predict,
-  toBatchTensor,
-  loadNormalized,
+  openPatchBatch,
   trainRun,
 } from '../../core/learn/runner/index.ts';
 import {
@@ -30,13 +29,8 @@ import {
   trainableVariables,
   type RunModels,
 } from '../../core/learn/patchgd/models.ts';
-import {
-  fillZ,
-  innerIteration,
-  oneHotLabels,
-  patchgdStep,
-  toPatches,
-} from '../../core/learn/patchgd/step.ts';
+import { fillZ, innerIteration, oneHotLabels, patchgdStep } from '../../core/learn/patchgd/step.ts';
+import { hostBatch } from '../helpers/patch-batch.ts';
 import { quadrantSamples } from '../patchgd/synthetic.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
 import { relError, uniformValues } from '../helpers/tensors.ts';
@@ -75,7 +69,8 @@ interface StepOutcome {
   after: Float32Array[];
 }
 
-const images = () => tf.tensor4d(uniformValues(2 * 32 * 32 * 3, 17), [2, 32, 32, 3]);
+const pixels = () => uniformValues(2 * 32 * 32 * 3, 17);
+const images = () => tf.tensor4d(pixels(), [2, 32, 32, 3]);
 
 /** One inner iteration's (or the GD step's) loss and gradients, then a whole step with Adam, on the running backend. */
 async function oneStep(method: 'patchgd' | 'gd', weights: Float32Array[] | null): Promise<StepOutcome> {
@@ -88,8 +83,9 @@ async function oneStep(method: 'patchgd' | 'gd', weights: Float32Array[] | null)
   let r: { loss: tf.Scalar; grads: tf.Tensor[]; logits: tf.Tensor };
   const x = images();
   if (method === 'patchgd') {
-    const patches = toPatches(x, 16);
-    const z = fillZ(models.backbone, patches, 2, true);
+    const batch = hostBatch(pixels(), 2, 16);
+    const z = await fillZ(models.backbone, batch, 2, true);
+    const patches = tf.tensor5d(await batch.read([1, 2]), [2, 2, 16, 16, 3]);
     const inner = innerIteration(models, variables, z, patches, [1, 2], oneHot, 1, 9);
     r = inner;
     tf.dispose([patches, z, inner.z]);
@@ -109,7 +105,7 @@ async function oneStep(method: 'patchgd' | 'gd', weights: Float32Array[] | null)
       variables,
       optimizer,
       plan,
-      images(),
+      hostBatch(pixels(), 2, 16),
       [0, 2],
       3,
       { permutation: [3, 1, 0, 2], dropoutSeeds: [4, 5] },
@@ -156,10 +152,7 @@ describe.skipIf(unavailable !== null)(webgpuSuite('the engine on webgpu against 
     wasmRun = await trainRun(tiny, train, val, { runDir: path.join(root, 'wasm') });
     const model = await loadModel(path.join(root, 'wasm'));
     wasmPredictions = await predict(model, val);
-    const z = await embed(
-      model,
-      toBatchTensor([await loadNormalized(val[1]!, 32, model.config.normalization)], 32),
-    );
+    const z = await embed(model, await openPatchBatch([val[1]!], 32, 16, model.config.normalization));
     wasmCam = await gradCam(model, z, 1);
     tf.dispose(z);
     disposeModel(model);
@@ -240,10 +233,7 @@ describe.skipIf(unavailable !== null)(webgpuSuite('the engine on webgpu against 
         relError(Float32Array.from(p.probabilities), Float32Array.from(wasmPredictions[i]!.probabilities)),
       ).toBeLessThan(1e-3);
     });
-    const z = await embed(
-      model,
-      toBatchTensor([await loadNormalized(val[1]!, 32, model.config.normalization)], 32),
-    );
+    const z = await embed(model, await openPatchBatch([val[1]!], 32, 16, model.config.normalization));
     expect(relError(await gradCam(model, z, 1), wasmCam)).toBeLessThan(1e-3);
     tf.dispose(z);
     disposeModel(model);

@@ -555,6 +555,7 @@ export const eventExamples: { [N in EventName]: EventExamples<N> } = {
           lr: 5e-4,
           patchesPerSecond: 900,
           peakBytes: 1e9,
+          patchWait: 0.04,
           eta: 3600,
         },
       },

@@ -5,14 +5,8 @@ import { Adam } from '../../core/learn/patchgd/adam.ts';
 import { parseTrainConfig } from '../../core/shared/train-config.ts';
 import { fillChunks, planGrid } from '../../core/learn/patchgd/grid.ts';
 import { buildModels, trainableVariables, type RunModels } from '../../core/learn/patchgd/models.ts';
-import {
-  embedChunk,
-  fillZ,
-  headOnZ,
-  innerIteration,
-  patchgdStep,
-  toPatches,
-} from '../../core/learn/patchgd/step.ts';
+import { embedPatches, fillZ, headOnZ, innerIteration, patchgdStep } from '../../core/learn/patchgd/step.ts';
+import { chunkPixels, tensorBatch } from '../helpers/patch-batch.ts';
 import { writeChunk } from '../../core/learn/patchgd/z-write.ts';
 import { setDropoutSeed } from '../../core/learn/models/spatial-dropout.ts';
 
@@ -43,19 +37,25 @@ function maxAbs(a: tf.Tensor): number {
 }
 
 const images = () => tf.randomNormal([2, 24, 24, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+/** The chunk's patches of `x` as a [B, P, 8, 8, 3] tensor. */
+async function chunkOf(x: tf.Tensor4D, chunk: readonly number[]): Promise<tf.Tensor5D> {
+  return tf.tensor5d(await chunkPixels(x, 8, chunk), [x.shape[0], chunk.length, 8, 8, 3]);
+}
 const oneHot = () => tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3) as tf.Tensor2D;
 
 describe('PatchGD invariants', () => {
-  it("fills Z in random chunks, as the reference's shuffled loader, each patch's embedding in its own row", () => {
+  it("fills Z in random chunks, as the reference's shuffled loader, each patch's embedding in its own row", async () => {
     const models = tiny();
-    const patches = toPatches(images(), 8);
+    const x = images();
     const order = [5, 1, 7, 0, 8, 2, 6, 3, 4];
     const chunks = fillChunks(9, 3, order);
     // Batch statistics of every chunk come from patches of more than one grid row (k = 3).
     for (const chunk of chunks) expect(new Set(chunk.map((n) => Math.floor(n / 3))).size).toBeGreaterThan(1);
-    const z = fillZ(models.backbone, patches, 3, true, order);
+    const z = await fillZ(models.backbone, tensorBatch(x, 8), 3, true, order);
     for (const chunk of chunks) {
-      const e = embedChunk(models.backbone, patches, chunk, true);
+      const patches = await chunkOf(x, chunk);
+      const e = embedPatches(models.backbone, patches, true);
+      patches.dispose();
       chunk.forEach((patch, j) => {
         const row = tf.tidy(() => tf.slice(z, [0, patch, 0], [-1, 1, -1]));
         const own = tf.tidy(() => tf.slice(e, [0, j, 0], [-1, 1, -1]));
@@ -65,16 +65,15 @@ describe('PatchGD invariants', () => {
       e.dispose();
     }
     // In training mode the chunking matters: consecutive chunks (grid rows) normalise differently.
-    const consecutive = fillZ(models.backbone, patches, 3, true);
+    const consecutive = await fillZ(models.backbone, tensorBatch(x, 8), 3, true);
     expect(maxAbsDiff(consecutive, z)).toBeGreaterThan(1e-3);
-    tf.dispose([patches, z, consecutive]);
+    tf.dispose([x, z, consecutive]);
   });
 
-  it('Z refill equals the per-patch embedding, in image order', () => {
+  it('Z refill equals the per-patch embedding, in image order', async () => {
     const models = tiny();
     const x = images();
-    const patches = toPatches(tf.clone(x), 8);
-    const z = fillZ(models.backbone, patches, 4, false);
+    const z = await fillZ(models.backbone, tensorBatch(x, 8), 4, false);
     expect(z.shape).toEqual([2, 9, 6]);
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 3; j++) {
@@ -85,7 +84,7 @@ describe('PatchGD invariants', () => {
         tf.dispose([patch, alone, row]);
       }
     }
-    tf.dispose([x, patches, z]);
+    tf.dispose([x, z]);
   });
 
   it('the chunk write replaces only the chunk rows and routes gradient only to them', () => {
@@ -115,15 +114,15 @@ describe('PatchGD invariants', () => {
     expect(maxAbsDiff(reference(e), written)).toBeLessThan(1e-6);
   });
 
-  it('only sampled patches get gradient: the backbone gradient is the sum of their contributions', () => {
+  it('only sampled patches get gradient: the backbone gradient is the sum of their contributions', async () => {
     const models = tiny();
     const variables = trainableVariables(models);
     const nBackbone = models.backbone.trainableWeights.length;
     const x = images();
-    const patches = toPatches(x, 8);
-    const z = fillZ(models.backbone, patches, 3, true);
+    const z = await fillZ(models.backbone, tensorBatch(x, 8), 3, true);
     const labels = oneHot();
     const chunk = [4, 8, 1];
+    const patches = await chunkOf(x, chunk);
     const r = innerIteration(models, variables, z, patches, chunk, labels, 1, 99);
     // Z keeps the values of the unsampled patches.
     const others = [0, 2, 3, 5, 6, 7];
@@ -136,7 +135,7 @@ describe('PatchGD invariants', () => {
     })(r.z);
     const gChunk = tf.gather(dLdZ, tf.tensor1d(chunk, 'int32'), 1);
     const { grads } = tf.variableGrads(
-      () => tf.sum(tf.mul(gChunk, embedChunk(models.backbone, patches, chunk, true))) as tf.Scalar,
+      () => tf.sum(tf.mul(gChunk, embedPatches(models.backbone, patches, true))) as tf.Scalar,
       variables.slice(0, nBackbone),
     );
     variables.slice(0, nBackbone).forEach((v, i) => {
@@ -157,22 +156,22 @@ describe('PatchGD invariants', () => {
     const a = tiny();
     const va = trainableVariables(a);
     const optA = new Adam(va);
-    await patchgdStep(a, va, optA, plan, images(), [0, 2], 3, draws, lr);
+    await patchgdStep(a, va, optA, plan, tensorBatch(images(), 8), [0, 2], 3, draws, lr);
     expect(optA.iterations).toBe(1);
 
     // By hand: the same inner iterations with unscaled CE, mean of their gradients, one Adam step.
     const b = tiny();
     const vb = trainableVariables(b);
     const optB = new Adam(vb);
-    const patches = toPatches(images(), 8);
-    let z = fillZ(b.backbone, patches, 3, true);
+    let z = await fillZ(b.backbone, tensorBatch(images(), 8), 3, true);
     const perIteration: tf.Tensor[][] = [];
-    [0, 1, 2].forEach((it) => {
+    for (const it of [0, 1, 2]) {
       const chunk = draws.permutation.slice(it * 3, it * 3 + 3);
+      const patches = await chunkOf(images(), chunk);
       const r = innerIteration(b, vb, z, patches, chunk, oneHot(), 1, draws.dropoutSeeds[it]!);
       z = r.z;
       perIteration.push(r.grads);
-    });
+    }
     const mean = vb.map((_, i) => tf.div(tf.addN(perIteration.map((g) => g[i]!)), 3));
     optB.step(mean, lr);
     va.forEach((v, i) => expect(maxAbsDiff(v, vb[i]!)).toBeLessThan(1e-5));
@@ -181,7 +180,17 @@ describe('PatchGD invariants', () => {
     const c = tiny();
     const vc = trainableVariables(c);
     const optC = new Adam(vc);
-    await patchgdStep(c, vc, optC, planGrid(24, 8, 1 / 3, false), images(), [0, 2], 3, draws, lr);
+    await patchgdStep(
+      c,
+      vc,
+      optC,
+      planGrid(24, 8, 1 / 3, false),
+      tensorBatch(images(), 8),
+      [0, 2],
+      3,
+      draws,
+      lr,
+    );
     expect(optC.iterations).toBe(3);
   });
 
@@ -192,9 +201,15 @@ describe('PatchGD invariants', () => {
     const optimizer = new Adam(variables);
     const plan = planGrid(24, 8, 1 / 3, true);
     const draws = { permutation: [0, 1, 2, 3, 4, 5, 6, 7, 8], dropoutSeeds: [1, 2, 3] };
-    await patchgdStep(models, variables, optimizer, plan, images(), [0, 2], 3, draws, 1e-2);
+    const batch = () => {
+      const x = images();
+      const b = tensorBatch(x, 8);
+      x.dispose();
+      return b;
+    };
+    await patchgdStep(models, variables, optimizer, plan, batch(), [0, 2], 3, draws, 1e-2);
     const tensors = tf.memory().numTensors;
-    await patchgdStep(models, variables, optimizer, plan, images(), [0, 2], 3, draws, 1e-2);
+    await patchgdStep(models, variables, optimizer, plan, batch(), [0, 2], 3, draws, 1e-2);
     expect(tf.memory().numTensors).toBe(tensors);
     const moved = variables.map((v, i) => maxAbsDiff(v, before[i]!) > 0);
     expect(moved.slice(0, models.backbone.trainableWeights.length).every(Boolean)).toBe(true);
@@ -218,17 +233,8 @@ describe('PatchGD invariants', () => {
     const optimizer = new Adam(variables);
     const x = tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
     const draws = { permutation: [3, 0, 2, 1], dropoutSeeds: [1, 2] };
-    const r = await patchgdStep(
-      mobile,
-      variables,
-      optimizer,
-      planGrid(64, 32, 0.5, true),
-      x,
-      [1],
-      3,
-      draws,
-      1e-3,
-    );
+    const plan = planGrid(64, 32, 0.5, true);
+    const r = await patchgdStep(mobile, variables, optimizer, plan, tensorBatch(x, 32), [1], 3, draws, 1e-3);
     expect(Number.isFinite(r.loss)).toBe(true);
     expect(r.optimizerSteps).toBe(1);
     expect(variables.every((v, i) => maxAbsDiff(v, before[i]!) > 0)).toBe(true);

@@ -27,6 +27,7 @@ const log = (epoch: number, batch: number, seconds: number): BatchLog => ({
   patches: 8,
   seconds,
   peakBytes: 1024,
+  patchWaitSeconds: seconds / 4,
 });
 
 describe('run schedule', () => {
@@ -59,6 +60,7 @@ describe('progress events', () => {
       loss: 0.5,
       patchesPerSecond: 8,
       peakBytes: 1024,
+      patchWait: 0.25,
     });
     expect(events.map((e) => e.type)).toEqual([
       'epoch-start',

@@ -11,9 +11,8 @@ import {
   embed,
   headLogits,
   loadModel,
-  loadNormalized,
+  openPatchBatch,
   predict,
-  toBatchTensor,
   trainRun,
   type TrainConfigInput,
   type TrainEvent,
@@ -122,12 +121,12 @@ describe('trainRun', () => {
     );
     const correct = predictions.filter((p, i) => p.predicted === val[i]!.label).length;
     expect(correct / val.length).toBe(result.best!.value);
-    const z = await embed(model, tf.zeros([2, 64, 64, 3]));
+    const z = await embed(model, await openPatchBatch(val.slice(0, 2), 64, 16, model.config.normalization));
     expect(z.shape).toEqual([2, 4, 4, 8]);
     expect(headLogits(model, z).shape).toEqual([2, 4]);
     // Z of a real image matches what predict saw: the head on it gives the same probabilities.
-    const image = toBatchTensor([await loadNormalized(val[0]!, 64, model.config.normalization)], 64);
-    const probs = tf.softmax(headLogits(model, await embed(model, image))).dataSync();
+    const batch = await openPatchBatch([val[0]!], 64, 16, model.config.normalization);
+    const probs = tf.softmax(headLogits(model, await embed(model, batch))).dataSync();
     predictions[0]!.probabilities.forEach((p, c) => expect(probs[c]).toBeCloseTo(p, 5));
     disposeModel(model);
   });
@@ -279,6 +278,7 @@ describe('progress bar', () => {
     lr: 1e-3,
     patchesPerSecond: 812,
     peakBytes: 3 * 1024 ** 2,
+    patchWait: 0,
     eta: 75,
   };
 
@@ -290,6 +290,9 @@ describe('progress bar', () => {
     expect(text).toBe(
       'epoch 1/2 batch 5/10 loss 0.6931 812 patches/s peak 3.0 MiB ETA 01:15\nsaved last checkpoint (epoch 0)\n',
     );
+    text = '';
+    render({ ...step, patchWait: 0.234 });
+    expect(text).toContain('peak 3.0 MiB waiting for patches 23% ETA 01:15');
   });
 
   it('redraws one line with a bar on a TTY', () => {

@@ -66,6 +66,7 @@ describe('training progress', () => {
       lr: 1e-3,
       patchesPerSecond: 90,
       peakBytes: 1500,
+      patchWait: 0.1,
       eta: 30,
     });
     expect(p.fraction).toBeCloseTo(0.25);

@@ -14,6 +14,7 @@ interface PredictOptions {
   json?: boolean;
   checkpoint?: 'best' | 'last';
   threads?: number;
+  patchCache?: string;
   backend: BackendPreference;
   softwareGpu?: boolean;
 }
@@ -32,6 +33,7 @@ function modelCommand(program: Command, name: string, description: string): Comm
             'last',
           ]),
         )
+        .option('--patch-cache <dir>', 'read slides through the patch cache in this folder (see train)')
         .option('--json', 'print one JSON object'),
     ),
   );
@@ -44,7 +46,12 @@ function progressLine(done: number, total: number, item: ItemPrediction): void {
 
 /** What `predictFolder` needs from the options. */
 function folderOptions(o: PredictOptions) {
-  return { checkpoint: o.checkpoint, threads: o.threads ?? ('auto' as const), onItem: progressLine };
+  return {
+    checkpoint: o.checkpoint,
+    threads: o.threads ?? ('auto' as const),
+    onItem: progressLine,
+    patchCache: o.patchCache,
+  };
 }
 
 export function register(program: Command): void {

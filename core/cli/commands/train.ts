@@ -33,6 +33,7 @@ interface TrainOptions {
   seed?: number;
   backboneWeights?: string;
   threads?: number;
+  patchCache?: string;
   json?: boolean;
   backend: BackendPreference;
   softwareGpu?: boolean;
@@ -97,6 +98,10 @@ export function register(program: Command): void {
       '--backbone-weights <file|dir>',
       'start from PyTorch weights (torch.save or safetensors state_dict) or a `weights import` folder',
     )
+    .option(
+      '--patch-cache <dir>',
+      "keep slides' prepared patches in this folder (written once per slide and size, reused by later epochs and runs)",
+    )
     .option('--json', 'print the result as one JSON object at the end');
   withThreadsOption(withBackendOption(command)).action(async (o: TrainOptions) => {
     const backend = await startBackend(o);
@@ -121,6 +126,7 @@ export function register(program: Command): void {
         config: configFrom(o),
         onEvent: createProgressBar(process.stderr, { metric: 'valQwk' }),
         signal: controller.signal,
+        patchCache: o.patchCache,
       });
       const last = result.history.at(-1) ?? null;
       if (o.json) {

@@ -2,6 +2,9 @@ import sharp from 'sharp';
 import { DatasetError } from '../../base/errors.ts';
 import type { SlidePool } from '../slide/pool.ts';
 import type { RgbImage } from '../slide/types.ts';
+import { fitLongerSide, SquareReader } from './slide-patches.ts';
+
+export { fitLongerSide };
 
 /**
  * A whole image prepared as the PatchGD reference prepares PANDA: scaled with its aspect kept so the longer side
@@ -17,19 +20,6 @@ export interface SquareImage {
   scale: number;
 }
 
-/** Size of a width×height image scaled so that its longer side is `target`. */
-export function fitLongerSide(
-  width: number,
-  height: number,
-  target: number,
-): { width: number; height: number } {
-  const scale = target / Math.max(width, height);
-  return {
-    width: Math.max(1, Math.min(target, Math.round(width * scale))),
-    height: Math.max(1, Math.min(target, Math.round(height * scale))),
-  };
-}
-
 /** Copies `image` to the top-left of a size×size canvas filled with `fill`. */
 export function padToSquare(image: RgbImage, size: number, fill = 255): RgbImage {
   if (image.width === size && image.height === size) return image;
@@ -41,17 +31,19 @@ export function padToSquare(image: RgbImage, size: number, fill = 255): RgbImage
   return { width: size, height: size, data };
 }
 
-/** Reads a whole slide at `size` px from its best pyramid level (never level 0 of a big slide). */
+/**
+ * Reads a whole slide at `size` px from its best pyramid level (never level 0 of a big slide), with the
+ * resampling of the slide patch source, so that training from whole images and from streamed patches agree.
+ */
 export async function readSlideSquare(pool: SlidePool, path: string, size: number): Promise<SquareImage> {
   return pool.use(path, async (slide) => {
-    const { width, height } = slide.info;
-    const fit = fitLongerSide(width, height, size);
-    const scaled = await slide.readScaled(fit.width, fit.height);
+    const reader = new SquareReader(slide, size);
+    const { contentWidth, contentHeight, scale } = reader.geometry;
     return {
-      image: padToSquare(scaled, size),
-      contentWidth: fit.width,
-      contentHeight: fit.height,
-      scale: Math.max(width, height) / size,
+      image: { width: size, height: size, data: await reader.readSquare() },
+      contentWidth,
+      contentHeight,
+      scale,
     };
   });
 }

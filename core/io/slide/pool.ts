@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { openSlide, type OpenSlideOptions, type Slide } from './slide.ts';
+import { sharedTileCache, type TileCache } from './tile-cache.ts';
 
 interface Entry {
   slide: Promise<Slide>;
@@ -20,6 +21,11 @@ export class SlidePool {
   constructor(maxOpen = 16, options: OpenSlideOptions = {}) {
     this.maxOpen = Math.max(1, maxOpen);
     this.#options = options;
+  }
+
+  /** The decoded-tile cache the pool's slides share. */
+  get cache(): TileCache {
+    return this.#options.cache ?? sharedTileCache;
   }
 
   get openCount(): number {

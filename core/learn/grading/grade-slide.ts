@@ -1,9 +1,10 @@
 /** Grades one slide with a PatchGD model: class probabilities and a tissue-masked patch attention map. */
 import * as tf from '@tensorflow/tfjs-core';
 import { performance } from 'node:perf_hooks';
-import { readSlideSquare } from '../../io/dataset/square-image.ts';
+import { SlidePatchSource } from '../../io/dataset/slide-patches.ts';
+import { PatchBatch } from '../patchgd/patch-batch.ts';
 import { argmax } from '../../shared/metrics.ts';
-import { embed, headLogits, loadNormalized, toBatchTensor, type PatchgdModel } from '../runner/index.ts';
+import { embed, headLogits, type PatchgdModel } from '../runner/index.ts';
 import { SlidePool } from '../../io/slide/index.ts';
 import { gradCam, occlusion } from './attention.ts';
 import {
@@ -64,17 +65,21 @@ export async function gradeSlide(
   try {
     signal?.throwIfAborted();
     onProgress?.({ stage: 'read', fraction: 0 });
-    const square = await readSlideSquare(pool, slidePath, imageSize);
-    const pixels = await loadNormalized(
-      { id: slidePath, label: 0, load: async () => square.image },
-      imageSize,
+    // The slide is read patch by patch as Z fills: the square image is never built.
+    const slide = await pool.acquire(slidePath);
+    const batch = new PatchBatch(
+      [new SlidePatchSource(slide, imageSize, patchSize, () => pool.release(slide))],
       normalization,
     );
+    const square = (batch.sources[0] as SlidePatchSource).geometry;
     signal?.throwIfAborted();
     onProgress?.({ stage: 'embed', fraction: 0.2 });
-    const images = toBatchTensor([pixels], imageSize);
-    const z = await embed(model, images);
-    images.dispose();
+    let z: tf.Tensor4D;
+    try {
+      z = await embed(model, batch);
+    } finally {
+      await batch.close();
+    }
     try {
       const probs = tf.tidy(() => tf.softmax(headLogits(model, z)));
       const probabilities = Array.from(await probs.data());

@@ -150,28 +150,39 @@ export class EnginePool {
     this.broadcast({ type: 'weights', which });
   }
 
-  /** Sends a batch of images [B, H, W, C] (not consumed) to every worker, cut into `patchSize` patches there. */
-  setImages(images: tf.Tensor4D, patchSize: number): void {
-    // A fresh buffer each time: workers may not have read the previous one yet (commands queue).
-    const buffer = new SharedArrayBuffer(4 * images.size);
-    new Float32Array(buffer).set(images.dataSync());
-    this.broadcast({ type: 'images', buffer, shape: images.shape, patchSize });
-  }
-
-  dropImages(): void {
-    this.broadcast({ type: 'drop-images' });
-  }
-
   /**
    * Embeddings [B, n, d] of the chunks' patches (n = their total length, in chunk order), each chunk split over
-   * the workers; `training` runs batch norm on the chunk's statistics and updates the moving averages.
+   * the workers; `patches[i]` are chunk i's pixels [B, P_i, m, m, 3] (handed over: the buffers move to the
+   * workers). `training` runs batch norm on the chunk's statistics and updates the moving averages.
    */
-  async fill(chunks: readonly number[][], training: boolean): Promise<tf.Tensor3D> {
+  async fill(
+    chunks: readonly number[][],
+    patches: readonly Float32Array[],
+    batchSize: number,
+    training: boolean,
+  ): Promise<tf.Tensor3D> {
     const split = chunks.map((chunk) => splitChunk(chunk, this.size));
+    const pixels = split.map((shares, i) => sharePixels(shares, patches[i]!, batchSize));
     const replies = await Promise.all(
       this.workers.map((_, rank) => {
-        const shares = split.flatMap((shares) => shares.filter((s) => s.rank === rank));
-        return shares.length === 0 ? null : this.call(rank, { type: 'fill', shares, training }, 'embeddings');
+        const mine = split.flatMap((shares, i) =>
+          shares.flatMap((s, j) => (s.rank === rank ? [{ share: s, data: pixels[i]![j]! }] : [])),
+        );
+        if (mine.length === 0) return null;
+        const data = mine.map((x) => x.data);
+        const command: Command = {
+          type: 'fill',
+          shares: mine.map((x) => x.share),
+          patches: data,
+          batchSize,
+          training,
+        };
+        return this.call(
+          rank,
+          command,
+          'embeddings',
+          data.map((d) => d.buffer as ArrayBuffer),
+        );
       }),
     );
     const parts = replies.map((r) => (r?.type === 'embeddings' ? r : null));
@@ -179,13 +190,23 @@ export class EnginePool {
   }
 
   /**
-   * First half of a parallel inner iteration: the workers embed their shares of `chunk` with gradient and
-   * return the embeddings [B, P, d] (chunk order). They then wait, inside their tapes, for `sendUpstream`.
+   * First half of a parallel inner iteration: the workers embed their shares of `chunk` (pixels `patches`
+   * [B, P, m, m, 3], handed over) with gradient and return the embeddings [B, P, d] (chunk order). They then
+   * wait, inside their tapes, for `sendUpstream`.
    */
-  async innerEmbeddings(chunk: readonly number[]): Promise<{ shares: Share[]; embeddings: tf.Tensor3D }> {
+  async innerEmbeddings(
+    chunk: readonly number[],
+    patches: Float32Array,
+    batchSize: number,
+  ): Promise<{ shares: Share[]; embeddings: tf.Tensor3D }> {
     const shares = splitChunk(chunk, this.size);
+    const pixels = sharePixels(shares, patches, batchSize);
     const replies = await Promise.all(
-      shares.map((share) => this.call(share.rank, { type: 'inner', share }, 'embeddings')),
+      shares.map((share, i) =>
+        this.call(share.rank, { type: 'inner', share, patches: pixels[i]!, batchSize }, 'embeddings', [
+          pixels[i]!.buffer as ArrayBuffer,
+        ]),
+      ),
     );
     const parts = replies.map((r) => (r.type === 'embeddings' ? r : null));
     return { shares, embeddings: interleave([shares], parts) };
@@ -279,10 +300,15 @@ export class EnginePool {
     this.workers.forEach((w) => w.postMessage(command));
   }
 
-  private call(rank: number, command: Command, type: Reply['type']): Promise<Reply> {
+  private call(
+    rank: number,
+    command: Command,
+    type: Reply['type'],
+    transfer: ArrayBuffer[] = [],
+  ): Promise<Reply> {
     this.check();
     const reply = this.expect(rank, type);
-    this.workers[rank]!.postMessage(command);
+    this.workers[rank]!.postMessage(command, transfer);
     return reply;
   }
 
@@ -319,6 +345,22 @@ export class EnginePool {
   private rejectAll(error: Error): void {
     for (const queue of this.waiters) for (const w of queue.splice(0)) w.reject(error);
   }
+}
+
+/** Each share's pixels [B, n_share, m, m, 3] cut from a chunk's [B, P, m, m, 3] (shares are contiguous runs). */
+function sharePixels(shares: readonly Share[], patches: Float32Array, batchSize: number): Float32Array[] {
+  const length = shares.reduce((n, s) => n + s.indices.length, 0);
+  const per = patches.length / (batchSize * length);
+  if (shares.length === 1) return [patches];
+  let start = 0;
+  return shares.map((share) => {
+    const n = share.indices.length;
+    const out = new Float32Array(batchSize * n * per);
+    for (let b = 0; b < batchSize; b++)
+      out.set(patches.subarray((b * length + start) * per, (b * length + start + n) * per), b * n * per);
+    start += n;
+    return out;
+  });
 }
 
 /**

@@ -34,16 +34,17 @@ export type Command =
       port: MessagePort;
     }
   | { type: 'weights'; which: WeightSelection }
-  /** The batch [B, H, W, C] in `buffer`, cut into patches of `patchSize`. */
-  | { type: 'images'; buffer: SharedArrayBuffer; shape: [number, number, number, number]; patchSize: number }
-  | { type: 'drop-images' }
-  /** Embeds this worker's share of each chunk, in order; replies `embeddings` with them concatenated. */
-  | { type: 'fill'; shares: Share[]; training: boolean }
   /**
-   * Embeds the share with gradient, replies `embeddings`, waits on its port for dL/de of them and adds this
-   * share's backbone gradients to the worker's running sum.
+   * Embeds this worker's share of each chunk, in order; `patches[i]` holds share i's pixels [B, n_i, m, m, 3]
+   * (the main thread reads them from the patch sources; workers hold no image). Replies `embeddings` with them
+   * concatenated.
    */
-  | { type: 'inner'; share: Share }
+  | { type: 'fill'; shares: Share[]; patches: Float32Array[]; batchSize: number; training: boolean }
+  /**
+   * Embeds the share's pixels `patches` [B, n, m, m, 3] with gradient, replies `embeddings`, waits on its port
+   * for dL/de of them and adds this share's backbone gradients to the worker's running sum.
+   */
+  | { type: 'inner'; share: Share; patches: Float32Array; batchSize: number }
   /**
    * Writes the running sum (then cleared) into the worker's slot of the gradients buffer and replies `gradients`
    * with whether it did (it has none when no inner iteration ran) and the tensor-memory peak since last asked.

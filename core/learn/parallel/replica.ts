@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { setBatchNormGroup, SyncBatchNorm } from '../models/sync-batch-norm.ts';
-import { embedChunk, toPatches } from '../patchgd/step.ts';
+import { embedPatches } from '../patchgd/step.ts';
 import { groupCollectives, type SyncBuffers } from './all-reduce.ts';
 import type { WeightLayout, WeightSelection } from './protocol.ts';
 import type { Share } from './split.ts';
@@ -23,7 +23,6 @@ export function syncTopology(topology: string): tf.io.ModelJSON['modelTopology']
 }
 
 export class Replica {
-  private patches: tf.Tensor5D | null = null;
   private gradientSum: tf.Tensor[] | null = null;
 
   private constructor(
@@ -62,21 +61,16 @@ export class Replica {
     });
   }
 
-  setImages(buffer: SharedArrayBuffer, shape: [number, number, number, number], patchSize: number): void {
-    this.dropImages();
-    const size = shape.reduce((a, b) => a * b, 1);
-    const images = tf.tensor4d(new Float32Array(buffer, 0, size).slice(), shape);
-    this.patches = toPatches(images, patchSize);
-  }
-
-  dropImages(): void {
-    this.patches?.dispose();
-    this.patches = null;
-  }
-
   /** [B, n, d] embeddings of the shares (in order, concatenated), batch norm synchronised per share's group. */
-  fill(shares: readonly Share[], training: boolean): tf.Tensor3D {
-    const parts = shares.map((share) => this.withGroup(share, training, () => this.embed(share, training)));
+  fill(
+    shares: readonly Share[],
+    patches: readonly Float32Array[],
+    batchSize: number,
+    training: boolean,
+  ): tf.Tensor3D {
+    const parts = shares.map((share, i) =>
+      this.withGroup(share, training, () => this.embed(share, patches[i]!, batchSize, training)),
+    );
     const out = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
     if (parts.length > 1) tf.dispose(parts);
     return out;
@@ -88,11 +82,16 @@ export class Replica {
    * share's dL/dθ = Σ e·dL/de differentiated in θ to the running sum. The tape stays alive across the exchange,
    * so nothing is recomputed.
    */
-  inner(share: Share, exchange: (e: tf.Tensor3D) => tf.Tensor3D): void {
+  inner(
+    share: Share,
+    patches: Float32Array,
+    batchSize: number,
+    exchange: (e: tf.Tensor3D) => tf.Tensor3D,
+  ): void {
     const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads } = this.withGroup(share, true, () =>
       tf.variableGrads(() => {
-        const e = this.embed(share, true);
+        const e = this.embed(share, patches, batchSize, true);
         const upstream = exchange(e);
         return tf.sum(tf.mul(e, upstream)) as tf.Scalar;
       }, variables),
@@ -134,14 +133,19 @@ export class Replica {
   }
 
   dispose(): void {
-    this.dropImages();
     if (this.gradientSum) tf.dispose(this.gradientSum);
     this.model.dispose();
   }
 
-  private embed(share: Share, training: boolean): tf.Tensor3D {
-    if (!this.patches) throw new Error('no images were sent to this worker');
-    return embedChunk(this.model, this.patches, share.indices, training);
+  /** The share's pixels [B, n, m, m, 3] embedded: [B, n, d]. */
+  private embed(share: Share, patches: Float32Array, batchSize: number, training: boolean): tf.Tensor3D {
+    return tf.tidy(() => {
+      const n = share.indices.length;
+      const m = Math.round(Math.sqrt(patches.length / (batchSize * n * 3)));
+      if (batchSize * n * m * m * 3 !== patches.length)
+        throw new Error(`${patches.length} values are not ${n} square RGB patches of ${batchSize} images`);
+      return embedPatches(this.model, tf.tensor5d(patches, [batchSize, n, m, m, 3]), training);
+    });
   }
 
   /** Runs `fn` with batch norm synchronised over the share's group (inference needs no synchronisation). */

@@ -21,33 +21,54 @@ import {
   toImageOrder,
 } from '../patchgd/step.ts';
 import { writeChunk } from '../patchgd/z-write.ts';
+import type { PatchBatch } from '../patchgd/patch-batch.ts';
+
+/** Chunks of the Z fill posted to the workers ahead of the one they embed (bounds the patches in flight). */
+export const FILL_AHEAD = 2;
 
 /**
- * Z = [B, k², d] of the images the pool holds, every patch embedded in chunks of `chunkSize` (slices of `order`
- * when given) across the workers.
+ * Z = [B, k², d] of the batch, every patch embedded in chunks of `chunkSize` (slices of `order` when given)
+ * across the workers. Chunks are read on this thread and posted while the workers embed the previous ones;
+ * `after` is prefetched at the end.
  */
 export async function parallelFillZ(
   pool: EnginePool,
-  numPatches: number,
+  batch: PatchBatch,
   chunkSize: number,
   training: boolean,
   order?: readonly number[],
+  after?: readonly number[],
 ): Promise<tf.Tensor3D> {
-  return toImageOrder(await pool.fill(fillChunks(numPatches, chunkSize, order), training), order);
+  const chunks = fillChunks(batch.numPatches, chunkSize, order);
+  const parts: Promise<tf.Tensor3D>[] = [];
+  try {
+    for (const [i, chunk] of chunks.entries()) {
+      if (i >= FILL_AHEAD) await parts[i - FILL_AHEAD];
+      const data = await batch.read(chunk);
+      const next = chunks[i + 1] ?? after;
+      if (next) batch.prefetch(next);
+      const part = pool.fill([chunk], [data], batch.size, training);
+      part.catch(() => undefined);
+      parts.push(part);
+    }
+    const z = await Promise.all(parts);
+    const out = z.length === 1 ? z[0]! : tf.concat(z, 1);
+    if (z.length > 1) tf.dispose(z);
+    return toImageOrder(out, order);
+  } catch (err) {
+    for (const r of await Promise.allSettled(parts)) if (r.status === 'fulfilled') r.value.dispose();
+    throw err;
+  }
 }
 
-/** Logits of a batch of normalised images (consumed) in inference mode, Z filled by the pool. */
+/** Logits of a batch in inference mode, Z filled by the pool. */
 export async function parallelLogits(
   pool: EnginePool,
   models: RunModels,
-  images: tf.Tensor4D,
+  batch: PatchBatch,
   chunkSize: number,
 ): Promise<tf.Tensor2D> {
-  const numPatches = (images.shape[1] / models.inputSize) ** 2;
-  pool.setImages(images, models.inputSize);
-  images.dispose();
-  const z = await parallelFillZ(pool, numPatches, chunkSize, false);
-  pool.dropImages();
+  const z = await parallelFillZ(pool, batch, chunkSize, false);
   const logits = headOnZ(models.head, z, false);
   z.dispose();
   return logits;
@@ -64,11 +85,13 @@ export async function parallelInnerIteration(
   headVariables: readonly tf.Variable[],
   z: tf.Tensor3D,
   chunk: readonly number[],
+  patches: Float32Array,
+  batchSize: number,
   oneHot: tf.Tensor2D,
   lossScale: number,
   dropoutSeed: number,
 ): Promise<InnerResult> {
-  const { shares, embeddings } = await pool.innerEmbeddings(chunk);
+  const { shares, embeddings } = await pool.innerEmbeddings(chunk, patches, batchSize);
   setDropoutSeed(head, dropoutSeed);
   let newZ: tf.Tensor3D | null = null;
   let logits: tf.Tensor2D | null = null;
@@ -102,7 +125,7 @@ export interface ParallelStepResult extends StepResult {
 }
 
 /**
- * `patchgdStep` on the pool (takes ownership of `images`): `variables` are the backbone's trainable weights
+ * `patchgdStep` on the pool, patches read from `batch` on this thread: `variables` are the backbone's trainable weights
  * followed by the head's, as `trainableVariables` orders them; after each optimizer step the new backbone
  * weights go to the workers, and at the end the batch-norm moving statistics come back from them.
  */
@@ -112,33 +135,38 @@ export async function parallelPatchgdStep(
   variables: readonly tf.Variable[],
   optimizer: Adam,
   plan: GridPlan,
-  images: tf.Tensor4D,
+  batch: PatchBatch,
   labels: readonly number[],
   numClasses: number,
   draws: StepDraws,
   lr: number,
 ): Promise<ParallelStepResult> {
   const headVariables = variables.slice(models.backbone.trainableWeights.length);
-  pool.setImages(images, models.inputSize);
-  images.dispose();
+  const chunks = chunkIndices(draws.permutation, plan);
   const oneHot = oneHotLabels(labels, numClasses);
   let tally: StepTally | null = null;
   let headSum: tf.Tensor[] | null = null;
   let optimizerSteps = 0;
   let workerPeakBytes = new Array<number>(pool.size).fill(0);
   try {
+    const fillStart = performance.now();
     tally = new StepTally(
-      await parallelFillZ(pool, plan.numPatches, plan.patchesPerIteration, true, draws.fillOrder),
+      await parallelFillZ(pool, batch, plan.patchesPerIteration, true, draws.fillOrder, chunks[0]),
       plan.numPatches,
     );
-    const chunks = chunkIndices(draws.permutation, plan);
+    const fillSeconds = (performance.now() - fillStart) / 1000;
     for (const [it, chunk] of chunks.entries()) {
+      const patches = await batch.read(chunk);
+      const next = chunks[it + 1];
+      if (next) batch.prefetch(next);
       const r = await parallelInnerIteration(
         pool,
         models.head,
         headVariables,
         tally.z,
         chunk,
+        patches,
+        batch.size,
         oneHot,
         plan.accumulationSteps,
         draws.dropoutSeeds[it]!,
@@ -157,8 +185,13 @@ export async function parallelPatchgdStep(
       }
     }
     await pool.syncStatistics(models.backbone);
-    pool.dropImages();
-    return { ...(await tally.summary(plan.innerIterations, labels.length)), optimizerSteps, workerPeakBytes };
+    return {
+      ...(await tally.summary(plan.innerIterations, labels.length)),
+      optimizerSteps,
+      workerPeakBytes,
+      patchWaitSeconds: batch.takeWaitMs() / 1000,
+      fillSeconds,
+    };
   } finally {
     tally?.dispose();
     tf.dispose([oneHot, ...(headSum ?? [])]);

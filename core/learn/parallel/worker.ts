@@ -53,19 +53,15 @@ async function run(command: Command): Promise<void> {
     }
     case 'weights':
       return ready().loadWeights(command.which);
-    case 'images':
-      return ready().setImages(command.buffer, command.shape, command.patchSize);
-    case 'drop-images':
-      return ready().dropImages();
     case 'fill': {
-      const e = ready().fill(command.shares, command.training);
+      const e = ready().fill(command.shares, command.patches, command.batchSize, command.training);
       const data = e.dataSync() as Float32Array;
       const shape = e.shape;
       e.dispose();
       return reply({ type: 'embeddings', data, shape }, [data.buffer as ArrayBuffer]);
     }
     case 'inner':
-      return ready().inner(command.share, exchange);
+      return ready().inner(command.share, command.patches, command.batchSize, exchange);
     case 'gradients': {
       const written = ready().takeGradients(gradients!);
       reply({ type: 'gradients', written, peakBytes });

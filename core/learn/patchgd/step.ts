@@ -1,42 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setDropoutSeed } from '../models/spatial-dropout.ts';
 import type { Adam } from './adam.ts';
+import type { PatchBatch } from './patch-batch.ts';
 import { chunkIndices, fillChunks, type GridPlan } from './grid.ts';
 import type { RunModels } from './models.ts';
 import { writeChunk } from './z-write.ts';
 
-/**
- * [B, H, W, C] → [B, k², m, m, C] (takes ownership of `images`); patch n = i·k + j is the one at grid row i,
- * column j (image order). Intermediates are freed as soon as possible so that at most the image and one
- * transposed copy are alive.
- */
-export function toPatches(images: tf.Tensor4D, patchSize: number): tf.Tensor5D {
-  const [b, h, w, c] = images.shape;
-  const k = h / patchSize;
-  if (!Number.isInteger(k) || w !== h)
-    throw new Error(`images of ${h}×${w} do not split into ${patchSize} px patches`);
-  const grid = tf.reshape(images, [b, k, patchSize, k, patchSize, c]);
-  images.dispose();
-  const transposed = tf.transpose(grid, [0, 1, 3, 2, 4, 5]);
-  grid.dispose();
-  const patches = tf.reshape(transposed, [b, k * k, patchSize, patchSize, c]) as tf.Tensor5D;
-  transposed.dispose();
-  return patches;
-}
-
-/** Embeds the patches `chunk` of every image: [B, k², m, m, 3] → [B, P, d]. Gradients flow if a tape is on. */
-export function embedChunk(
+/** Embeds a chunk's patches [B, P, m, m, 3] → [B, P, d]. Gradients flow if a tape is on. */
+export function embedPatches(
   backbone: RunModels['backbone'],
   patches: tf.Tensor5D,
-  chunk: readonly number[],
   training: boolean,
 ): tf.Tensor3D {
   return tf.tidy(() => {
-    const [b, , m, , c] = patches.shape;
-    const picked = tf.gather(patches, tf.tensor1d(Int32Array.from(chunk), 'int32'), 1);
-    const flat = tf.reshape(picked, [b * chunk.length, m, m, c]);
-    const e = backbone.apply(flat, { training }) as tf.Tensor2D;
-    return tf.reshape(e, [b, chunk.length, e.shape[1]]);
+    const [b, p, m, , c] = patches.shape;
+    const e = backbone.apply(tf.reshape(patches, [b * p, m, m, c]), { training }) as tf.Tensor2D;
+    return tf.reshape(e, [b, p, e.shape[1]]);
   });
 }
 
@@ -51,22 +30,33 @@ export function toImageOrder(z: tf.Tensor3D, order: readonly number[] | undefine
 }
 
 /**
- * Z = [B, k², d]: every patch embedded, in chunks of `chunkSize` (slices of `order` when given), with no gradient.
- * `training` keeps batch norm in training mode as the reference does during training (batch statistics; moving
- * averages updated per chunk).
+ * Z = [B, k², d]: every patch embedded, in chunks of `chunkSize` (slices of `order` when given) read from the
+ * batch's sources, with no gradient. `training` keeps batch norm in training mode as the reference does during
+ * training (batch statistics; moving averages updated per chunk). `after` is prefetched while the last chunk is
+ * embedded.
  */
-export function fillZ(
+export async function fillZ(
   backbone: RunModels['backbone'],
-  patches: tf.Tensor5D,
+  batch: PatchBatch,
   chunkSize: number,
   training: boolean,
   order?: readonly number[],
-): tf.Tensor3D {
-  const parts = fillChunks(patches.shape[1], chunkSize, order).map((chunk) =>
-    embedChunk(backbone, patches, chunk, training),
-  );
+  after?: readonly number[],
+): Promise<tf.Tensor3D> {
+  const chunks = fillChunks(batch.numPatches, chunkSize, order);
+  const parts: tf.Tensor3D[] = [];
+  try {
+    for (const [i, chunk] of chunks.entries()) {
+      const patches = await batch.tensor(chunk, chunks[i + 1] ?? after);
+      parts.push(embedPatches(backbone, patches, training));
+      patches.dispose();
+    }
+  } catch (err) {
+    tf.dispose(parts);
+    throw err;
+  }
   const z = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
-  if (parts.length > 1) parts.forEach((p) => p.dispose());
+  if (parts.length > 1) tf.dispose(parts);
   return toImageOrder(z, order);
 }
 
@@ -103,11 +93,12 @@ export function innerIteration(
   lossScale: number,
   dropoutSeed: number,
 ): InnerResult {
+  // `patches` are the chunk's own [B, P, m, m, 3], in the chunk's order.
   setDropoutSeed(models.head, dropoutSeed);
   let newZ: tf.Tensor3D | null = null;
   let logits: tf.Tensor2D | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const e = embedChunk(models.backbone, patches, chunk, true);
+    const e = embedPatches(models.backbone, patches, true);
     newZ = tf.keep(writeChunk(z, e, chunk));
     logits = tf.keep(headOnZ(models.head, newZ, true));
     return tf.div(tf.losses.softmaxCrossEntropy(oneHot, logits), lossScale) as tf.Scalar;
@@ -146,55 +137,76 @@ export interface StepResult {
   predictions: number[];
   optimizerSteps: number;
   patchesEncoded: number;
+  /** Seconds the step waited for patches from its sources (reads not hidden behind the compute). */
+  patchWaitSeconds: number;
+  /** Seconds of the Z fill (the rest of the step is its inner iterations and optimizer steps). */
+  fillSeconds: number;
 }
 
 /**
- * One PatchGD update on a batch (takes ownership of `images`): fill Z without gradient, then the inner
- * iterations over a fresh permutation's chunks, accumulating gradients and stepping the optimizer every ε.
+ * One PatchGD update on a batch whose patches come from `batch`'s sources: fill Z without gradient, then the inner
+ * iterations over a fresh permutation's chunks, accumulating gradients and stepping the optimizer every ε. Each
+ * chunk's patches are read while the previous chunk is embedded.
  */
 export async function patchgdStep(
   models: RunModels,
   variables: readonly tf.Variable[],
   optimizer: Adam,
   plan: GridPlan,
-  images: tf.Tensor4D,
+  batch: PatchBatch,
   labels: readonly number[],
   numClasses: number,
   draws: StepDraws,
   lr: number,
 ): Promise<StepResult> {
-  const patches = toPatches(images, models.inputSize);
+  const chunks = chunkIndices(draws.permutation, plan);
   const oneHot = oneHotLabels(labels, numClasses);
-  const tally = new StepTally(
-    fillZ(models.backbone, patches, plan.patchesPerIteration, true, draws.fillOrder),
-    plan.numPatches,
-  );
+  let tally: StepTally | null = null;
   let sum: tf.Tensor[] | null = null;
   let optimizerSteps = 0;
-  chunkIndices(draws.permutation, plan).forEach((chunk, it) => {
-    const r = innerIteration(
-      models,
-      variables,
-      tally.z,
-      patches,
-      chunk,
-      oneHot,
-      plan.accumulationSteps,
-      draws.dropoutSeeds[it]!,
+  try {
+    const fillStart = performance.now();
+    tally = new StepTally(
+      await fillZ(models.backbone, batch, plan.patchesPerIteration, true, draws.fillOrder, chunks[0]),
+      plan.numPatches,
     );
-    tally.absorb(r, chunk.length);
-    sum = accumulate(sum, r.grads);
-    if ((it + 1) % plan.accumulationSteps === 0) {
-      optimizer.step(sum, lr);
-      sum.forEach((g) => g.dispose());
-      sum = null;
-      optimizerSteps++;
+    const fillSeconds = (performance.now() - fillStart) / 1000;
+    for (const [it, chunk] of chunks.entries()) {
+      const patches = await batch.tensor(chunk, chunks[it + 1]);
+      let r: InnerResult;
+      try {
+        r = innerIteration(
+          models,
+          variables,
+          tally.z,
+          patches,
+          chunk,
+          oneHot,
+          plan.accumulationSteps,
+          draws.dropoutSeeds[it]!,
+        );
+      } finally {
+        patches.dispose();
+      }
+      tally.absorb(r, chunk.length);
+      sum = accumulate(sum, r.grads);
+      if ((it + 1) % plan.accumulationSteps === 0) {
+        optimizer.step(sum, lr);
+        tf.dispose(sum);
+        sum = null;
+        optimizerSteps++;
+      }
     }
-  });
-  tf.dispose([patches, oneHot]);
-  const summary = await tally.summary(plan.innerIterations, labels.length);
-  tally.dispose();
-  return { ...summary, optimizerSteps };
+    return {
+      ...(await tally.summary(plan.innerIterations, labels.length)),
+      optimizerSteps,
+      patchWaitSeconds: batch.takeWaitMs() / 1000,
+      fillSeconds,
+    };
+  } finally {
+    tally?.dispose();
+    tf.dispose([oneHot, ...(sum ?? [])]);
+  }
 }
 
 /** What a PatchGD step carries across its inner iterations: the current Z and logits, the losses, the patches. */
@@ -222,7 +234,10 @@ export class StepTally {
   }
 
   /** Mean loss over the iterations, the last logits' predictions, patches encoded for the batch's images. */
-  async summary(iterations: number, batchSize: number): Promise<Omit<StepResult, 'optimizerSteps'>> {
+  async summary(
+    iterations: number,
+    batchSize: number,
+  ): Promise<Omit<StepResult, 'optimizerSteps' | 'patchWaitSeconds' | 'fillSeconds'>> {
     // One read of all the losses: a GPU backend reads back asynchronously, and only once per step.
     const stacked = tf.stack(this.losses);
     const losses = Array.from(await stacked.data());

@@ -41,6 +41,8 @@ export type TrainEvent =
       lr: number;
       patchesPerSecond: number;
       peakBytes: number;
+      /** Share of the step's time spent waiting for patches from the sources (0 for the GD baseline). */
+      patchWait: number;
       /** Seconds until the run ends, from the pace so far. */
       eta: number;
     }

@@ -13,7 +13,8 @@ export {
   evaluateModels,
 } from './predict.ts';
 export type { PatchgdModel, Prediction, Evaluation } from './predict.ts';
-export { loadNormalized, toBatchTensor } from '../patchgd/image.ts';
+export { loadNormalized, openPatchBatch, openPatchSource, toBatchTensor } from '../patchgd/image.ts';
+export { PatchBatch } from '../patchgd/patch-batch.ts';
 export type { Sample, Normalization } from '../patchgd/image.ts';
 export { planGrid, gridSize } from '../patchgd/grid.ts';
 export type { GridPlan } from '../patchgd/grid.ts';

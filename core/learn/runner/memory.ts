@@ -7,8 +7,16 @@ import type { TrainConfig } from '../../shared/train-config.ts';
 import { downscale, gdGradients } from '../patchgd/gd.ts';
 import type { GridPlan } from '../patchgd/grid.ts';
 import type { RunModels } from '../patchgd/models.ts';
-import { accumulate, embedChunk, innerIteration, oneHotLabels, toPatches } from '../patchgd/step.ts';
-import { parallelInnerIteration } from '../parallel/step-parallel.ts';
+import { accumulate, embedPatches, innerIteration, oneHotLabels } from '../patchgd/step.ts';
+import { PatchBatch } from '../patchgd/patch-batch.ts';
+import { largestTensorBytes, takeFolded } from '../patchgd/profile-fold.ts';
+
+export { largestTensorBytes };
+
+/** 0 for the -Infinity a profile with no kernel left reports. */
+const finite = (bytes: number): number => (Number.isFinite(bytes) ? bytes : 0);
+import { BlankPatchSource } from '../../io/dataset/patch-source.ts';
+import { FILL_AHEAD, parallelInnerIteration } from '../parallel/step-parallel.ts';
 
 /** The wasm backend addresses at most 4 GiB: the limit of each engine thread's heap (every worker has its own). */
 export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
@@ -47,17 +55,6 @@ export function bufferLimit(): { bytes: number; adapter: string } | null {
     bytes: Math.min(adapter.maxBufferSize, adapter.maxStorageBufferBindingSize),
     adapter: adapterLabel(adapter),
   };
-}
-
-/** The largest tensor a profile saw, from its kernels' input and output shapes (4 bytes per element). */
-export function largestTensorBytes(
-  kernels: readonly { inputShapes: number[][]; outputShapes: number[][] }[],
-): number {
-  let largest = 0;
-  for (const k of kernels)
-    for (const shape of [...k.inputShapes, ...k.outputShapes])
-      if (shape) largest = Math.max(largest, 4 * shape.reduce((a, b) => a * b, 1));
-  return largest;
 }
 
 /**
@@ -104,16 +101,19 @@ export async function profiled<T>(
   fn: () => T | Promise<T>,
 ): Promise<{ value: T; peakBytes: number; largestBytes: number }> {
   const box: { value?: T } = {};
+  takeFolded();
   const info = await tf.profile(async () => {
     box.value = await fn();
   });
+  // A step folds the profile's kernel record as it goes (profile-fold.ts): its figures join the profile's own.
+  const folded = takeFolded();
   // The kernels' prepared filters (wasm) live beside the tensors, outside the profile's count; on webgpu the
   // buffers kept for reuse count too.
-  const peak = Math.max(info.peakBytes, gpuBytesAllocated());
+  const peak = Math.max(folded.peakBytes, finite(info.peakBytes), gpuBytesAllocated());
   return {
     value: box.value as T,
     peakBytes: peak + preparedFilterBytes(tf.backend()),
-    largestBytes: largestTensorBytes(info.kernels),
+    largestBytes: Math.max(folded.largestBytes, largestTensorBytes(info.kernels)),
   };
 }
 
@@ -139,11 +139,21 @@ async function profilePeak(models: RunModels, probe: () => void | Promise<void>)
   }
 }
 
+/** A batch of blank images for the probes: the step's tensors without holding any image. */
+function probeBatch(imageSize: number, patchSize: number, batchSize: number): PatchBatch {
+  return new PatchBatch(
+    Array.from({ length: batchSize }, () => new BlankPatchSource(imageSize, patchSize)),
+    { mean: [0, 0, 0], std: [1, 1, 1] },
+  );
+}
+
 /**
- * Peak tensor bytes of one PatchGD update of a batch with `patchesPerIteration` patches: the image tensor, its
- * patch view, the Z fill, two inner iterations with gradients and their sum. Each further inner iteration
- * repeats the same allocations, so this is the peak of a whole step. Only the optimizer's per-variable update,
- * which happens after the activations are freed, is not run (it would change the weights); `updateMargin` covers it.
+ * Bytes of one PatchGD update of a batch with `patchesPerIteration` patches: the tensor peak of the Z fill and two
+ * inner iterations with gradients and their sum, plus what lives beside the tensors — the chunks of patches being
+ * embedded and read ahead, and `sourceBytes` (what the batch's patch sources hold: uint8 images, tile cache).
+ * Each further inner iteration repeats the same allocations, so this is the peak of a whole step. Only the
+ * optimizer's per-variable update, which happens after the activations are freed, is not run (it would change
+ * the weights); `updateMargin` covers it.
  */
 export async function measurePatchgdPeak(
   models: RunModels,
@@ -152,14 +162,16 @@ export async function measurePatchgdPeak(
   batchSize: number,
   patchesPerIteration: number,
   numClasses: number,
+  sourceBytes = 0,
 ): Promise<number> {
-  return profilePeak(models, () => {
-    const patches = toPatches(tf.zeros([batchSize, imageSize, imageSize, 3]), models.inputSize);
-    const numPatches = patches.shape[1];
-    const chunk = Array.from({ length: Math.min(patchesPerIteration, numPatches) }, (_, i) => i);
+  const batch = probeBatch(imageSize, models.inputSize, batchSize);
+  const numPatches = batch.numPatches;
+  const chunk = Array.from({ length: Math.min(patchesPerIteration, numPatches) }, (_, i) => i);
+  const tensors = await profilePeak(models, async () => {
+    const patches = await batch.tensor(chunk);
     // One real chunk of the fill, the rest as zeros: the same tensors alive (chunks summing to Z, then Z) at a
     // fraction of the compute of embedding every patch.
-    const z = padToZ(embedChunk(models.backbone, patches, chunk, true), numPatches);
+    const z = padToZ(embedPatches(models.backbone, patches, true), numPatches);
     const oneHot = oneHotLabels(new Array<number>(batchSize).fill(0), numClasses);
     const first = innerIteration(models, variables, z, patches, chunk, oneHot, 1, 0);
     // A second iteration while the first one's gradients are held, as during accumulation.
@@ -178,6 +190,7 @@ export async function measurePatchgdPeak(
       ...sum,
     ]);
   });
+  return tensors + batch.heldBytes(chunk.length) + sourceBytes;
 }
 
 /** Z [B, n, d] from the embeddings of its first chunk (taken) and zeros. */
@@ -195,6 +208,8 @@ export interface PatchgdProbe {
   batchSize: number;
   patchesPerIteration: number;
   numClasses: number;
+  /** What the run's patch sources hold beside the tensors (see `measurePatchgdPeak`). */
+  sourceBytes?: number;
 }
 
 /**
@@ -209,30 +224,31 @@ export async function measureParallelPatchgdPeak(
   probe: PatchgdProbe,
 ): Promise<number> {
   const headVariables = variables.slice(models.backbone.trainableWeights.length);
-  const numPatches = (probe.imageSize / models.inputSize) ** 2;
+  const batch = probeBatch(probe.imageSize, models.inputSize, probe.batchSize);
+  const numPatches = batch.numPatches;
   const chunk = Array.from({ length: Math.min(probe.patchesPerIteration, numPatches) }, (_, i) => i);
   let workers: number[] = [];
   const main = await profilePeak(models, async () => {
-    const images = tf.zeros([probe.batchSize, probe.imageSize, probe.imageSize, 3]) as tf.Tensor4D;
-    pool.setImages(images, models.inputSize);
-    images.dispose();
-    const z = padToZ(await pool.fill([chunk], true), numPatches);
+    const z = padToZ(await pool.fill([chunk], [await batch.read(chunk)], probe.batchSize, true), numPatches);
     const oneHot = oneHotLabels(new Array<number>(probe.batchSize).fill(0), probe.numClasses);
-    const first = await parallelInnerIteration(pool, models.head, headVariables, z, chunk, oneHot, 1, 0);
-    const second = await parallelInnerIteration(
-      pool,
-      models.head,
-      headVariables,
-      first.z,
-      chunk,
-      oneHot,
-      1,
-      1,
-    );
+    const inner = async (zIn: tf.Tensor3D, seed: number) =>
+      parallelInnerIteration(
+        pool,
+        models.head,
+        headVariables,
+        zIn,
+        chunk,
+        await batch.read(chunk),
+        probe.batchSize,
+        oneHot,
+        1,
+        seed,
+      );
+    const first = await inner(z, 0);
+    const second = await inner(first.z, 1);
     const sum = accumulate(first.grads, second.grads);
     const backbone = await pool.takeGradients();
     workers = backbone.peakBytes;
-    pool.dropImages();
     tf.dispose([
       ...[z, oneHot, first.z, first.logits, first.loss, second.z, second.logits, second.loss],
       ...sum,
@@ -240,7 +256,9 @@ export async function measureParallelPatchgdPeak(
     ]);
   });
   pool.pushWeights(models.backbone, 'statistics');
-  return main + workers.reduce((a, b) => a + b, 0);
+  // Chunks alive at once: those posted ahead, the one embedded, the one read next.
+  const chunks = batch.heldBytes(chunk.length, FILL_AHEAD + 2);
+  return main + workers.reduce((a, b) => a + b, 0) + chunks + (probe.sourceBytes ?? 0);
 }
 
 /** Peak tensor bytes of one GD-baseline step on full-size images downscaled to `models.inputSize`. */
@@ -260,20 +278,17 @@ export async function measureGdPeak(
 }
 
 /**
- * Tensor bytes every training step of a run holds at least, by arithmetic, with the weights: the batch of images
- * as float32 (the step and the probes both make it); for PatchGD, two copies of it while the patch view is
- * transposed out of it, and later the patches beside Z [B, k², d]. Planning compares it with the budget before any
- * probe allocates anything image-sized, so an impossible budget is refused without first growing the process by
- * the very gigabytes it forbids.
+ * Tensor bytes every training step of a run holds at least, by arithmetic, with the weights: for the GD baseline
+ * the batch of images as float32; for PatchGD, which reads patches from its sources and never holds the image,
+ * Z [B, k², d]. Planning compares it with the budget before any probe allocates anything image-sized, so an
+ * impossible budget is refused without first growing the process by the very gigabytes it forbids.
  */
 export function stepFloorBytes(
   config: Pick<TrainConfig, 'method' | 'imageSize' | 'patchSize' | 'batchSize' | 'latentDim'>,
   weightBytes: number,
 ): number {
-  const images = config.batchSize * config.imageSize ** 2 * 3 * 4;
-  if (config.method === 'gd') return images + weightBytes;
-  const z = config.batchSize * (config.imageSize / config.patchSize) ** 2 * config.latentDim * 4;
-  return images + Math.max(images, z) + weightBytes;
+  if (config.method === 'gd') return config.batchSize * config.imageSize ** 2 * 3 * 4 + weightBytes;
+  return config.batchSize * (config.imageSize / config.patchSize) ** 2 * config.latentDim * 4 + weightBytes;
 }
 
 /** Refuses a run whose step floor (`stepFloorBytes`) exceeds the budget or one thread's heap, before any probe. */
@@ -291,8 +306,8 @@ export function checkStepFloor(
     throw new UsageError(
       null,
       `memory budget ${formatBytes(limit)} is too small: a training step at ${config.imageSize} px with batch ` +
-        `${config.batchSize} holds at least ${formatBytes(floor)} (its images as float32` +
-        `${config.method === 'patchgd' ? ', Z' : ''} and the weights); lower --image-size or --batch, or raise the budget`,
+        `${config.batchSize} holds at least ${formatBytes(floor)} (${config.method === 'patchgd' ? 'Z' : 'its images as float32'}` +
+        ' and the weights); lower --image-size or --batch, or raise the budget',
     );
 }
 

@@ -3,6 +3,7 @@ import type { TrainConfig } from '../../shared/train-config.ts';
 import { loadBackboneWeights } from '../models/pytorch-weights.ts';
 import { Adam } from '../patchgd/adam.ts';
 import { planGrid, type GridPlan } from '../patchgd/grid.ts';
+import { sourceBytes, type Sample } from '../patchgd/image.ts';
 import { buildModels, disposeModels, trainableVariables, type RunModels } from '../patchgd/models.ts';
 import { EnginePool } from '../parallel/pool.ts';
 import { chooseThreads } from '../parallel/threads.ts';
@@ -41,6 +42,7 @@ export async function planRun(
   config: TrainConfig,
   resumed: Checkpoint | null,
   backend: string,
+  first: Sample,
 ): Promise<RunPlan> {
   // The GD baseline runs on the calling thread (its batch of whole images is not split).
   const choice =
@@ -65,7 +67,7 @@ export async function planRun(
       }
     : config.method === 'gd'
       ? await sizeGd(config)
-      : await sizePatchgd(config, choice.threads, backend);
+      : await sizePatchgd(config, choice.threads, backend, first);
   const message = [sized.message, choice.note].filter((m) => m !== null).join('; ') || null;
   return { ...sized, message, backend, threads: choice.threads };
 }
@@ -104,8 +106,16 @@ async function sizeGd(config: TrainConfig): Promise<Sized> {
   };
 }
 
-/** PatchGD: the largest P whose step fits, measured on the engine threads when there are several. */
-async function sizePatchgd(config: TrainConfig, threads: number, backend: string): Promise<Sized> {
+/**
+ * PatchGD: the largest P whose step fits, measured on the engine threads when there are several, with what the
+ * batches' patch sources hold (judged from the first sample) counted next to the tensors.
+ */
+async function sizePatchgd(
+  config: TrainConfig,
+  threads: number,
+  backend: string,
+  first: Sample,
+): Promise<Sized> {
   const models = buildModels(config);
   const variables = trainableVariables(models);
   const probeOptimizer = new Adam(variables);
@@ -113,12 +123,25 @@ async function sizePatchgd(config: TrainConfig, threads: number, backend: string
   try {
     checkStepFloor(config, 4 * variables.reduce((n, v) => n + v.size, 0), threads);
     pool = threads > 1 ? await startPool(models.backbone, threads, backend) : null;
-    const probe = { imageSize: config.imageSize, batchSize: config.batchSize, numClasses: config.numClasses };
+    const probe = {
+      imageSize: config.imageSize,
+      batchSize: config.batchSize,
+      numClasses: config.numClasses,
+      sourceBytes: await sourceBytes(first, config.imageSize, config.patchSize, config.batchSize),
+    };
     const result = await choosePatchesPerIteration(
       (p) =>
         pool
           ? measureParallelPatchgdPeak(pool, models, variables, { ...probe, patchesPerIteration: p })
-          : measurePatchgdPeak(models, variables, probe.imageSize, probe.batchSize, p, probe.numClasses),
+          : measurePatchgdPeak(
+              models,
+              variables,
+              probe.imageSize,
+              probe.batchSize,
+              p,
+              probe.numClasses,
+              probe.sourceBytes,
+            ),
       planGrid(config.imageSize, config.patchSize, config.sampling, config.gradAccumulation),
       config.memoryBudgetBytes,
       updateMargin(variables),

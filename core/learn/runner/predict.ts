@@ -5,9 +5,10 @@ import { UsageError } from '../../base/errors.ts';
 import { parseTrainConfig, type TrainConfig } from '../../shared/train-config.ts';
 import { loadCheckpoint, type CheckpointName } from './checkpoint.ts';
 import { downscale, gdLogits } from '../patchgd/gd.ts';
-import { checkLabel, loadNormalized, toBatchTensor, type Sample } from '../patchgd/image.ts';
+import { checkLabel, loadNormalized, openPatchBatch, toBatchTensor, type Sample } from '../patchgd/image.ts';
+import type { PatchBatch } from '../patchgd/patch-batch.ts';
 import { disposeModels, type RunModels } from '../patchgd/models.ts';
-import { fillZ, headOnZ, toPatches } from '../patchgd/step.ts';
+import { fillZ, headOnZ } from '../patchgd/step.ts';
 import { parallelFillZ, parallelLogits } from '../parallel/step-parallel.ts';
 import { EnginePool } from '../parallel/pool.ts';
 import { chooseThreads } from '../parallel/threads.ts';
@@ -99,25 +100,17 @@ export function disposeModel(model: PatchgdModel): void {
 }
 
 /**
- * Z of a batch of normalised images [B, H, W, 3] (not consumed): [B, k, k, d], batch norm in inference mode; the
- * model's pool fills it when it has one.
+ * Z of a batch of images read from their patch sources: [B, k, k, d], batch norm in inference mode; the model's
+ * pool fills it when it has one.
  */
-export async function embed(model: PatchgdModel, images: tf.Tensor4D): Promise<tf.Tensor4D> {
+export async function embed(model: PatchgdModel, batch: PatchBatch): Promise<tf.Tensor4D> {
   const { models, chunkSize, pool } = model;
   if (models.method !== 'patchgd') throw new UsageError(null, 'embed needs a PatchGD model (this run is GD)');
-  const [b, h] = images.shape;
-  const k = h / models.inputSize;
-  let z: tf.Tensor3D;
-  if (pool) {
-    pool.setImages(images, models.inputSize);
-    z = await parallelFillZ(pool, k * k, chunkSize, false);
-    pool.dropImages();
-  } else {
-    z = tf.tidy(() =>
-      fillZ(models.backbone, toPatches(tf.clone(images), models.inputSize), chunkSize, false),
-    );
-  }
-  const grid = tf.reshape(z, [b, k, k, z.shape[2]]) as tf.Tensor4D;
+  const k = Math.round(Math.sqrt(batch.numPatches));
+  const z = pool
+    ? await parallelFillZ(pool, batch, chunkSize, false)
+    : await fillZ(models.backbone, batch, chunkSize, false);
+  const grid = tf.reshape(z, [batch.size, k, k, z.shape[2]]) as tf.Tensor4D;
   z.dispose();
   return grid;
 }
@@ -130,19 +123,36 @@ export function headLogits(model: PatchgdModel, z: tf.Tensor4D): tf.Tensor2D {
   });
 }
 
-/** Logits of a batch of normalised full-size images (consumed), by either method, in inference mode. */
-export function logitsOf(models: RunModels, images: tf.Tensor4D, chunkSize: number): tf.Tensor2D {
-  if (models.method === 'gd') {
-    const small = downscale(images, models.inputSize);
-    const logits = gdLogits(models, small, false);
-    small.dispose();
-    return logits;
-  }
-  const patches = toPatches(images, models.inputSize);
-  const z = fillZ(models.backbone, patches, chunkSize, false);
-  const logits = headOnZ(models.head, z, false);
-  tf.dispose([patches, z]);
+/** Logits of a batch of normalised full-size images (consumed) by the GD baseline, in inference mode. */
+export function gdLogitsOf(models: RunModels, images: tf.Tensor4D): tf.Tensor2D {
+  const small = downscale(images, models.inputSize);
+  const logits = gdLogits(models, small, false);
+  small.dispose();
   return logits;
+}
+
+/** Logits of one sample by either method, in inference mode: PatchGD reads its patches from the sample's source. */
+async function sampleLogits(
+  models: RunModels,
+  config: TrainConfig,
+  chunkSize: number,
+  sample: Sample,
+  pool: EnginePool | null,
+): Promise<tf.Tensor2D> {
+  if (models.method === 'gd') {
+    const image = await loadNormalized(sample, config.imageSize, config.normalization);
+    return gdLogitsOf(models, toBatchTensor([image], config.imageSize));
+  }
+  const batch = await openPatchBatch([sample], config.imageSize, models.inputSize, config.normalization);
+  try {
+    if (pool) return await parallelLogits(pool, models, batch, chunkSize);
+    const z = await fillZ(models.backbone, batch, chunkSize, false);
+    const logits = headOnZ(models.head, z, false);
+    z.dispose();
+    return logits;
+  } finally {
+    await batch.close();
+  }
 }
 
 export interface Evaluation {
@@ -173,12 +183,7 @@ export async function evaluateModels(
   let lossSum = 0;
   let correct = 0;
   for (const sample of samples) {
-    const image = await loadNormalized(sample, config.imageSize, config.normalization);
-    const batch = toBatchTensor([image], config.imageSize);
-    const logits =
-      pool && models.method === 'patchgd'
-        ? await parallelLogits(pool, models, batch, chunkSize)
-        : logitsOf(models, batch, chunkSize);
+    const logits = await sampleLogits(models, config, chunkSize, sample, pool);
     const probs = tf.tidy(() => tf.softmax(logits));
     const probabilities = Array.from(await probs.data());
     tf.dispose([logits, probs]);

@@ -39,7 +39,9 @@ export function describeEvent(event: TrainEvent, metricName?: string): string | 
     case 'step':
       return (
         `epoch ${event.epoch + 1}/${event.epochs} batch ${event.batch + 1}/${event.batches} loss ${event.loss.toFixed(4)} ` +
-        `${event.patchesPerSecond.toFixed(0)} patches/s peak ${formatBytes(event.peakBytes)} ETA ${formatDuration(event.eta)}`
+        `${event.patchesPerSecond.toFixed(0)} patches/s peak ${formatBytes(event.peakBytes)} ` +
+        (event.patchWait >= 0.005 ? `waiting for patches ${(100 * event.patchWait).toFixed(0)}% ` : '') +
+        `ETA ${formatDuration(event.eta)}`
       );
     case 'epoch-end': {
       const m = event.metrics;

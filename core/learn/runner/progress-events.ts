@@ -37,6 +37,7 @@ export function progressEvents(
         lr: log.lr,
         patchesPerSecond: log.patches / Math.max(log.seconds, 1e-9),
         peakBytes: log.peakBytes,
+        patchWait: Math.min(1, log.patchWaitSeconds / Math.max(log.seconds, 1e-9)),
         eta: eta(log.globalBatch),
       });
     },

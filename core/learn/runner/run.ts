@@ -4,6 +4,7 @@ import { Prng } from '../../base/random.ts';
 import type { TrainConfigInput } from '../../shared/train-config.ts';
 import { Adam } from '../patchgd/adam.ts';
 import { checkLabel, type Sample } from '../patchgd/image.ts';
+import { fillChunks } from '../patchgd/grid.ts';
 import { disposeModels, trainableVariables } from '../patchgd/models.ts';
 import { BatchPrefetch } from './batch-prefetch.ts';
 import { CallbackList, History } from './callbacks.ts';
@@ -66,7 +67,7 @@ export async function trainRun(
   for (const s of [...train, ...val]) checkLabel(s, resolved.numClasses);
   const folder = await RunFolder.open(options.runDir, resume, options.runFiles ?? {});
   const config = resumeThreads(resolved, folder.resumed, options.runDir);
-  const plan = await planRun(config, folder.resumed, tf.getBackend());
+  const plan = await planRun(config, folder.resumed, tf.getBackend(), train[0]!);
   const { models } = plan;
   const variables = trainableVariables(models);
   const optimizer = new Adam(variables);
@@ -114,16 +115,17 @@ export async function trainRun(
       if (state.order.length === 0) state.order = prng.permutation(train.length);
       await callbacks.onEpochBegin(state.epoch);
       const samplesOf = (b: number) => schedule.batch(state.order, b).map((i) => train[i]!);
-      const batches = new BatchPrefetch(samplesOf, schedule.batchesPerEpoch, state.batch, config);
+      const firstChunk = grid ? fillChunks(grid.numPatches, grid.patchesPerIteration)[0]! : null;
+      const batches = new BatchPrefetch(samplesOf, schedule.batchesPerEpoch, state.batch, config, firstChunk);
       for (; state.batch < schedule.batchesPerEpoch; state.batch++) {
         if (options.signal?.aborted) {
           cancelled = true;
           break;
         }
         const labels = samplesOf(state.batch).map((s) => s.label);
-        const images = await batches.take(state.batch);
+        const batch = await batches.take(state.batch);
         const lr = schedule.lr(state.globalBatch);
-        const outcome = await step(images, labels, lr);
+        const outcome = await step(batch, labels, lr);
         // The first non-finite loss ends the run: its update already spoiled the weights in memory, so nothing
         // more is saved and the checkpoints on disk stay the last good state.
         if (!Number.isFinite(outcome.loss))
@@ -142,6 +144,7 @@ export async function trainRun(
           lr,
         });
       }
+      await batches.close();
       if (cancelled) {
         await save(ON_STOP);
         break;
