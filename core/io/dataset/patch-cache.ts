@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { makeDir } from '../../base/dirs.ts';
 import path from 'node:path';
 import { commitTemp, tempPathFor } from '../../base/atomic.ts';
 import { mapLimit } from '../slide/concurrency.ts';
@@ -127,7 +128,7 @@ export class CachedPatchSource extends EightBitSource {
 
 async function writeCache(dir: string, cache: string, source: RgbPatchSource): Promise<void> {
   const k = source.imageSize / source.patchSize;
-  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+  await makeDir(dir).catch((err: unknown) => {
     throw new DatasetError(dir, `cannot create the patch cache folder (${String(err)})`, { cause: err });
   });
   const tmp = tempPathFor(cache);
