@@ -222,7 +222,7 @@ describe('runs, predictions, attention, reviews', () => {
     ]);
     const out = join(dir, 'reviews.csv');
     expect(await ok('reviews.exportCsv', { folderId, path: out })).toEqual({ path: out, rows: 1 });
-    expect((await readFile(out, 'utf8')).split('\n')[1]).toMatch(/^c3,1,1,3,overridden,dr b,/);
+    expect((await readFile(out, 'utf8')).split('\n')[1]).toMatch(/^c3,1,1,3,overridden,,,,,,,dr b,/);
     const relative = await failure('reviews.exportCsv', { folderId, path: 'reviews.csv' });
     expect(relative.problem).toMatch(/absolute path/);
     expect((await failure('reviews.save', { slideId, reviewer: ' ', status: 'agreed' })).code).toBe(

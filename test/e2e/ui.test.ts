@@ -239,21 +239,32 @@ describe('pathologist UI in browser mode', () => {
 
   it('saves a review from the keyboard and still has it after a reload', async () => {
     await page.keyboard.press('Shift+Digit3');
-    await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/overridden · ISUP 3/);
+    // No model has graded the slide yet: a grade entered here is "graded", not "overridden".
+    await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/graded · ISUP 3/);
     await page.getByRole('textbox', { name: 'Note' }).fill('cribriform focus, upper left');
+    // Patterns 4+4 imply ISUP 4: the reviewer's 3 is kept and flagged.
+    await page.getByRole('combobox', { name: 'Primary' }).selectOption('4');
+    await page.getByRole('combobox', { name: 'Secondary' }).selectOption('4');
+    await page.getByRole('spinbutton', { name: '% pattern 4' }).fill('80');
     await expect
       .poll(() => page.getByTestId('review-status').textContent(), { timeout: 5000 })
       .toMatch(/saved \d/);
+    expect(await page.getByTestId('gleason-flag').textContent()).toMatch(/differs from 4\+4 \(ISUP 4\)/);
     await page.reload();
     await page.getByRole('button', { name: 'demo', exact: true }).click();
     await expect
       .poll(() => page.locator(`[data-slide="${slides[0]!.id}"]`).textContent())
-      .toContain('overridden (3)');
+      .toContain('graded (3)');
     await page.locator(`[data-slide="${slides[0]!.id}"]`).click();
-    await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/overridden · ISUP 3/);
+    await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/graded · ISUP 3/);
     expect(await page.getByRole('textbox', { name: 'Note' }).inputValue()).toBe(
       'cribriform focus, upper left',
     );
+    expect(await page.getByRole('combobox', { name: 'Primary' }).inputValue()).toBe('4');
+    expect(await page.getByRole('spinbutton', { name: '% pattern 4' }).inputValue()).toBe('80');
+    await page.getByTestId('grade-from-patterns').click();
+    await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/graded · ISUP 4/);
+    expect(await page.getByTestId('gleason-flag').count()).toBe(0);
   });
 
   it('trains a tiny run from the UI with live progress, then grades a slide with it', async () => {

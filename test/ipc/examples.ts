@@ -78,6 +78,11 @@ const review = {
   status: 'overridden' as const,
   note: 'cribriform',
   predictionId: 9,
+  primaryPattern: 4,
+  secondaryPattern: 3,
+  tertiaryPattern: 5,
+  pattern4Percent: 60,
+  derivedGrade: 3,
 };
 const run = {
   id: 2,
@@ -341,9 +346,15 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
       { slideId: 4, reviewer: 'dr a', status: 'unsure' },
       { slideId: 4, reviewer: 'dr a', status: 'agreed', grade: 9 },
       { slideId: 4, reviewer: 'dr a', status: 'overridden', grade: 7 },
+      { slideId: 4, reviewer: 'dr a', status: 'graded', grade: 2, primaryPattern: 2 },
+      { slideId: 4, reviewer: 'dr a', status: 'ungradable', pattern4Percent: 101 },
     ],
     result: { ...review, id: 17, oldGrade: 3 },
-    badResults: [review, { ...review, id: 17, oldGrade: 3, status: 'pending' }],
+    badResults: [
+      review,
+      { ...review, id: 17, oldGrade: 3, status: 'pending' },
+      { ...review, id: 17, oldGrade: 3, tertiaryPattern: 6 },
+    ],
   },
   'reviews.get': {
     params: { slideId: 4 },
