@@ -25,6 +25,8 @@ export const REQUEST_NAMES = [
   'reviews.save',
   'reviews.get',
   'reviews.history',
+  'reviews.saveDraft',
+  'reviews.draft',
   'reviews.exportCsv',
   'annotations.list',
   'annotations.create',

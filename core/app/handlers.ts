@@ -23,6 +23,8 @@ import {
   recentFolders,
   reviewHistory,
   saveReview,
+  saveReviewDraft,
+  reviewDraft,
   writeReviewsCsv,
   type Run,
 } from '../io/store/index.ts';
@@ -149,6 +151,9 @@ export function createAppHandlers(): HandlerTable<AppContext> {
     },
     'reviews.get': ({ slideId }, ctx) => currentReview(ctx.store, presentSlide(ctx, slideId).id),
     'reviews.history': ({ slideId }, ctx) => reviewHistory(ctx.store, presentSlide(ctx, slideId).id),
+    'reviews.saveDraft': ({ slideId, note }, ctx) =>
+      saveReviewDraft(ctx.store, presentSlide(ctx, slideId).id, note),
+    'reviews.draft': ({ slideId }, ctx) => reviewDraft(ctx.store, presentSlide(ctx, slideId).id),
     'reviews.exportCsv': async ({ folderId, path }, ctx) => {
       requireFolder(ctx, folderId);
       if (!isAbsolute(path)) throw new UsageError(path, 'the export file must be an absolute path');

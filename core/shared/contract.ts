@@ -153,6 +153,8 @@ export const reviewSchema = z.object({
 
 export const reviewEventSchema = reviewSchema.extend({ id, oldGrade: grade.nullable() });
 
+export const reviewDraftSchema = z.object({ slideId: id, note: z.string(), savedAt: time });
+
 export const slideRowSchema = z.object({
   id,
   imageId: z.string(),
@@ -535,6 +537,15 @@ export const requests = {
   'reviews.history': {
     params: z.strictObject({ slideId: id }),
     result: z.array(reviewEventSchema),
+  },
+  /** The note typed before the grade, kept per slide until the review is saved (an empty note removes it). */
+  'reviews.saveDraft': {
+    params: z.strictObject({ slideId: id, note: z.string().max(10_000) }),
+    result: reviewDraftSchema.nullable(),
+  },
+  'reviews.draft': {
+    params: z.strictObject({ slideId: id }),
+    result: reviewDraftSchema.nullable(),
   },
   'reviews.exportCsv': {
     params: z.strictObject({ folderId: id, path }),

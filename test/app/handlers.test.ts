@@ -205,8 +205,13 @@ describe('runs, predictions, attention, reviews', () => {
   });
 
   it('saves reviews, keeps the history and exports CSV', async () => {
+    expect(await ok('reviews.saveDraft', { slideId, note: 'look again' })).toMatchObject({
+      note: 'look again',
+    });
+    expect(await ok('reviews.draft', { slideId })).toMatchObject({ slideId, note: 'look again' });
     const agreed = await ok('reviews.save', { slideId, reviewer: 'dr a', status: 'agreed' });
     expect(agreed).toMatchObject({ grade: 1, predictionId, oldGrade: null });
+    expect(await ok('reviews.draft', { slideId })).toBeNull();
     await ok('reviews.save', {
       slideId,
       reviewer: 'dr b',

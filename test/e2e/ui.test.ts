@@ -237,6 +237,19 @@ describe('pathologist UI in browser mode', () => {
     await expect.poll(() => page.getByTestId('slide-title').textContent()).toBe(slides[0]!.id);
   });
 
+  it('keeps a note typed before the grade as the slide’s draft across N and P', async () => {
+    const noteBox = page.getByRole('textbox', { name: 'Note' });
+    await noteBox.fill('draft: check the apex block');
+    // Leave the text field without waiting for the autosave: moving on must not drop the note.
+    await page.evaluate('document.activeElement?.blur()');
+    await page.keyboard.press('n');
+    await expect.poll(() => page.getByTestId('slide-title').textContent()).toBe(slides[1]!.id);
+    await expect.poll(() => noteBox.inputValue()).toBe('');
+    await page.keyboard.press('p');
+    await expect.poll(() => page.getByTestId('slide-title').textContent()).toBe(slides[0]!.id);
+    await expect.poll(() => noteBox.inputValue()).toBe('draft: check the apex block');
+  });
+
   it('saves a review from the keyboard and still has it after a reload', async () => {
     await page.keyboard.press('Shift+Digit3');
     // No model has graded the slide yet: a grade entered here is "graded", not "overridden".

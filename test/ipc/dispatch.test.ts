@@ -81,6 +81,8 @@ function storeHandlers(store: Store): HandlerTable<Context> {
     },
     'reviews.get': ({ slideId }) => currentReview(store, slideId),
     'reviews.history': ({ slideId }) => reviewHistory(store, slideId),
+    'reviews.saveDraft': notServed('reviews.saveDraft'),
+    'reviews.draft': notServed('reviews.draft'),
     'reviews.exportCsv': async ({ folderId, path }) => ({
       path,
       rows: await writeReviewsCsv(store, folderId, path),

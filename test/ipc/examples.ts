@@ -368,6 +368,18 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
     result: [{ ...review, id: 17, oldGrade: null }],
     badResults: [[{ ...review, id: 17 }]],
   },
+  'reviews.saveDraft': {
+    params: { slideId: 4, note: 'perineural invasion?' },
+    badParams: [{ slideId: 4 }, { slideId: 4, note: 'x'.repeat(10_001) }],
+    result: { slideId: 4, note: 'perineural invasion?', savedAt: T },
+    badResults: [{ slideId: 4, note: 'x' }],
+  },
+  'reviews.draft': {
+    params: { slideId: 4 },
+    badParams: [{ slideId: 0 }],
+    result: null,
+    badResults: [{ slideId: 4 }],
+  },
   'reviews.exportCsv': {
     params: { folderId: 1, path: '/home/a/reviews.csv' },
     badParams: [{ folderId: 1 }, { folderId: 1, path: '' }],

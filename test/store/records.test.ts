@@ -11,8 +11,10 @@ import {
   recordCheckpoint,
   recordPrediction,
   recordRun,
+  reviewDraft,
   reviewHistory,
   saveReview,
+  saveReviewDraft,
   StoreError,
   updateRun,
 } from '../../core/io/store/index.ts';
@@ -219,6 +221,23 @@ describe('reviews', () => {
       ['ungradable', null],
       ['graded', 1],
     ]);
+  });
+
+  it('keeps a draft note per slide until the review is saved, and forgets an emptied one', () => {
+    const { store } = seeded;
+    const a = slide('a');
+    const b = slide('b');
+    expect(reviewDraft(store, a)).toBeNull();
+    saveReviewDraft(store, a, 'first thought', 't1');
+    saveReviewDraft(store, a, 'second thought', 't2');
+    saveReviewDraft(store, b, 'on b', 't2');
+    expect(reviewDraft(store, a)).toEqual({ slideId: a, note: 'second thought', savedAt: 't2' });
+    expect(saveReviewDraft(store, b, '')).toBeNull();
+    expect(reviewDraft(store, b)).toBeNull();
+    saveReview(store, { slideId: a, reviewer: 'dr a', status: 'graded', grade: 2, note: 'second thought' });
+    expect(reviewDraft(store, a)).toBeNull();
+    expect(currentReview(store, a)?.note).toBe('second thought');
+    expect(() => saveReviewDraft(store, 999, 'x')).toThrow(StoreError);
   });
 
   it('refuses Gleason records that are not a pathologist’s report', () => {

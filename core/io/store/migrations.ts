@@ -216,6 +216,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX review_events_by_slide ON review_events (slide_id, id);
     `,
   },
+  {
+    version: 6,
+    description: 'review drafts: a note typed before the grade, one per slide, until the review is saved',
+    sql: `
+      CREATE TABLE review_drafts (
+        slide_id INTEGER PRIMARY KEY REFERENCES slides (id),
+        note TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -174,6 +174,8 @@ export function saveReview(store: Store, input: ReviewInput, at: string = now())
            pattern4_percent = excluded.pattern4_percent`,
       )
       .run(input.slideId, reviewer, at, grade, status, note, predictionId, ...patterns);
+    // The note now lives in the review: the draft it started as is done.
+    store.db.prepare('DELETE FROM review_drafts WHERE slide_id = ?').run(input.slideId);
     return event;
   }) as ReviewEventRow;
   return toEvent(row);
@@ -210,4 +212,41 @@ export function reviewHistory(store: Store, slideId: number): ReviewEvent[] {
     .prepare('SELECT * FROM review_events WHERE slide_id = ? ORDER BY id DESC')
     .all(slideId) as ReviewEventRow[];
   return rows.map(toEvent);
+}
+
+/** A note typed before the slide's grade, kept until the review is saved. */
+export interface ReviewDraft {
+  slideId: number;
+  note: string;
+  savedAt: string;
+}
+
+/** Keeps the slide's draft note (an empty note removes the draft); the review's own save clears it. */
+export function saveReviewDraft(
+  store: Store,
+  slideId: number,
+  note: string,
+  at: string = now(),
+): ReviewDraft | null {
+  return writeTransaction(store, () => {
+    requireSlide(store, slideId);
+    if (note === '') {
+      store.db.prepare('DELETE FROM review_drafts WHERE slide_id = ?').run(slideId);
+      return null;
+    }
+    store.db
+      .prepare(
+        `INSERT INTO review_drafts (slide_id, note, saved_at) VALUES (?, ?, ?)
+         ON CONFLICT (slide_id) DO UPDATE SET note = excluded.note, saved_at = excluded.saved_at`,
+      )
+      .run(slideId, note, at);
+    return { slideId, note, savedAt: at };
+  });
+}
+
+export function reviewDraft(store: Store, slideId: number): ReviewDraft | null {
+  const row = store.db
+    .prepare('SELECT slide_id, note, saved_at FROM review_drafts WHERE slide_id = ?')
+    .get(slideId) as { slide_id: number; note: string; saved_at: string } | undefined;
+  return row ? { slideId: row.slide_id, note: row.note, savedAt: row.saved_at } : null;
 }
