@@ -18,6 +18,7 @@ export const REQUEST_NAMES = [
   'training.resume',
   'runs.list',
   'runs.metrics',
+  'runs.split',
   'grading.start',
   'grading.cancel',
   'predictions.get',

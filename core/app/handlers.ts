@@ -45,6 +45,7 @@ import { appStatus } from './status.ts';
 import { presentSlide, requireFolder, requireRun } from './lookups.ts';
 import { cancelTraining, resumeTraining, startTraining } from './training.ts';
 import { slideGeoJson } from '../jobs/annotations.ts';
+import { readSplitRecord } from '../jobs/split-record.ts';
 
 async function slideInfo(ctx: AppContext, slideId: number): Promise<HandlerReturn<'slides.info'>> {
   const slide = presentSlide(ctx, slideId);
@@ -138,6 +139,10 @@ export function createAppHandlers(): HandlerTable<AppContext> {
     'training.resume': (params, ctx) => resumeTraining(ctx, params),
     'runs.list': ({ folderId }, ctx) => listRuns(ctx.store, folderId).map(runView),
     'runs.metrics': ({ runId }, ctx) => runMetrics(ctx, runId),
+    'runs.split': async ({ runId }, ctx) => {
+      const record = await readSplitRecord(requireRun(ctx, runId).runDir);
+      return { runId, train: record.train, heldOut: record.val };
+    },
     'grading.start': (params, ctx) => startGrading(ctx, params),
     'grading.cancel': ({ jobId }, ctx) => ({ cancelled: cancelGrading(ctx, jobId) }),
     'predictions.get': ({ slideId, runId }, ctx) => {

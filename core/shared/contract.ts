@@ -499,6 +499,11 @@ export const requests = {
     params: z.strictObject({ folderId: id.optional() }),
     result: z.array(runSchema),
   },
+  /** The run's `split.json`: image ids it trained on and ids of the fold it held out (validation). */
+  'runs.split': {
+    params: z.strictObject({ runId: id }),
+    result: z.object({ runId: id, train: z.array(z.string()), heldOut: z.array(z.string()) }),
+  },
   'runs.metrics': {
     params: z.strictObject({ runId: id }),
     result: z.object({ runId: id, epochs: z.array(epochMetricsSchema) }),

@@ -349,6 +349,32 @@ describe('pathologist UI in browser mode', () => {
 
     await page.getByRole('button', { name: 'Review summary' }).click();
     await expect.poll(() => page.getByTestId('qwk').count()).toBe(3);
+    // Figures are over the slides the shown run held out, and say so; the trained-on slides are counted apart.
+    await expect
+      .poll(() => page.getByTestId('split-counts').textContent())
+      .toMatch(/run \d+: \d+ slides trained on · \d+ held out/);
+    const [, trained, heldOut] = /: (\d+) slides trained on · (\d+) held out/.exec(
+      (await page.getByTestId('split-counts').textContent())!,
+    )!;
+    expect(Number(trained) + Number(heldOut)).toBe(slides.length);
+    expect(Number(trained)).toBeGreaterThan(0);
+    expect(await page.getByTestId('scope').allTextContents()).toEqual(Array(3).fill('held-out slides'));
+    // One slide is graded by the shown run so far: it counts under held-out or training slides, never both.
+    const truthVsModel = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Ground truth vs model' }),
+    });
+    const slidesIn = async (scope: string, name: string): Promise<number> => {
+      await page.getByRole('combobox', { name: 'Slides' }).selectOption(scope);
+      await expect.poll(() => page.getByTestId('scope').first().textContent()).toBe(name);
+      return Number(
+        /· (\d+) /.exec((await truthVsModel.locator('p').textContent())!.split('accuracy')[1]!)![1],
+      );
+    };
+    const heldOutN = await slidesIn('held-out', 'held-out slides');
+    const trainN = await slidesIn('train', 'training slides');
+    expect(heldOutN + trainN).toBe(await slidesIn('all', 'all slides (training included)'));
+    expect(heldOutN + trainN).toBe(1);
+    expect(heldOutN).toBeLessThanOrEqual(Number(heldOut));
     await expect.poll(() => page.getByRole('table').count()).toBe(3);
     await page.getByRole('button', { name: 'Export CSV' }).click();
     await expect

@@ -68,6 +68,7 @@ function storeHandlers(store: Store): HandlerTable<Context> {
     'training.resume': notServed('training.resume'),
     'runs.list': notServed('runs.list'),
     'runs.metrics': notServed('runs.metrics'),
+    'runs.split': notServed('runs.split'),
     'grading.start': notServed('grading.start'),
     'grading.cancel': notServed('grading.cancel'),
     'predictions.get': ({ slideId, runId }, ctx) => {

@@ -277,6 +277,12 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
     result: [run],
     badResults: [[{ ...run, status: 'paused' }], [{ ...run, config: 'epochs=10' }]],
   },
+  'runs.split': {
+    params: { runId: 2 },
+    badParams: [{}, { runId: -1 }],
+    result: { runId: 2, train: ['a', 'b'], heldOut: ['c'] },
+    badResults: [{ runId: 2, train: ['a'] }],
+  },
   'runs.metrics': {
     params: { runId: 2 },
     badParams: [{}],
