@@ -358,6 +358,9 @@ describe('pathologist UI in browser mode', () => {
     )!;
     expect(Number(trained) + Number(heldOut)).toBe(slides.length);
     expect(Number(trained)).toBeGreaterThan(0);
+    const roles = await page.getByTestId('slide-roles').locator('li').allTextContents();
+    expect(roles).toHaveLength(slides.length);
+    expect(roles.filter((r) => r.endsWith(': held-out'))).toHaveLength(Number(heldOut));
     expect(await page.getByTestId('scope').allTextContents()).toEqual(Array(3).fill('held-out slides'));
     // One slide is graded by the shown run so far: it counts under held-out or training slides, never both.
     const truthVsModel = page.locator('section', {
