@@ -23,6 +23,8 @@ import {
   recentFolders,
   reviewHistory,
   saveReview,
+  saveReviewDraft,
+  reviewDraft,
   writeReviewsCsv,
   type Run,
 } from '../io/store/index.ts';
@@ -43,6 +45,7 @@ import { appStatus } from './status.ts';
 import { presentSlide, requireFolder, requireRun } from './lookups.ts';
 import { cancelTraining, resumeTraining, startTraining } from './training.ts';
 import { slideGeoJson } from '../jobs/annotations.ts';
+import { readSplitRecord } from '../jobs/split-record.ts';
 
 async function slideInfo(ctx: AppContext, slideId: number): Promise<HandlerReturn<'slides.info'>> {
   const slide = presentSlide(ctx, slideId);
@@ -136,6 +139,10 @@ export function createAppHandlers(): HandlerTable<AppContext> {
     'training.resume': (params, ctx) => resumeTraining(ctx, params),
     'runs.list': ({ folderId }, ctx) => listRuns(ctx.store, folderId).map(runView),
     'runs.metrics': ({ runId }, ctx) => runMetrics(ctx, runId),
+    'runs.split': async ({ runId }, ctx) => {
+      const record = await readSplitRecord(requireRun(ctx, runId).runDir);
+      return { runId, train: record.train, heldOut: record.val };
+    },
     'grading.start': (params, ctx) => startGrading(ctx, params),
     'grading.cancel': ({ jobId }, ctx) => ({ cancelled: cancelGrading(ctx, jobId) }),
     'predictions.get': ({ slideId, runId }, ctx) => {
@@ -149,6 +156,9 @@ export function createAppHandlers(): HandlerTable<AppContext> {
     },
     'reviews.get': ({ slideId }, ctx) => currentReview(ctx.store, presentSlide(ctx, slideId).id),
     'reviews.history': ({ slideId }, ctx) => reviewHistory(ctx.store, presentSlide(ctx, slideId).id),
+    'reviews.saveDraft': ({ slideId, note }, ctx) =>
+      saveReviewDraft(ctx.store, presentSlide(ctx, slideId).id, note),
+    'reviews.draft': ({ slideId }, ctx) => reviewDraft(ctx.store, presentSlide(ctx, slideId).id),
     'reviews.exportCsv': async ({ folderId, path }, ctx) => {
       requireFolder(ctx, folderId);
       if (!isAbsolute(path)) throw new UsageError(path, 'the export file must be an absolute path');

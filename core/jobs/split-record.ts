@@ -28,11 +28,8 @@ export function splitRecord(record: SplitRecord): Record<string, string> {
   return { [SPLIT_FILE]: JSON.stringify(record, null, 1) + '\n' };
 }
 
-/**
- * The ids a run held out of `dataDir` for validation. Fails, naming the file, when the run has no record, when it
- * validated on a separate folder, or when `dataDir` is not the folder it trained on.
- */
-export async function heldOutIds(runDir: string, dataDir: string): Promise<Set<string>> {
+/** The run's split record, or a UsageError naming `split.json` when it is missing or not a record. */
+export async function readSplitRecord(runDir: string): Promise<SplitRecord> {
   const file = path.join(runDir, SPLIT_FILE);
   let text: string;
   try {
@@ -45,12 +42,20 @@ export async function heldOutIds(runDir: string, dataDir: string): Promise<Set<s
       );
     throw err;
   }
-  let record: SplitRecord;
   try {
-    record = splitRecordSchema.parse(JSON.parse(text));
+    return splitRecordSchema.parse(JSON.parse(text));
   } catch {
     throw new UsageError(file, 'not a valid split record');
   }
+}
+
+/**
+ * The ids a run held out of `dataDir` for validation. Fails, naming the file, when the run has no record, when it
+ * validated on a separate folder, or when `dataDir` is not the folder it trained on.
+ */
+export async function heldOutIds(runDir: string, dataDir: string): Promise<Set<string>> {
+  const file = path.join(runDir, SPLIT_FILE);
+  const record = await readSplitRecord(runDir);
   if (record.source === 'folder')
     throw new UsageError(file, `the run validated on a separate folder: grade ${record.valData} itself`);
   if (path.resolve(dataDir) !== record.data)

@@ -31,7 +31,10 @@ const path = z.string().min(1);
 const failure = z.object({ file: z.string().nullable(), problem: z.string() });
 
 export const datasetLayoutSchema = z.enum(['panda', 'images', 'slides']);
-export const reviewStatusSchema = z.enum(['agreed', 'overridden']);
+/** 'graded': a grade where no prediction existed; 'ungradable': insufficient tissue, no grade. */
+export const reviewStatusSchema = z.enum(['agreed', 'overridden', 'graded', 'ungradable']);
+/** A Gleason pattern as a pathologist records it. */
+const pattern = z.number().int().min(3).max(5);
 /** States of a run and of the job that trains or grades with it. */
 export const runStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export const checkpointNameSchema = z.enum(['best', 'last']);
@@ -117,7 +120,7 @@ export const slideFilterSchema = z.strictObject({
   search: z.string().max(200).optional(),
   labels: z.array(grade).optional(),
   predicted: z.array(grade).optional(),
-  review: z.array(z.enum(['agreed', 'overridden', 'unreviewed'])).optional(),
+  review: z.array(z.enum(['agreed', 'overridden', 'graded', 'ungradable', 'unreviewed'])).optional(),
   disagreement: z.boolean().optional(),
 });
 
@@ -136,13 +139,22 @@ export const reviewSchema = z.object({
   slideId: id,
   reviewer: z.string().min(1),
   reviewedAt: time,
-  grade,
+  /** Null only when the slide is ungradable. */
+  grade: grade.nullable(),
   status: reviewStatusSchema,
   note: z.string(),
   predictionId: id.nullable(),
+  primaryPattern: pattern.nullable(),
+  secondaryPattern: pattern.nullable(),
+  tertiaryPattern: pattern.nullable(),
+  pattern4Percent: z.number().min(0).max(100).nullable(),
+  /** The grade the primary and secondary patterns imply; the review is flagged where it differs from `grade`. */
+  derivedGrade: grade.nullable(),
 });
 
 export const reviewEventSchema = reviewSchema.extend({ id, oldGrade: grade.nullable() });
+
+export const reviewDraftSchema = z.object({ slideId: id, note: z.string(), savedAt: time });
 
 export const slideRowSchema = z.object({
   id,
@@ -426,23 +438,31 @@ export const appStatusSchema = z.object({
 
 const page = { offset: count.default(0), limit: z.number().int().min(1).max(1000).default(100) };
 
-/** Saving a review: agree with the judged prediction, or override it with a grade. */
+/** What a pathologist records besides the grade (all optional; the store checks the combination). */
+const gleasonInput = {
+  primaryPattern: pattern.nullable().optional(),
+  secondaryPattern: pattern.nullable().optional(),
+  tertiaryPattern: pattern.nullable().optional(),
+  pattern4Percent: z.number().min(0).max(100).nullable().optional(),
+};
+
+const reviewBase = {
+  slideId: id,
+  reviewer: z.string().trim().min(1),
+  note: z.string().max(10_000).optional(),
+  predictionId: id.optional(),
+  ...gleasonInput,
+};
+
+/**
+ * Saving a review: agree with the judged prediction, set a grade ('overridden' or 'graded': the store records
+ * 'graded' where the slide has no prediction), or mark the slide ungradable.
+ */
 const reviewInputSchema = z.discriminatedUnion('status', [
-  z.strictObject({
-    slideId: id,
-    reviewer: z.string().trim().min(1),
-    note: z.string().max(10_000).optional(),
-    predictionId: id.optional(),
-    status: z.literal('agreed'),
-  }),
-  z.strictObject({
-    slideId: id,
-    reviewer: z.string().trim().min(1),
-    note: z.string().max(10_000).optional(),
-    predictionId: id.optional(),
-    status: z.literal('overridden'),
-    grade,
-  }),
+  z.strictObject({ ...reviewBase, status: z.literal('agreed') }),
+  z.strictObject({ ...reviewBase, status: z.literal('overridden'), grade }),
+  z.strictObject({ ...reviewBase, status: z.literal('graded'), grade }),
+  z.strictObject({ ...reviewBase, status: z.literal('ungradable') }),
 ]);
 
 const none = z.strictObject({});
@@ -497,6 +517,11 @@ export const requests = {
     params: z.strictObject({ folderId: id.optional() }),
     result: z.array(runSchema),
   },
+  /** The run's `split.json`: image ids it trained on and ids of the fold it held out (validation). */
+  'runs.split': {
+    params: z.strictObject({ runId: id }),
+    result: z.object({ runId: id, train: z.array(z.string()), heldOut: z.array(z.string()) }),
+  },
   'runs.metrics': {
     params: z.strictObject({ runId: id }),
     result: z.object({ runId: id, epochs: z.array(epochMetricsSchema) }),
@@ -535,6 +560,15 @@ export const requests = {
   'reviews.history': {
     params: z.strictObject({ slideId: id }),
     result: z.array(reviewEventSchema),
+  },
+  /** The note typed before the grade, kept per slide until the review is saved (an empty note removes it). */
+  'reviews.saveDraft': {
+    params: z.strictObject({ slideId: id, note: z.string().max(10_000) }),
+    result: reviewDraftSchema.nullable(),
+  },
+  'reviews.draft': {
+    params: z.strictObject({ slideId: id }),
+    result: reviewDraftSchema.nullable(),
   },
   'reviews.exportCsv': {
     params: z.strictObject({ folderId: id, path }),

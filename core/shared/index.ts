@@ -11,4 +11,5 @@ export * from './names.ts';
 export * from './train-config.ts';
 export * from './annotations.ts';
 export * from './geojson.ts';
+export * from './gleason.ts';
 export * from './panda-mask.ts';

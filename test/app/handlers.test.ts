@@ -205,8 +205,13 @@ describe('runs, predictions, attention, reviews', () => {
   });
 
   it('saves reviews, keeps the history and exports CSV', async () => {
+    expect(await ok('reviews.saveDraft', { slideId, note: 'look again' })).toMatchObject({
+      note: 'look again',
+    });
+    expect(await ok('reviews.draft', { slideId })).toMatchObject({ slideId, note: 'look again' });
     const agreed = await ok('reviews.save', { slideId, reviewer: 'dr a', status: 'agreed' });
     expect(agreed).toMatchObject({ grade: 1, predictionId, oldGrade: null });
+    expect(await ok('reviews.draft', { slideId })).toBeNull();
     await ok('reviews.save', {
       slideId,
       reviewer: 'dr b',
@@ -222,7 +227,7 @@ describe('runs, predictions, attention, reviews', () => {
     ]);
     const out = join(dir, 'reviews.csv');
     expect(await ok('reviews.exportCsv', { folderId, path: out })).toEqual({ path: out, rows: 1 });
-    expect((await readFile(out, 'utf8')).split('\n')[1]).toMatch(/^c3,1,1,3,overridden,dr b,/);
+    expect((await readFile(out, 'utf8')).split('\n')[1]).toMatch(/^c3,1,1,3,overridden,,,,,,,dr b,/);
     const relative = await failure('reviews.exportCsv', { folderId, path: 'reviews.csv' });
     expect(relative.problem).toMatch(/absolute path/);
     expect((await failure('reviews.save', { slideId, reviewer: ' ', status: 'agreed' })).code).toBe(

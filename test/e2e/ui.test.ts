@@ -237,23 +237,47 @@ describe('pathologist UI in browser mode', () => {
     await expect.poll(() => page.getByTestId('slide-title').textContent()).toBe(slides[0]!.id);
   });
 
+  it('keeps a note typed before the grade as the slide’s draft across N and P', async () => {
+    const noteBox = page.getByRole('textbox', { name: 'Note' });
+    await noteBox.fill('draft: check the apex block');
+    // Leave the text field without waiting for the autosave: moving on must not drop the note.
+    await page.evaluate('document.activeElement?.blur()');
+    await page.keyboard.press('n');
+    await expect.poll(() => page.getByTestId('slide-title').textContent()).toBe(slides[1]!.id);
+    await expect.poll(() => noteBox.inputValue()).toBe('');
+    await page.keyboard.press('p');
+    await expect.poll(() => page.getByTestId('slide-title').textContent()).toBe(slides[0]!.id);
+    await expect.poll(() => noteBox.inputValue()).toBe('draft: check the apex block');
+  });
+
   it('saves a review from the keyboard and still has it after a reload', async () => {
     await page.keyboard.press('Shift+Digit3');
-    await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/overridden · ISUP 3/);
+    // No model has graded the slide yet: a grade entered here is "graded", not "overridden".
+    await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/graded · ISUP 3/);
     await page.getByRole('textbox', { name: 'Note' }).fill('cribriform focus, upper left');
+    // Patterns 4+4 imply ISUP 4: the reviewer's 3 is kept and flagged.
+    await page.getByRole('combobox', { name: 'Primary' }).selectOption('4');
+    await page.getByRole('combobox', { name: 'Secondary' }).selectOption('4');
+    await page.getByRole('spinbutton', { name: '% pattern 4' }).fill('80');
     await expect
       .poll(() => page.getByTestId('review-status').textContent(), { timeout: 5000 })
       .toMatch(/saved \d/);
+    expect(await page.getByTestId('gleason-flag').textContent()).toMatch(/differs from 4\+4 \(ISUP 4\)/);
     await page.reload();
     await page.getByRole('button', { name: 'demo', exact: true }).click();
     await expect
       .poll(() => page.locator(`[data-slide="${slides[0]!.id}"]`).textContent())
-      .toContain('overridden (3)');
+      .toContain('graded (3)');
     await page.locator(`[data-slide="${slides[0]!.id}"]`).click();
-    await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/overridden · ISUP 3/);
+    await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/graded · ISUP 3/);
     expect(await page.getByRole('textbox', { name: 'Note' }).inputValue()).toBe(
       'cribriform focus, upper left',
     );
+    expect(await page.getByRole('combobox', { name: 'Primary' }).inputValue()).toBe('4');
+    expect(await page.getByRole('spinbutton', { name: '% pattern 4' }).inputValue()).toBe('80');
+    await page.getByTestId('grade-from-patterns').click();
+    await expect.poll(() => page.getByTestId('review-status').textContent()).toMatch(/graded · ISUP 4/);
+    expect(await page.getByTestId('gleason-flag').count()).toBe(0);
   });
 
   it('trains a tiny run from the UI with live progress, then grades a slide with it', async () => {
@@ -325,6 +349,35 @@ describe('pathologist UI in browser mode', () => {
 
     await page.getByRole('button', { name: 'Review summary' }).click();
     await expect.poll(() => page.getByTestId('qwk').count()).toBe(3);
+    // Figures are over the slides the shown run held out, and say so; the trained-on slides are counted apart.
+    await expect
+      .poll(() => page.getByTestId('split-counts').textContent())
+      .toMatch(/run \d+: \d+ slides trained on · \d+ held out/);
+    const [, trained, heldOut] = /: (\d+) slides trained on · (\d+) held out/.exec(
+      (await page.getByTestId('split-counts').textContent())!,
+    )!;
+    expect(Number(trained) + Number(heldOut)).toBe(slides.length);
+    expect(Number(trained)).toBeGreaterThan(0);
+    const roles = await page.getByTestId('slide-roles').locator('li').allTextContents();
+    expect(roles).toHaveLength(slides.length);
+    expect(roles.filter((r) => r.endsWith(': held-out'))).toHaveLength(Number(heldOut));
+    expect(await page.getByTestId('scope').allTextContents()).toEqual(Array(3).fill('held-out slides'));
+    // One slide is graded by the shown run so far: it counts under held-out or training slides, never both.
+    const truthVsModel = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Ground truth vs model' }),
+    });
+    const slidesIn = async (scope: string, name: string): Promise<number> => {
+      await page.getByRole('combobox', { name: 'Slides' }).selectOption(scope);
+      await expect.poll(() => page.getByTestId('scope').first().textContent()).toBe(name);
+      return Number(
+        /· (\d+) /.exec((await truthVsModel.locator('p').textContent())!.split('accuracy')[1]!)![1],
+      );
+    };
+    const heldOutN = await slidesIn('held-out', 'held-out slides');
+    const trainN = await slidesIn('train', 'training slides');
+    expect(heldOutN + trainN).toBe(await slidesIn('all', 'all slides (training included)'));
+    expect(heldOutN + trainN).toBe(1);
+    expect(heldOutN).toBeLessThanOrEqual(Number(heldOut));
     await expect.poll(() => page.getByRole('table').count()).toBe(3);
     await page.getByRole('button', { name: 'Export CSV' }).click();
     await expect

@@ -68,6 +68,7 @@ function storeHandlers(store: Store): HandlerTable<Context> {
     'training.resume': notServed('training.resume'),
     'runs.list': notServed('runs.list'),
     'runs.metrics': notServed('runs.metrics'),
+    'runs.split': notServed('runs.split'),
     'grading.start': notServed('grading.start'),
     'grading.cancel': notServed('grading.cancel'),
     'predictions.get': ({ slideId, runId }, ctx) => {
@@ -81,6 +82,8 @@ function storeHandlers(store: Store): HandlerTable<Context> {
     },
     'reviews.get': ({ slideId }) => currentReview(store, slideId),
     'reviews.history': ({ slideId }) => reviewHistory(store, slideId),
+    'reviews.saveDraft': notServed('reviews.saveDraft'),
+    'reviews.draft': notServed('reviews.draft'),
     'reviews.exportCsv': async ({ folderId, path }) => ({
       path,
       rows: await writeReviewsCsv(store, folderId, path),
@@ -145,7 +148,7 @@ describe('dispatch over a store-backed handler table', () => {
     const file = join(dir, 'reviews.csv');
     const exported = await dispatch(table, 'reviews.exportCsv', { folderId, path: file }, ctx);
     expect(exported).toEqual({ ok: true, value: { path: file, rows: 1 } });
-    expect(await readFile(file, 'utf8')).toContain('a,3,3,3,agreed,dr a,');
+    expect(await readFile(file, 'utf8')).toContain('a,3,3,3,agreed,,,,,,,dr a,');
     expect(ctx.calls).toEqual(['folders.open', 'slides.list', 'reviews.save']);
   });
 

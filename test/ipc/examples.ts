@@ -78,6 +78,11 @@ const review = {
   status: 'overridden' as const,
   note: 'cribriform',
   predictionId: 9,
+  primaryPattern: 4,
+  secondaryPattern: 3,
+  tertiaryPattern: 5,
+  pattern4Percent: 60,
+  derivedGrade: 3,
 };
 const run = {
   id: 2,
@@ -272,6 +277,12 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
     result: [run],
     badResults: [[{ ...run, status: 'paused' }], [{ ...run, config: 'epochs=10' }]],
   },
+  'runs.split': {
+    params: { runId: 2 },
+    badParams: [{}, { runId: -1 }],
+    result: { runId: 2, train: ['a', 'b'], heldOut: ['c'] },
+    badResults: [{ runId: 2, train: ['a'] }],
+  },
   'runs.metrics': {
     params: { runId: 2 },
     badParams: [{}],
@@ -341,9 +352,15 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
       { slideId: 4, reviewer: 'dr a', status: 'unsure' },
       { slideId: 4, reviewer: 'dr a', status: 'agreed', grade: 9 },
       { slideId: 4, reviewer: 'dr a', status: 'overridden', grade: 7 },
+      { slideId: 4, reviewer: 'dr a', status: 'graded', grade: 2, primaryPattern: 2 },
+      { slideId: 4, reviewer: 'dr a', status: 'ungradable', pattern4Percent: 101 },
     ],
     result: { ...review, id: 17, oldGrade: 3 },
-    badResults: [review, { ...review, id: 17, oldGrade: 3, status: 'pending' }],
+    badResults: [
+      review,
+      { ...review, id: 17, oldGrade: 3, status: 'pending' },
+      { ...review, id: 17, oldGrade: 3, tertiaryPattern: 6 },
+    ],
   },
   'reviews.get': {
     params: { slideId: 4 },
@@ -356,6 +373,18 @@ export const requestExamples: { [N in RequestName]: RequestExamples<N> } = {
     badParams: [{ slide: 4 }],
     result: [{ ...review, id: 17, oldGrade: null }],
     badResults: [[{ ...review, id: 17 }]],
+  },
+  'reviews.saveDraft': {
+    params: { slideId: 4, note: 'perineural invasion?' },
+    badParams: [{ slideId: 4 }, { slideId: 4, note: 'x'.repeat(10_001) }],
+    result: { slideId: 4, note: 'perineural invasion?', savedAt: T },
+    badResults: [{ slideId: 4, note: 'x' }],
+  },
+  'reviews.draft': {
+    params: { slideId: 4 },
+    badParams: [{ slideId: 0 }],
+    result: null,
+    badResults: [{ slideId: 4 }],
   },
   'reviews.exportCsv': {
     params: { folderId: 1, path: '/home/a/reviews.csv' },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, defaultForm, formToConfig } from '../../renderer/src/lib/train-form.ts';
 import { applyEvent, emptyProgress } from '../../renderer/src/lib/training-progress.ts';
-import { reviewSummary } from '../../renderer/src/lib/review-summary.ts';
+import { reviewSummary, scopedSummary, splitRole } from '../../renderer/src/lib/review-summary.ts';
 import { polyline } from '../../renderer/src/lib/chart.ts';
 
 describe('training form', () => {
@@ -122,6 +122,44 @@ describe('review summary', () => {
     expect(truthReviewer!.n).toBe(2);
     expect(truthReviewer!.qwk).toBe(1);
     expect(reviewerModel!.n).toBe(3);
+  });
+
+  it('scores the model on held-out slides only, unless asked for the training or all slides', () => {
+    const train = new Set(['t1', 't2', 't3']);
+    // The model is right on every slide it trained on and wrong on both it never saw.
+    const slides: [string, number, number][] = [
+      ['t1', 0, 0],
+      ['t2', 2, 2],
+      ['t3', 4, 4],
+      ['h1', 1, 3],
+      ['h2', 3, 1],
+    ];
+    const rows = slides.map(([id, label, predicted]) => ({
+      label,
+      predicted,
+      reviewed: null,
+      role: splitRole(id, train),
+    }));
+    expect(rows.map((r) => r.role)).toEqual(['train', 'train', 'train', 'held-out', 'held-out']);
+    const [heldOut] = scopedSummary(rows, 'held-out');
+    expect(heldOut!.n).toBe(2);
+    expect(heldOut!.accuracy).toBe(0);
+    expect(heldOut!.matrix[1]![3]).toBe(1);
+    expect(heldOut!.matrix[3]![1]).toBe(1);
+    // Hand-computed, weights (i − j)²/5²: both slides are off by 2, observed disagreement 0.16; the marginals (half
+    // 1, half 3, both ways) expect half the pairs off by 2, 0.08 → κ = 1 − 0.16/0.08 = −1.
+    expect(heldOut!.qwk).toBeCloseTo(-1, 10);
+    const [trained] = scopedSummary(rows, 'train');
+    expect([trained!.n, trained!.accuracy, trained!.qwk]).toEqual([3, 1, 1]);
+    const [all] = scopedSummary(rows, 'all');
+    expect([all!.n, all!.accuracy]).toEqual([5, 0.6]);
+    // No run shown: no roles, so no held-out figures rather than figures over trained slides.
+    expect(
+      scopedSummary(
+        rows.map((r) => ({ ...r, role: null })),
+        'held-out',
+      )[0]!.n,
+    ).toBe(0);
   });
 });
 

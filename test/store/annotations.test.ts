@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -172,13 +173,22 @@ describe('annotations in the store', () => {
     expect(listClasses(store, folderId).map((c) => c.name)).toEqual(['Tumour', 'Necrosis', 'Fat']);
   });
 
-  it('migrates a version-3 store with its reviews kept', () => {
+  it('migrates a version-3 store with its reviews kept', async () => {
+    await mkdir(join(dir, 'v3'));
     const file = join(dir, 'v3', STORE_FILE);
-    closeStore(openStore(join(dir, 'v3')));
     const db = new Database(file);
-    db.exec('DROP TABLE annotation_events; DROP TABLE annotations; DROP TABLE annotation_classes;');
-    db.pragma('user_version = 3');
+    migrate(db, file, MIGRATIONS.slice(0, 3));
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    db.exec(`
+      INSERT INTO folders (id, path, layout, added_at, opened_at) VALUES (1, '/data', 'panda', 't0', 't0');
+      INSERT INTO slides (id, folder_id, image_id, path, label) VALUES (7, 1, 'abc', '/data/abc.tiff', 3);
+      INSERT INTO reviews (slide_id, reviewer, reviewed_at, grade, status, note)
+        VALUES (7, 'dr a', 't1', 4, 'overridden', 'kept');
+    `);
     migrate(db, file, MIGRATIONS);
+    expect(db.prepare('SELECT grade, status, note FROM reviews').all()).toEqual([
+      { grade: 4, status: 'graded', note: 'kept' },
+    ]);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(
       db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'annotation_events'").pluck().get(),

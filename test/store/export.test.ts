@@ -40,22 +40,31 @@ describe('review export', () => {
       { slideId: slides.get('b,odd "id"')!, reviewer: 'dr b', status: 'overridden', grade: 2, note },
       't2',
     );
-    saveReview(store, { slideId: slides.get('c')!, reviewer: 'dr c', status: 'overridden', grade: 5 }, 't3');
+    // Patterns 4+3 imply ISUP 3; the reviewer's 5 is kept and flagged.
+    const gleason = { primaryPattern: 4, secondaryPattern: 3, tertiaryPattern: 5, pattern4Percent: 62.5 };
+    saveReview(
+      store,
+      { slideId: slides.get('c')!, reviewer: 'dr c', status: 'overridden', grade: 5, ...gleason },
+      't3',
+    );
+    saveReview(store, { slideId: slides.get('d')!, reviewer: 'dr d', status: 'ungradable' }, 't4');
     // A reviewed slide removed from the folder is still exported.
-    syncSlides(store, folderId, { items: [item('a', 3), item('b,odd "id"', null)] }, new Map());
+    syncSlides(store, folderId, { items: [item('a', 3), item('b,odd "id"', null), item('d', 0)] }, new Map());
 
     const csv = exportReviewsCsv(store, folderId);
     const records = parseCsv(csv, 'export.csv').map((r) => r.fields);
     expect(records).toEqual([
       [...REVIEW_CSV_HEADER],
-      ['a', '3', '4', '4', 'agreed', 'Dr. Smith, MD', 't1', ''],
-      ['b,odd "id"', '', '', '2', 'overridden', 'dr b', 't2', note],
-      ['c', '1', '', '5', 'overridden', 'dr c', 't3', ''],
+      ['a', '3', '4', '4', 'agreed', '', '', '', '', '', '', 'Dr. Smith, MD', 't1', ''],
+      // No prediction: a grade set there is "graded", not "overridden".
+      ['b,odd "id"', '', '', '2', 'graded', '', '', '', '', '', '', 'dr b', 't2', note],
+      ['c', '1', '', '5', 'graded', '4', '3', '5', '3', 'yes', '62.5', 'dr c', 't3', ''],
+      ['d', '0', '', '', 'ungradable', '', '', '', '', '', '', 'dr d', 't4', ''],
     ]);
     expect(csv).toContain('"b,odd ""id"""');
 
     const file = join(dir, 'reviews.csv');
-    expect(await writeReviewsCsv(store, folderId, file)).toBe(3);
+    expect(await writeReviewsCsv(store, folderId, file)).toBe(4);
     expect(await readFile(file, 'utf8')).toBe(csv);
     expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });

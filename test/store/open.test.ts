@@ -88,8 +88,14 @@ describe('openStore', () => {
     v1.exec(`
       INSERT INTO folders (id, path, layout, added_at, opened_at) VALUES (1, '/data', 'panda', 't0', 't0');
       INSERT INTO slides (id, folder_id, image_id, path, label) VALUES (7, 1, 'abc', '/data/abc.tiff', 3);
-      INSERT INTO reviews (slide_id, reviewer, reviewed_at, grade, status, note)
-        VALUES (7, 'dr a', '2026-01-01T00:00:00.000Z', 4, 'overridden', 'v1 note');
+      INSERT INTO slides (id, folder_id, image_id, path, label) VALUES (8, 1, 'def', '/data/def.tiff', 1);
+      INSERT INTO runs (id, folder_id, run_dir, config_json, status, created_at)
+        VALUES (1, 1, '/runs/r', '{}', 'done', 't0');
+      INSERT INTO predictions (id, slide_id, run_id, grade, confidence, probabilities_json, predicted_at)
+        VALUES (1, 8, 1, 2, 0.9, '[0,0,1]', 't0');
+      INSERT INTO reviews (slide_id, reviewer, reviewed_at, grade, status, note, prediction_id)
+        VALUES (7, 'dr a', '2026-01-01T00:00:00.000Z', 4, 'overridden', 'v1 note', NULL),
+               (8, 'dr a', '2026-01-01T00:00:00.000Z', 1, 'overridden', '', 1);
     `);
     v1.close();
 
@@ -98,9 +104,27 @@ describe('openStore', () => {
       expect(store.db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
       const history = reviewHistory(store, 7);
       expect(history).toHaveLength(1);
-      expect(history[0]).toMatchObject({ grade: 4, oldGrade: null, reviewer: 'dr a', note: 'v1 note' });
+      // An "overridden" review without a prediction overrode nothing: the upgrade calls it "graded".
+      expect(history[0]).toMatchObject({
+        grade: 4,
+        oldGrade: null,
+        reviewer: 'dr a',
+        note: 'v1 note',
+        status: 'graded',
+        primaryPattern: null,
+      });
+      expect(currentReview(store, 7)?.status).toBe('graded');
+      expect(currentReview(store, 8)).toMatchObject({ status: 'overridden', grade: 1, predictionId: 1 });
       // The upgraded store keeps working: a new save chains onto the migrated review.
-      saveReview(store, { slideId: 7, reviewer: 'dr b', status: 'overridden', grade: 5 });
+      saveReview(store, {
+        slideId: 7,
+        reviewer: 'dr b',
+        status: 'overridden',
+        grade: 5,
+        primaryPattern: 5,
+        secondaryPattern: 4,
+      });
+      expect(currentReview(store, 7)).toMatchObject({ grade: 5, derivedGrade: 5, status: 'graded' });
       expect(reviewHistory(store, 7).map((e) => [e.oldGrade, e.grade])).toEqual([
         [4, 5],
         [null, 4],
@@ -108,6 +132,7 @@ describe('openStore', () => {
       expect(currentReview(store, 7)?.grade).toBe(5);
       const indexes = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all();
       expect(indexes).toContain('predictions_by_slide_run');
+      expect(indexes).toContain('review_events_by_slide');
     } finally {
       closeStore(store);
     }

@@ -11,8 +11,10 @@ import {
   recordCheckpoint,
   recordPrediction,
   recordRun,
+  reviewDraft,
   reviewHistory,
   saveReview,
+  saveReviewDraft,
   StoreError,
   updateRun,
 } from '../../core/io/store/index.ts';
@@ -160,8 +162,107 @@ describe('reviews', () => {
       status: 'overridden',
       note: '',
       predictionId: prediction.id,
+      primaryPattern: null,
+      secondaryPattern: null,
+      tertiaryPattern: null,
+      pattern4Percent: null,
+      derivedGrade: null,
     });
     expect(currentReview(store, slide('b'))).toBeNull();
+  });
+
+  it('records Gleason patterns with the ISUP grade they imply, keeping a different grade the reviewer chose', () => {
+    const { store, runId } = seeded;
+    const slideId = slide('a');
+    recordPrediction(store, { slideId, runId, grade: 2, probabilities: probs(2) });
+    const gleason = { primaryPattern: 4, secondaryPattern: 3, tertiaryPattern: 5, pattern4Percent: 70 };
+    // 4+3 is ISUP 3; the reviewer grades 4 (tertiary 5): kept, and derivedGrade shows the disagreement.
+    const saved = saveReview(store, {
+      slideId,
+      reviewer: 'dr a',
+      status: 'overridden',
+      grade: 4,
+      ...gleason,
+    });
+    expect(saved).toMatchObject({ ...gleason, grade: 4, derivedGrade: 3, status: 'overridden' });
+    expect(currentReview(store, slideId)).toMatchObject({ ...gleason, grade: 4, derivedGrade: 3 });
+    // Agreeing keeps the patterns too: 3+4 is ISUP 2, the model's grade.
+    const agreed = saveReview(store, {
+      slideId,
+      reviewer: 'dr a',
+      status: 'agreed',
+      primaryPattern: 3,
+      secondaryPattern: 4,
+    });
+    expect(agreed).toMatchObject({ grade: 2, derivedGrade: 2, tertiaryPattern: null, pattern4Percent: null });
+  });
+
+  it('records a grade given where no prediction exists as graded, and an ungradable slide without a grade', () => {
+    const { store } = seeded;
+    const slideId = slide('b');
+    // The renderer and older clients send "overridden"; with nothing to override the store says "graded".
+    const graded = saveReview(store, { slideId, reviewer: 'dr a', status: 'overridden', grade: 1 }, 't1');
+    expect(graded).toMatchObject({ status: 'graded', grade: 1, predictionId: null });
+    const ungradable = saveReview(
+      store,
+      { slideId, reviewer: 'dr a', status: 'ungradable', note: 'crush artefact' },
+      't2',
+    );
+    expect(ungradable).toMatchObject({
+      status: 'ungradable',
+      grade: null,
+      oldGrade: 1,
+      note: 'crush artefact',
+    });
+    const regraded = saveReview(store, { slideId, reviewer: 'dr b', status: 'graded', grade: 3 }, 't3');
+    expect(regraded).toMatchObject({ status: 'graded', grade: 3, oldGrade: null });
+    expect(reviewHistory(store, slideId).map((e) => [e.status, e.grade])).toEqual([
+      ['graded', 3],
+      ['ungradable', null],
+      ['graded', 1],
+    ]);
+  });
+
+  it('keeps a draft note per slide until the review is saved, and forgets an emptied one', () => {
+    const { store } = seeded;
+    const a = slide('a');
+    const b = slide('b');
+    expect(reviewDraft(store, a)).toBeNull();
+    saveReviewDraft(store, a, 'first thought', 't1');
+    saveReviewDraft(store, a, 'second thought', 't2');
+    saveReviewDraft(store, b, 'on b', 't2');
+    expect(reviewDraft(store, a)).toEqual({ slideId: a, note: 'second thought', savedAt: 't2' });
+    expect(saveReviewDraft(store, b, '')).toBeNull();
+    expect(reviewDraft(store, b)).toBeNull();
+    saveReview(store, { slideId: a, reviewer: 'dr a', status: 'graded', grade: 2, note: 'second thought' });
+    expect(reviewDraft(store, a)).toBeNull();
+    expect(currentReview(store, a)?.note).toBe('second thought');
+    expect(() => saveReviewDraft(store, 999, 'x')).toThrow(StoreError);
+  });
+
+  it('refuses Gleason records that are not a pathologist’s report', () => {
+    const { store } = seeded;
+    const slideId = slide('b');
+    const save = (extra: object): unknown =>
+      saveReview(store, { slideId, reviewer: 'dr a', status: 'graded', grade: 2, ...extra });
+    expect(() => save({ primaryPattern: 2, secondaryPattern: 3 })).toThrow(
+      /primary Gleason pattern must be 3, 4 or 5/,
+    );
+    expect(() => save({ secondaryPattern: 3 })).toThrow(/secondary Gleason pattern needs a primary/);
+    expect(() => save({ primaryPattern: 3, tertiaryPattern: 5 })).toThrow(
+      /tertiary .* needs primary and secondary/,
+    );
+    expect(() => save({ pattern4Percent: 120 })).toThrow(/% pattern 4 must be between 0 and 100/);
+    expect(() =>
+      saveReview(store, {
+        slideId,
+        reviewer: 'dr a',
+        status: 'ungradable',
+        primaryPattern: 3,
+        secondaryPattern: 3,
+      }),
+    ).toThrow(`slide ${slideId} is marked ungradable but has Gleason patterns`);
+    expect(store.db.prepare('SELECT count(*) FROM review_events').pluck().get()).toBe(0);
   });
 
   it('refuses reviews that cannot be saved as asked, leaving nothing behind', () => {

@@ -21,7 +21,7 @@ interface Model {
   confidence: number | null;
   predictedByRun1: number | null;
   reviewed: number | null;
-  status: 'agreed' | 'overridden' | null;
+  status: 'agreed' | 'overridden' | 'graded' | null;
 }
 
 const N = 10_000;
@@ -68,7 +68,8 @@ beforeAll(async () => {
         Object.assign(m, { reviewed: m.predicted, status: 'agreed' });
       } else if (i % 7 === 0) {
         saveReview(store, { slideId, reviewer: 'dr b', status: 'overridden', grade: i % 6 });
-        Object.assign(m, { reviewed: i % 6, status: 'overridden' });
+        // With no prediction there is nothing to override: the store records "graded".
+        Object.assign(m, { reviewed: i % 6, status: m.predicted === null ? 'graded' : 'overridden' });
       }
     });
   })();
@@ -155,7 +156,8 @@ describe('listSlides over 10,000 slides', () => {
       [{ labels: [0, 5] }, (m) => m.label === 0 || m.label === 5],
       [{ predicted: [5] }, (m) => m.predicted === 5],
       [{ review: ['unreviewed'] }, (m) => m.status === null],
-      [{ review: ['agreed', 'overridden'] }, (m) => m.status !== null],
+      [{ review: ['agreed', 'overridden', 'graded'] }, (m) => m.status !== null],
+      [{ review: ['graded'] }, (m) => m.status === 'graded'],
       [{ disagreement: true }, (m) => m.label !== null && m.predicted !== null && m.label !== m.predicted],
       [{ search: 'S012' }, (m) => m.imageId.includes('s012')],
       [

@@ -1,6 +1,7 @@
 /** The folder's reviews as CSV, one row per reviewed slide, for analysis outside the app. */
 import { formatCsv } from '../dataset/csv.ts';
 import { writeCsvFile } from '../dataset/csv-file.ts';
+import { derivedIsup } from '../../shared/gleason.ts';
 import type { Store } from './open.ts';
 
 export const REVIEW_CSV_HEADER = [
@@ -9,6 +10,12 @@ export const REVIEW_CSV_HEADER = [
   'predicted_grade',
   'reviewed_grade',
   'status',
+  'gleason_primary',
+  'gleason_secondary',
+  'gleason_tertiary',
+  'isup_from_patterns',
+  'grade_differs_from_patterns',
+  'pct_pattern_4',
   'reviewer',
   'time',
   'note',
@@ -18,8 +25,12 @@ interface ExportRow {
   image_id: string;
   label: number | null;
   predicted: number | null;
-  grade: number;
+  grade: number | null;
   status: string;
+  primary_pattern: number | null;
+  secondary_pattern: number | null;
+  tertiary_pattern: number | null;
+  pattern4_percent: number | null;
   reviewer: string;
   reviewed_at: string;
   note: string;
@@ -27,14 +38,35 @@ interface ExportRow {
 
 const cell = (value: number | null): string => (value === null ? '' : String(value));
 
+function gleasonCells(row: ExportRow): string[] {
+  const derived = derivedIsup({
+    primaryPattern: row.primary_pattern,
+    secondaryPattern: row.secondary_pattern,
+    tertiaryPattern: row.tertiary_pattern,
+    pattern4Percent: row.pattern4_percent,
+  });
+  const differs = derived !== null && row.grade !== null && derived !== row.grade;
+  return [
+    cell(row.primary_pattern),
+    cell(row.secondary_pattern),
+    cell(row.tertiary_pattern),
+    cell(derived),
+    differs ? 'yes' : '',
+    cell(row.pattern4_percent),
+  ];
+}
+
 /**
  * Header plus one row per reviewed slide (removed slides too: their reviews are still work done), by image
- * id. The predicted grade is the one the reviewer judged; blank fields mean no label or no prediction.
+ * id. The predicted grade is the one the reviewer judged; blank fields mean no label, no prediction, no grade
+ * (status `ungradable`) or a Gleason figure not recorded. `grade_differs_from_patterns` is `yes` where the
+ * reviewer's grade is not the one the primary + secondary patterns imply.
  */
 export function reviewCsvRows(store: Store, folderId: number): string[][] {
   const rows = store.db
     .prepare(
-      `SELECT s.image_id, s.label, p.grade AS predicted, r.grade, r.status, r.reviewer, r.reviewed_at, r.note
+      `SELECT s.image_id, s.label, p.grade AS predicted, r.grade, r.status, r.reviewer, r.reviewed_at, r.note,
+         r.primary_pattern, r.secondary_pattern, r.tertiary_pattern, r.pattern4_percent
        FROM reviews r
          JOIN slides s ON s.id = r.slide_id
          LEFT JOIN predictions p ON p.id = r.prediction_id
@@ -48,8 +80,9 @@ export function reviewCsvRows(store: Store, folderId: number): string[][] {
       row.image_id,
       cell(row.label),
       cell(row.predicted),
-      String(row.grade),
+      cell(row.grade),
       row.status,
+      ...gleasonCells(row),
       row.reviewer,
       row.reviewed_at,
       row.note,

@@ -31,9 +31,12 @@ export {
 } from './predictions.ts';
 export {
   currentReview,
+  reviewDraft,
   reviewHistory,
   saveReview,
+  saveReviewDraft,
   type Review,
+  type ReviewDraft,
   type ReviewEvent,
   type ReviewInput,
   type ReviewStatus,

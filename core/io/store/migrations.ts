@@ -160,6 +160,73 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX annotation_events_by_annotation ON annotation_events (annotation_id, id);
     `,
   },
+  {
+    version: 5,
+    description:
+      'review records: Gleason patterns, % pattern 4, "graded" (no prediction) and "ungradable" (no grade)',
+    // SQLite cannot change a CHECK constraint in place, so both tables are rebuilt. An "overridden" review with no
+    // prediction overrode nothing: it becomes "graded".
+    sql: `
+      CREATE TABLE reviews_v5 (
+        slide_id INTEGER PRIMARY KEY REFERENCES slides (id),
+        reviewer TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        grade INTEGER CHECK (grade BETWEEN 0 AND 5),
+        status TEXT NOT NULL CHECK (status IN ('agreed', 'overridden', 'graded', 'ungradable')),
+        note TEXT NOT NULL DEFAULT '',
+        prediction_id INTEGER REFERENCES predictions (id),
+        primary_pattern INTEGER CHECK (primary_pattern BETWEEN 3 AND 5),
+        secondary_pattern INTEGER CHECK (secondary_pattern BETWEEN 3 AND 5),
+        tertiary_pattern INTEGER CHECK (tertiary_pattern BETWEEN 3 AND 5),
+        pattern4_percent REAL CHECK (pattern4_percent BETWEEN 0 AND 100),
+        CHECK ((grade IS NULL) = (status = 'ungradable'))
+      );
+      INSERT INTO reviews_v5 (slide_id, reviewer, reviewed_at, grade, status, note, prediction_id)
+        SELECT slide_id, reviewer, reviewed_at, grade,
+          CASE WHEN status = 'overridden' AND prediction_id IS NULL THEN 'graded' ELSE status END,
+          note, prediction_id
+        FROM reviews;
+      DROP TABLE reviews;
+      ALTER TABLE reviews_v5 RENAME TO reviews;
+
+      CREATE TABLE review_events_v5 (
+        id INTEGER PRIMARY KEY,
+        slide_id INTEGER NOT NULL REFERENCES slides (id),
+        reviewer TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        old_grade INTEGER CHECK (old_grade BETWEEN 0 AND 5),
+        new_grade INTEGER CHECK (new_grade BETWEEN 0 AND 5),
+        status TEXT NOT NULL CHECK (status IN ('agreed', 'overridden', 'graded', 'ungradable')),
+        note TEXT NOT NULL DEFAULT '',
+        prediction_id INTEGER REFERENCES predictions (id),
+        primary_pattern INTEGER CHECK (primary_pattern BETWEEN 3 AND 5),
+        secondary_pattern INTEGER CHECK (secondary_pattern BETWEEN 3 AND 5),
+        tertiary_pattern INTEGER CHECK (tertiary_pattern BETWEEN 3 AND 5),
+        pattern4_percent REAL CHECK (pattern4_percent BETWEEN 0 AND 100),
+        CHECK ((new_grade IS NULL) = (status = 'ungradable'))
+      );
+      INSERT INTO review_events_v5 (id, slide_id, reviewer, reviewed_at, old_grade, new_grade, status, note,
+          prediction_id)
+        SELECT id, slide_id, reviewer, reviewed_at, old_grade, new_grade,
+          CASE WHEN status = 'overridden' AND prediction_id IS NULL THEN 'graded' ELSE status END,
+          note, prediction_id
+        FROM review_events;
+      DROP TABLE review_events;
+      ALTER TABLE review_events_v5 RENAME TO review_events;
+      CREATE INDEX review_events_by_slide ON review_events (slide_id, id);
+    `,
+  },
+  {
+    version: 6,
+    description: 'review drafts: a note typed before the grade, one per slide, until the review is saved',
+    sql: `
+      CREATE TABLE review_drafts (
+        slide_id INTEGER PRIMARY KEY REFERENCES slides (id),
+        note TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

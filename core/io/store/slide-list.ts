@@ -44,7 +44,13 @@ export interface SlideListRow extends Omit<Slide, 'folderId' | 'removedAt'> {
     attentionPath: string | null;
     predictedAt: string;
   } | null;
-  review: { grade: number; status: ReviewStatus; reviewer: string; reviewedAt: string; note: string } | null;
+  review: {
+    grade: number | null;
+    status: ReviewStatus;
+    reviewer: string;
+    reviewedAt: string;
+    note: string;
+  } | null;
 }
 
 export interface SlidePage {
@@ -75,7 +81,7 @@ interface ListRow extends SlideColumns {
   p_attention: string | null;
   p_at: string;
   r_grade: number | null;
-  r_status: ReviewStatus;
+  r_status: ReviewStatus | null;
   r_reviewer: string;
   r_at: string;
   r_note: string;
@@ -98,7 +104,7 @@ function toRow(row: ListRow): SlideListRow {
             predictedAt: row.p_at,
           },
     review:
-      row.r_grade === null
+      row.r_status === null
         ? null
         : {
             grade: row.r_grade,

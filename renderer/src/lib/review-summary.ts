@@ -18,6 +18,8 @@ export interface Comparison {
   n: number;
   matrix: ConfusionMatrix;
   qwk: number;
+  /** Fraction of the n slides where both agree; NaN when n is 0. */
+  accuracy: number;
 }
 
 function compare(
@@ -39,6 +41,7 @@ function compare(
     n: pairs.length,
     matrix,
     qwk: kappaFromConfusion(matrix, 'quadratic'),
+    accuracy: pairs.length === 0 ? NaN : matrix.reduce((sum, line, i) => sum + line[i]!, 0) / pairs.length,
   };
 }
 
@@ -48,4 +51,29 @@ export function reviewSummary(rows: readonly GradedRow[]): Comparison[] {
     compare(rows, 'Ground truth vs reviewer', 'label', 'reviewed'),
     compare(rows, 'Reviewer vs model', 'reviewed', 'predicted'),
   ];
+}
+
+/**
+ * A slide's part in the run shown: `train` if the run trained on it, else `held-out` (the fold the run held out
+ * for validation, or a slide outside its data): the model never saw it, so only these give honest figures.
+ */
+export type SplitRole = 'train' | 'held-out';
+export type SummaryScope = SplitRole | 'all';
+
+export const SCOPE_NAMES: Record<SummaryScope, string> = {
+  'held-out': 'held-out slides',
+  train: 'training slides',
+  all: 'all slides (training included)',
+};
+
+export function splitRole(imageId: string, train: ReadonlySet<string>): SplitRole {
+  return train.has(imageId) ? 'train' : 'held-out';
+}
+
+/** The three comparisons over the slides of one scope; with no run shown (role null) only `all` has slides. */
+export function scopedSummary(
+  rows: readonly (GradedRow & { role: SplitRole | null })[],
+  scope: SummaryScope,
+): Comparison[] {
+  return reviewSummary(scope === 'all' ? rows : rows.filter((r) => r.role === scope));
 }

@@ -13,7 +13,7 @@ export type EpochMetrics = RequestResult<'runs.metrics'>['epochs'][number];
 export type AppStatus = RequestResult<'app.status'>;
 export type SlideQuery = Omit<RequestInput<'slides.list'>, 'offset' | 'limit'>;
 
-export const REVIEW_STATES = ['unreviewed', 'agreed', 'overridden'] as const;
+export const REVIEW_STATES = ['unreviewed', 'agreed', 'overridden', 'graded', 'ungradable'] as const;
 
 /** A grade, or a dash when there is none. */
 export function gradeLabel(grade: number | null | undefined): string {
