@@ -13,24 +13,12 @@ import { UsageError } from '../../core/base/errors.ts';
 import { CHECKSUMS_FILE, loadCheckpoint } from '../../core/learn/runner/checkpoint.ts';
 import { disposeModel, loadModel, trainRun, type TrainConfigInput } from '../../core/learn/runner/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
-import { quadrantSamples } from './synthetic.ts';
+import { quadrantSamples, tinyQuadrantConfig } from './synthetic.ts';
 
 let root: string;
 const train = quadrantSamples(8, 16, 1);
 const val = quadrantSamples(4, 16, 2);
-const config: TrainConfigInput = {
-  backbone: 'small',
-  imageSize: 16,
-  patchSize: 8,
-  latentDim: 4,
-  numClasses: 4,
-  batchSize: 4,
-  sampling: 0.5,
-  epochs: 1,
-  warmupEpochs: 0,
-  seed: 7,
-  threads: 1,
-};
+const config: TrainConfigInput = { ...tinyQuadrantConfig, threads: 1 };
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

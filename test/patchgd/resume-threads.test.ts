@@ -14,23 +14,12 @@ import {
   type TrainEvent,
 } from '../../core/learn/runner/index.ts';
 import { makeTempDir, removeDir } from '../helpers/temp.ts';
-import { quadrantSamples } from './synthetic.ts';
+import { quadrantSamples, tinyQuadrantConfig } from './synthetic.ts';
 
 let root: string;
 const train = quadrantSamples(8, 16, 1);
 const val = quadrantSamples(4, 16, 2);
-const config: TrainConfigInput = {
-  backbone: 'small',
-  imageSize: 16,
-  patchSize: 8,
-  latentDim: 4,
-  numClasses: 4,
-  batchSize: 4,
-  sampling: 0.5,
-  epochs: 1,
-  warmupEpochs: 0,
-  seed: 7,
-};
+const config: TrainConfigInput = { ...tinyQuadrantConfig };
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

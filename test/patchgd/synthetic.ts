@@ -1,3 +1,4 @@
+import type { TrainConfigInput } from '../../core/learn/runner/index.ts';
 import type { RgbImage } from '../../core/io/slide/types.ts';
 import type { Sample } from '../../core/learn/patchgd/image.ts';
 import { Prng } from '../../core/base/random.ts';
@@ -27,3 +28,17 @@ export function quadrantSamples(count: number, size: number, seed: number): Samp
     return { id: `q${seed}-${i}`, label, load: async () => image };
   });
 }
+
+/** A one-epoch PatchGD run on 16-px quadrant images (k = 2): the smallest run that writes real checkpoints. */
+export const tinyQuadrantConfig: TrainConfigInput = {
+  backbone: 'small',
+  imageSize: 16,
+  patchSize: 8,
+  latentDim: 4,
+  numClasses: 4,
+  batchSize: 4,
+  sampling: 0.5,
+  epochs: 1,
+  warmupEpochs: 0,
+  seed: 7,
+};
